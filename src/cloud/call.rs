@@ -1,0 +1,217 @@
+//! One mutating API call, named and parameterised as in AWS, so that a plan
+//! can show it (and its `aws` CLI line) before anything is done.
+
+use std::fmt;
+
+/// `ContinueDeployment`'s `deploymentWaitType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitType {
+    /// Reroute traffic now.
+    ReadyWait,
+    /// Terminate the originals now.
+    TerminationWait,
+}
+
+impl WaitType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadyWait => "READY_WAIT",
+            Self::TerminationWait => "TERMINATION_WAIT",
+        }
+    }
+}
+
+/// A call that changes the world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    CreateDeployment { application: String, group: String, bucket: String, key: String, bundle: String },
+    ContinueDeployment { deployment_id: String, wait: WaitType },
+    StopDeployment { deployment_id: String, auto_rollback: bool },
+    AttachTargetGroups { asg: String, target_group_arns: Vec<String> },
+    DetachTargetGroups { asg: String, target_group_arns: Vec<String> },
+    AttachClassicLoadBalancers { asg: String, names: Vec<String> },
+    DetachClassicLoadBalancers { asg: String, names: Vec<String> },
+    RegisterTargets { target_group_arn: String, instance_ids: Vec<String> },
+    DeregisterTargets { target_group_arn: String, instance_ids: Vec<String> },
+    UpdateDeploymentGroup { application: String, group: String, autoscaling_groups: Vec<String> },
+    DeleteAutoScalingGroup { asg: String, force: bool },
+}
+
+impl Call {
+    /// The AWS service, as the CLI names it.
+    pub fn service(&self) -> &'static str {
+        match self {
+            Self::CreateDeployment { .. }
+            | Self::ContinueDeployment { .. }
+            | Self::StopDeployment { .. }
+            | Self::UpdateDeploymentGroup { .. } => "deploy",
+            Self::AttachTargetGroups { .. }
+            | Self::DetachTargetGroups { .. }
+            | Self::AttachClassicLoadBalancers { .. }
+            | Self::DetachClassicLoadBalancers { .. }
+            | Self::DeleteAutoScalingGroup { .. } => "autoscaling",
+            Self::RegisterTargets { .. } | Self::DeregisterTargets { .. } => "elbv2",
+        }
+    }
+
+    /// The operation, as the API names it.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Self::CreateDeployment { .. } => "CreateDeployment",
+            Self::ContinueDeployment { .. } => "ContinueDeployment",
+            Self::StopDeployment { .. } => "StopDeployment",
+            Self::AttachTargetGroups { .. } => "AttachLoadBalancerTargetGroups",
+            Self::DetachTargetGroups { .. } => "DetachLoadBalancerTargetGroups",
+            Self::AttachClassicLoadBalancers { .. } => "AttachLoadBalancers",
+            Self::DetachClassicLoadBalancers { .. } => "DetachLoadBalancers",
+            Self::RegisterTargets { .. } => "RegisterTargets",
+            Self::DeregisterTargets { .. } => "DeregisterTargets",
+            Self::UpdateDeploymentGroup { .. } => "UpdateDeploymentGroup",
+            Self::DeleteAutoScalingGroup { .. } => "DeleteAutoScalingGroup",
+        }
+    }
+
+    /// What it acts on, for the audit log and confirmations.
+    pub fn target(&self) -> String {
+        match self {
+            Self::CreateDeployment { application, group, .. }
+            | Self::UpdateDeploymentGroup { application, group, .. } => format!("{application}/{group}"),
+            Self::ContinueDeployment { deployment_id, .. } | Self::StopDeployment { deployment_id, .. } => {
+                deployment_id.clone()
+            }
+            Self::AttachTargetGroups { asg, .. }
+            | Self::DetachTargetGroups { asg, .. }
+            | Self::AttachClassicLoadBalancers { asg, .. }
+            | Self::DetachClassicLoadBalancers { asg, .. }
+            | Self::DeleteAutoScalingGroup { asg, .. } => asg.clone(),
+            Self::RegisterTargets { target_group_arn, .. } | Self::DeregisterTargets { target_group_arn, .. } => {
+                target_group_arn.clone()
+            }
+        }
+    }
+
+    /// The parameters, named as in the API.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::CreateDeployment { application, group, bucket, key, bundle } => vec![
+                ("applicationName", application.clone()),
+                ("deploymentGroupName", group.clone()),
+                ("revision", format!("s3://{bucket}/{key} ({bundle})")),
+            ],
+            Self::ContinueDeployment { deployment_id, wait } => {
+                vec![("deploymentId", deployment_id.clone()), ("deploymentWaitType", wait.as_str().to_string())]
+            }
+            Self::StopDeployment { deployment_id, auto_rollback } => {
+                vec![("deploymentId", deployment_id.clone()), ("autoRollbackEnabled", auto_rollback.to_string())]
+            }
+            Self::AttachTargetGroups { asg, target_group_arns }
+            | Self::DetachTargetGroups { asg, target_group_arns } => {
+                vec![("AutoScalingGroupName", asg.clone()), ("TargetGroupARNs", target_group_arns.join(","))]
+            }
+            Self::AttachClassicLoadBalancers { asg, names } | Self::DetachClassicLoadBalancers { asg, names } => {
+                vec![("AutoScalingGroupName", asg.clone()), ("LoadBalancerNames", names.join(","))]
+            }
+            Self::RegisterTargets { target_group_arn, instance_ids }
+            | Self::DeregisterTargets { target_group_arn, instance_ids } => {
+                vec![("TargetGroupArn", target_group_arn.clone()), ("Targets", instance_ids.join(","))]
+            }
+            Self::UpdateDeploymentGroup { application, group, autoscaling_groups } => vec![
+                ("applicationName", application.clone()),
+                ("currentDeploymentGroupName", group.clone()),
+                ("autoScalingGroups", autoscaling_groups.join(",")),
+            ],
+            Self::DeleteAutoScalingGroup { asg, force } => {
+                vec![("AutoScalingGroupName", asg.clone()), ("ForceDelete", force.to_string())]
+            }
+        }
+    }
+
+    /// The equivalent `aws` CLI command line.
+    pub fn cli(&self) -> String {
+        match self {
+            Self::CreateDeployment { application, group, bucket, key, bundle } => format!(
+                "aws deploy create-deployment --application-name {application} --deployment-group-name {group} --s3-location bucket={bucket},key={key},bundleType={bundle}"
+            ),
+            Self::ContinueDeployment { deployment_id, wait } => format!(
+                "aws deploy continue-deployment --deployment-id {deployment_id} --deployment-wait-type {}",
+                wait.as_str()
+            ),
+            Self::StopDeployment { deployment_id, auto_rollback } => format!(
+                "aws deploy stop-deployment --deployment-id {deployment_id} {}",
+                if *auto_rollback { "--auto-rollback-enabled" } else { "--no-auto-rollback-enabled" }
+            ),
+            Self::AttachTargetGroups { asg, target_group_arns } => format!(
+                "aws autoscaling attach-load-balancer-target-groups --auto-scaling-group-name {asg} --target-group-arns {}",
+                target_group_arns.join(" ")
+            ),
+            Self::DetachTargetGroups { asg, target_group_arns } => format!(
+                "aws autoscaling detach-load-balancer-target-groups --auto-scaling-group-name {asg} --target-group-arns {}",
+                target_group_arns.join(" ")
+            ),
+            Self::AttachClassicLoadBalancers { asg, names } => format!(
+                "aws autoscaling attach-load-balancers --auto-scaling-group-name {asg} --load-balancer-names {}",
+                names.join(" ")
+            ),
+            Self::DetachClassicLoadBalancers { asg, names } => format!(
+                "aws autoscaling detach-load-balancers --auto-scaling-group-name {asg} --load-balancer-names {}",
+                names.join(" ")
+            ),
+            Self::RegisterTargets { target_group_arn, instance_ids } => format!(
+                "aws elbv2 register-targets --target-group-arn {target_group_arn} --targets {}",
+                targets_arg(instance_ids)
+            ),
+            Self::DeregisterTargets { target_group_arn, instance_ids } => format!(
+                "aws elbv2 deregister-targets --target-group-arn {target_group_arn} --targets {}",
+                targets_arg(instance_ids)
+            ),
+            Self::UpdateDeploymentGroup { application, group, autoscaling_groups } => format!(
+                "aws deploy update-deployment-group --application-name {application} --current-deployment-group-name {group} --auto-scaling-groups {}",
+                autoscaling_groups.join(" ")
+            ),
+            Self::DeleteAutoScalingGroup { asg, force } => format!(
+                "aws autoscaling delete-auto-scaling-group --auto-scaling-group-name {asg}{}",
+                if *force { " --force-delete" } else { "" }
+            ),
+        }
+    }
+}
+
+fn targets_arg(ids: &[String]) -> String {
+    ids.iter().map(|id| format!("Id={id}")).collect::<Vec<_>>().join(" ")
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.operation(), self.target())
+    }
+}
+
+/// What a successful call returns, where it returns anything the console uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallOutput {
+    Done,
+    /// CreateDeployment's new id.
+    DeploymentId(String),
+    /// StopDeployment's answer: `Pending` or `Succeeded`, with a message.
+    Stopping {
+        status: String,
+        message: String,
+    },
+}
+
+/// An error as the service answered it: code, message and request id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// `DeploymentIsNotInReadyStateException`, `ValidationError`, …
+    pub code: String,
+    /// The service's message, cleaned of control characters.
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self { code: code.to_string(), message: crate::domain::clean(&message.into(), 400), request_id: None }
+    }
+}

@@ -1,0 +1,433 @@
+//! The simulated world behind `bluegreen demo` and most tests: CodeDeploy
+//! blue/green on Auto Scaling groups behind one load balancer, as a pure,
+//! synchronous state machine. Time is an input (`advance`), calls are data
+//! (`apply`), and what it looks like is an [`Observation`] (`observe`).
+//!
+//! ```text
+//!   advance(now) ──► deployments step through their lifecycle hooks,
+//!                    instances launch and terminate, targets are health-checked
+//!   apply(call)  ──► the answers (and errors) AWS gives in the same state
+//!   observe()    ──► the same domain types the AWS adapter returns
+//! ```
+
+mod calls;
+mod flow;
+mod lb;
+mod rng;
+pub mod scenario;
+pub mod story;
+
+use std::time::Duration;
+
+use crate::domain::{
+    At, AutoRollback, Deployment, DeploymentGroup, Environment, GreenProvisioning, Health, Instance, Lifecycle,
+    LoadBalancer, LoadBalancerKind, Observation, ReadyAction, Revision, TargetHealth, TerminationAction,
+};
+use lb::Registration;
+use rng::Rng;
+pub use scenario::Scenario;
+use scenario::{LbKind, Originals, Reroute};
+
+/// When every world starts: 2026-11-26 09:00:00 UTC.
+pub const EPOCH: At = At::from_secs(1_795_683_600);
+
+/// Something that happened in the world, for logs and for `[expect]` tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorldEvent {
+    pub at: At,
+    /// A short, stable name: `created`, `Ready`, `AllowTraffic`, `drained`, …
+    pub tag: String,
+    pub text: String,
+}
+
+/// What the network face needs to know about one instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceView {
+    pub id: String,
+    pub ip: String,
+    /// InService and not terminating: its HTTP server runs.
+    pub up: bool,
+    /// The installed application version, if any.
+    pub version: Option<String>,
+    /// Its page answers 503 until then (a fault).
+    pub fails_until: Option<At>,
+    /// The load balancer sends it new requests.
+    pub routable: bool,
+    /// Deregistered and draining: in-flight requests finish, no new ones.
+    pub draining: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Inst {
+    id: String,
+    ip: String,
+    zone: String,
+    asg: String,
+    lifecycle: Lifecycle,
+    /// When a Pending instance becomes InService, or a Terminating one Terminated.
+    due: Option<At>,
+    version: Option<String>,
+    /// Seconds in service during which its page answers 503.
+    fault_503: Option<u64>,
+    in_service_at: Option<At>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Asg {
+    name: String,
+    capacity: (u32, u32, u32),
+    target_groups: Vec<String>,
+    classic: Vec<String>,
+    created_at: At,
+}
+
+/// The simulated world.
+#[derive(Debug, Clone)]
+pub struct World {
+    now: At,
+    rng: Rng,
+    scenario: Scenario,
+    group: DeploymentGroup,
+    lb: LoadBalancer,
+    asgs: Vec<Asg>,
+    instances: Vec<Inst>,
+    registrations: Vec<Registration>,
+    deployments: Vec<flow::Dep>,
+    /// Oldest first.
+    revisions: Vec<Revision>,
+    /// Index into `revisions` of what the deployment group last deployed.
+    current_revision: usize,
+    events: Vec<WorldEvent>,
+}
+
+impl World {
+    /// A world as the scenario describes it, with its own seed.
+    pub fn new(scenario: &Scenario) -> Self {
+        Self::with_seed(scenario, scenario.seed)
+    }
+
+    /// A world as the scenario describes it, with another seed.
+    pub fn with_seed(scenario: &Scenario, seed: u64) -> Self {
+        let g = &scenario.group;
+        let mut rng = Rng::new(seed);
+        let hex = b"0123456789abcdef";
+        let classic = g.load_balancer == LbKind::Classic;
+        let tg_arn = format!(
+            "arn:aws:elasticloadbalancing:{}:123456789012:targetgroup/{}/{}",
+            g.region,
+            g.target_group,
+            rng.word(hex, 16)
+        );
+        let lb = LoadBalancer {
+            kind: if classic { LoadBalancerKind::Classic } else { LoadBalancerKind::Application },
+            name: g.load_balancer_name.clone(),
+            target_group: (!classic).then(|| g.target_group.clone()),
+            target_group_arn: (!classic).then_some(tg_arn),
+            url: format!(
+                "http://{}-{}.{}.elb.amazonaws.com/",
+                g.load_balancer_name,
+                rng.between(100_000_000, 999_999_999),
+                g.region
+            ),
+        };
+        let group = DeploymentGroup {
+            application: g.application.clone(),
+            name: g.deployment_group.clone(),
+            autoscaling_groups: vec![g.asg.clone()],
+            ready_action: match g.reroute {
+                Reroute::Manual => ReadyAction::StopDeployment,
+                Reroute::Automatic => ReadyAction::ContinueDeployment,
+            },
+            ready_wait_minutes: g.ready_wait_minutes,
+            termination: match g.originals {
+                Originals::Keep => TerminationAction::KeepAlive,
+                Originals::Terminate => TerminationAction::Terminate,
+            },
+            termination_wait_minutes: g.termination_wait_minutes,
+            green_provisioning: GreenProvisioning::CopyAutoScalingGroup,
+            auto_rollback: AutoRollback {
+                enabled: g.auto_rollback,
+                events: if g.auto_rollback { vec!["DEPLOYMENT_FAILURE".into()] } else { Vec::new() },
+            },
+            deployment_config: "CodeDeployDefault.AllAtOnce".into(),
+        };
+        let mut world = Self {
+            now: EPOCH,
+            rng,
+            scenario: scenario.clone(),
+            group,
+            lb,
+            asgs: Vec::new(),
+            instances: Vec::new(),
+            registrations: Vec::new(),
+            deployments: Vec::new(),
+            revisions: Vec::new(),
+            current_revision: 0,
+            events: Vec::new(),
+        };
+        world.register_revision(EPOCH - Duration::from_secs(86_400));
+        world.register_revision(EPOCH - Duration::from_secs(600));
+        world.seed_blue();
+        world.events.clear();
+        world
+    }
+
+    /// Builds the original group: N instances in service, v1 installed,
+    /// healthy behind the load balancer.
+    fn seed_blue(&mut self) {
+        let name = self.scenario.group.asg.clone();
+        let n = self.scenario.group.instances;
+        self.create_asg(&name, (n, n, n), EPOCH - Duration::from_secs(3600));
+        for _ in 0..n {
+            let id = self.launch(&name, None);
+            let inst = self.inst_mut(&id).expect("just launched");
+            inst.lifecycle = Lifecycle::InService;
+            inst.due = None;
+            inst.version = Some("v1".into());
+            inst.in_service_at = Some(EPOCH - Duration::from_secs(3000));
+        }
+        let lb_ref = self.lb_ref();
+        self.attach(&name, &lb_ref);
+        for r in &mut self.registrations {
+            r.make_healthy();
+        }
+    }
+
+    /// The scenario this world plays.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The world's clock.
+    pub fn now(&self) -> At {
+        self.now
+    }
+
+    /// Sets the address users reach the load balancer at (the demo's proxy).
+    pub fn set_url(&mut self, url: String) {
+        self.lb.url = url;
+    }
+
+    /// Moves the world's clock forward to `now`, one second at a time.
+    pub fn advance(&mut self, now: At) {
+        while self.now < now {
+            self.now = (self.now + Duration::from_secs(1)).min(now);
+            self.settle();
+        }
+    }
+
+    /// Takes the events that happened since the last call.
+    pub fn take_events(&mut self) -> Vec<WorldEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    fn emit(&mut self, tag: &str, text: String) {
+        self.events.push(WorldEvent { at: self.now, tag: tag.to_string(), text });
+    }
+
+    /// Runs every transition that is due, until nothing changes.
+    fn settle(&mut self) {
+        for _ in 0..64 {
+            let mut changed = self.tick_instances();
+            changed |= self.tick_targets();
+            changed |= self.tick_deployments();
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// What the network face needs: every instance that exists.
+    pub fn instances(&self) -> Vec<InstanceView> {
+        self.instances
+            .iter()
+            .map(|i| {
+                let reg = self.registration(&i.id);
+                InstanceView {
+                    id: i.id.clone(),
+                    ip: i.ip.clone(),
+                    up: i.lifecycle == Lifecycle::InService,
+                    version: i.version.clone(),
+                    fails_until: match (i.fault_503, i.in_service_at) {
+                        (Some(secs), Some(at)) => Some(at + Duration::from_secs(secs)),
+                        _ => None,
+                    },
+                    routable: reg.is_some_and(Registration::routable),
+                    draining: reg.is_some_and(Registration::draining),
+                }
+            })
+            .collect()
+    }
+
+    /// The world as the console sees it.
+    pub fn observe(&self) -> Observation {
+        let environments = self.asgs.iter().map(|a| self.environment(a)).collect();
+        let mut deployments = self.deployments.iter().rev().map(|d| self.deployment_view(d));
+        let latest = deployments.next();
+        let (active, last) = match latest {
+            Some(d) if d.is_active() => (Some(d), deployments.find(|d| !d.is_active())),
+            other => (None, other),
+        };
+        Observation {
+            at: self.now,
+            region: self.scenario.group.region.clone(),
+            group: self.group.clone(),
+            environments,
+            active,
+            last,
+            revisions: self.revisions.iter().rev().cloned().collect(),
+            load_balancer: self.lb.clone(),
+        }
+    }
+
+    /// Every deployment so far, oldest first (what `ListDeployments` plus
+    /// `BatchGetDeployments` would give).
+    pub fn history(&self) -> Vec<Deployment> {
+        self.deployments.iter().map(|d| self.deployment_view(d)).collect()
+    }
+
+    fn environment(&self, asg: &Asg) -> Environment {
+        let instances = self
+            .instances
+            .iter()
+            .filter(|i| i.asg == asg.name)
+            .map(|i| Instance {
+                id: i.id.clone(),
+                private_ip: Some(i.ip.clone()),
+                zone: Some(i.zone.clone()),
+                lifecycle: i.lifecycle.clone(),
+                health: Health::Healthy,
+                target: self
+                    .registration(&i.id)
+                    .map(|r| TargetHealth { state: r.state.clone(), reason: r.reason.clone() }),
+                version: i.version.clone(),
+            })
+            .collect();
+        Environment {
+            asg: asg.name.clone(),
+            min: asg.capacity.0,
+            desired: asg.capacity.1,
+            max: asg.capacity.2,
+            target_groups: asg.target_groups.clone(),
+            classic_load_balancers: asg.classic.clone(),
+            instances,
+            created_at: Some(asg.created_at),
+        }
+    }
+
+    fn deployment_view(&self, d: &flow::Dep) -> Deployment {
+        d.view(&self.scenario)
+    }
+
+    fn register_revision(&mut self, at: At) {
+        let n = self.revisions.len() + 1;
+        let app = self.group.application.clone();
+        self.revisions.push(Revision {
+            label: format!("v{n}"),
+            bucket: format!("{app}-bucket"),
+            key: format!("{app}/newversion-v{n}.zip"),
+            bundle: "zip".into(),
+            registered_at: Some(at),
+            description: Some(format!("application version {n}")),
+        });
+    }
+
+    fn create_asg(&mut self, name: &str, capacity: (u32, u32, u32), at: At) {
+        self.asgs.push(Asg {
+            name: name.to_string(),
+            capacity,
+            target_groups: Vec::new(),
+            classic: Vec::new(),
+            created_at: at,
+        });
+    }
+
+    /// Launches one instance into `asg`; it becomes InService after the
+    /// scenario's launch time.
+    fn launch(&mut self, asg: &str, fault_503: Option<u64>) -> String {
+        let id = format!("i-0{}", self.rng.word(b"0123456789abcdef", 16));
+        let zone_n = self.instances.len() % 2;
+        let ip = loop {
+            let ip = format!("10.200.{}.{}", 11 + zone_n, self.rng.between(4, 250));
+            if !self.instances.iter().any(|i| i.ip == ip) {
+                break ip;
+            }
+        };
+        let [lo, hi] = self.scenario.timing.launch_seconds;
+        let due = self.now + Duration::from_secs(self.rng.between(lo, hi));
+        self.instances.push(Inst {
+            id: id.clone(),
+            ip,
+            zone: format!("{}{}", self.scenario.group.region, ["a", "b"][zone_n]),
+            asg: asg.to_string(),
+            lifecycle: Lifecycle::Pending,
+            due: Some(due),
+            version: None,
+            fault_503,
+            in_service_at: None,
+        });
+        id
+    }
+
+    fn inst(&self, id: &str) -> Option<&Inst> {
+        self.instances.iter().find(|i| i.id == id)
+    }
+
+    fn inst_mut(&mut self, id: &str) -> Option<&mut Inst> {
+        self.instances.iter_mut().find(|i| i.id == id)
+    }
+
+    fn asg(&self, name: &str) -> Option<&Asg> {
+        self.asgs.iter().find(|a| a.name == name)
+    }
+
+    fn asg_mut(&mut self, name: &str) -> Option<&mut Asg> {
+        self.asgs.iter_mut().find(|a| a.name == name)
+    }
+
+    fn instance_ids(&self, asg: &str, lifecycle: &Lifecycle) -> Vec<String> {
+        self.instances.iter().filter(|i| i.asg == asg && i.lifecycle == *lifecycle).map(|i| i.id.clone()).collect()
+    }
+
+    /// Pending instances come into service; terminating ones go away.
+    fn tick_instances(&mut self) -> bool {
+        let now = self.now;
+        let due: Vec<(String, Lifecycle)> = self
+            .instances
+            .iter()
+            .filter(|i| i.due.is_some_and(|d| d <= now))
+            .map(|i| (i.id.clone(), i.lifecycle.clone()))
+            .collect();
+        for (id, lifecycle) in &due {
+            if *lifecycle == Lifecycle::Terminating {
+                self.instances.retain(|i| i.id != *id);
+                self.registrations.retain(|r| r.instance_id != *id);
+                self.emit("terminated", format!("instance {id} terminated"));
+                continue;
+            }
+            let inst = self.inst_mut(id).expect("due instance exists");
+            inst.lifecycle = Lifecycle::InService;
+            inst.due = None;
+            inst.in_service_at = Some(now);
+            let asg = inst.asg.clone();
+            self.emit("in-service", format!("instance {id} of {asg} is InService"));
+            let lb_ref = self.lb_ref();
+            if self.asg(&asg).is_some_and(|a| a.target_groups.contains(&lb_ref) || a.classic.contains(&lb_ref)) {
+                self.register(id);
+            }
+        }
+        !due.is_empty()
+    }
+
+    /// Starts terminating instances (they vanish after the scenario's termination time).
+    fn terminate(&mut self, ids: &[String]) {
+        let due = self.now + Duration::from_secs(self.scenario.timing.termination_seconds);
+        for id in ids {
+            if let Some(inst) = self.inst_mut(id) {
+                inst.lifecycle = Lifecycle::Terminating;
+                inst.due = Some(due);
+            }
+            self.registrations.retain(|r| r.instance_id != *id);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Scenarios: TOML files that set up a world (the deployment group's
+//! settings, instance counts, timings, faults) and say what must come out of
+//! playing its story (`[expect]`). The built-in ones are compiled into the
+//! binary; a path to a file works too. Unknown fields are errors.
+
+use serde::Deserialize;
+
+/// The scenarios built into the binary, by name.
+pub const BUILTIN: [(&str, &str); 5] = [
+    ("manual-reroute", include_str!("../../../assets/scenarios/manual-reroute.toml")),
+    ("tutorial", include_str!("../../../assets/scenarios/tutorial.toml")),
+    ("terminate", include_str!("../../../assets/scenarios/terminate.toml")),
+    ("hook-fails", include_str!("../../../assets/scenarios/hook-fails.toml")),
+    ("flaky-green", include_str!("../../../assets/scenarios/flaky-green.toml")),
+];
+
+/// A world to play and what playing its story must give.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Makes ids, addresses and timings repeatable.
+    pub seed: u64,
+    /// The actions `--plain` plays when no `--script` is given, e.g.
+    /// `"deploy; wait Ready; promote; wait Succeeded"`.
+    pub story: String,
+    #[serde(default)]
+    pub group: GroupSettings,
+    #[serde(default)]
+    pub timing: Timing,
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+    pub expect: Expect,
+}
+
+/// How traffic moves once green is installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reroute {
+    /// `CONTINUE_DEPLOYMENT`: at once.
+    Automatic,
+    /// `STOP_DEPLOYMENT`: when someone promotes.
+    Manual,
+}
+
+/// What happens to the originals after a successful deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Originals {
+    Keep,
+    Terminate,
+}
+
+/// Application or Classic load balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LbKind {
+    Application,
+    Classic,
+}
+
+/// The deployment group and its surroundings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupSettings {
+    pub region: String,
+    pub application: String,
+    pub deployment_group: String,
+    pub asg: String,
+    pub instances: u32,
+    pub reroute: Reroute,
+    pub ready_wait_minutes: u32,
+    pub originals: Originals,
+    pub termination_wait_minutes: u32,
+    pub load_balancer: LbKind,
+    pub load_balancer_name: String,
+    pub target_group: String,
+    pub auto_rollback: bool,
+}
+
+impl Default for GroupSettings {
+    fn default() -> Self {
+        Self {
+            region: "us-east-1".into(),
+            application: "bluegreen-app".into(),
+            deployment_group: "bluegreen-dg".into(),
+            asg: "bluegreen-asg".into(),
+            instances: 2,
+            reroute: Reroute::Manual,
+            ready_wait_minutes: 60,
+            originals: Originals::Keep,
+            termination_wait_minutes: 5,
+            load_balancer: LbKind::Application,
+            load_balancer_name: "bluegreen-alb".into(),
+            target_group: "bluegreen-tg".into(),
+            auto_rollback: true,
+        }
+    }
+}
+
+/// Durations in world seconds, modelled on AWS's; `pace` is how many world
+/// seconds pass per real second in the demo.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timing {
+    pub launch_seconds: [u64; 2],
+    pub hook_seconds: [u64; 2],
+    pub traffic_hook_seconds: [u64; 2],
+    pub health_interval_seconds: u64,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+    pub deregistration_delay_seconds: u64,
+    pub termination_seconds: u64,
+    pub pace: f64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            launch_seconds: [45, 70],
+            hook_seconds: [3, 12],
+            traffic_hook_seconds: [1, 3],
+            health_interval_seconds: 10,
+            healthy_threshold: 2,
+            unhealthy_threshold: 2,
+            deregistration_delay_seconds: 30,
+            termination_seconds: 20,
+            pace: 5.0,
+        }
+    }
+}
+
+/// Something that goes wrong on purpose.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Fault {
+    /// A lifecycle hook fails on the n-th green instance (0-based) of the
+    /// first deployment, with this log tail.
+    HookFails { hook: String, instance: usize, log_tail: String },
+    /// The n-th green instance answers 503 on its page (its health check
+    /// path still answers 200) for its first `seconds` in service.
+    #[serde(rename = "serves-503")]
+    Serves503 { instance: usize, seconds: u64 },
+}
+
+/// Whether the load balancer must have answered every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailedRequests {
+    Zero,
+    Some,
+}
+
+/// What playing the story must give.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Final status of every deployment, in the order they were created.
+    pub statuses: Vec<String>,
+    /// Tags of world events that must occur in this order (others may come between).
+    pub events: Vec<String>,
+    /// `original` (the group the world started with) or `replacement` (the
+    /// first deployment's copy): which group serves at the end.
+    pub serving: String,
+    /// The version the load balancer serves at the end.
+    pub version: String,
+    /// Failed requests at the load balancer while the story plays.
+    pub failed_requests: FailedRequests,
+}
+
+impl Scenario {
+    /// A built-in scenario by name, or a TOML file by path.
+    pub fn load(name_or_path: &str) -> Result<Self, String> {
+        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::parse(text).map_err(|e| format!("built-in scenario {name_or_path}: {e}"));
+        }
+        if !std::path::Path::new(name_or_path).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
+            let names: Vec<_> = BUILTIN.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "unknown scenario '{name_or_path}' (hint: one of {}, or a path to a .toml file)",
+                names.join(", ")
+            ));
+        }
+        let text = std::fs::read_to_string(name_or_path)
+            .map_err(|e| format!("cannot read scenario {name_or_path}: {e} (hint: check the path)"))?;
+        Self::parse(&text).map_err(|e| format!("scenario {name_or_path}: {e}"))
+    }
+
+    /// Parses and checks a scenario's text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let s: Scenario = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+        s.check()?;
+        Ok(s)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let g = &self.group;
+        if g.instances == 0 || g.instances > 500 {
+            return Err("group.instances must be between 1 and 500".into());
+        }
+        let t = &self.timing;
+        for (name, [lo, hi]) in [
+            ("launch_seconds", t.launch_seconds),
+            ("hook_seconds", t.hook_seconds),
+            ("traffic_hook_seconds", t.traffic_hook_seconds),
+        ] {
+            if lo > hi {
+                return Err(format!("timing.{name}: the first number must not exceed the second"));
+            }
+        }
+        if !(t.pace > 0.0 && t.pace <= 1000.0) {
+            return Err("timing.pace must be above 0 and at most 1000".into());
+        }
+        if t.health_interval_seconds == 0 || t.healthy_threshold == 0 || t.unhealthy_threshold == 0 {
+            return Err("timing: health interval and thresholds must be at least 1".into());
+        }
+        if g.originals == Originals::Terminate && g.termination_wait_minutes > 2880 {
+            return Err("group.termination_wait_minutes is at most 2880 (AWS's limit)".into());
+        }
+        if !matches!(self.expect.serving.as_str(), "original" | "replacement") {
+            return Err("expect.serving must be 'original' or 'replacement'".into());
+        }
+        for f in &self.faults {
+            let n = match f {
+                Fault::HookFails { instance, .. } | Fault::Serves503 { instance, .. } => *instance,
+            };
+            if n >= g.instances as usize {
+                return Err(format!(
+                    "a fault names green instance {n}, but the group has {} (counting from 0)",
+                    g.instances
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('|')).collect::<Vec<_>>().join(" ")
+}

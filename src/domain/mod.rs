@@ -1,0 +1,23 @@
+//! Plain data that one look at the world yields: what the console shows and
+//! what plans are computed from. No I/O, no clocks; both cloud adapters
+//! (AWS and the simulated world) produce these types.
+
+mod deployment;
+mod environment;
+mod observation;
+mod text;
+mod time;
+mod wire;
+
+pub use deployment::{
+    Creator, Deployment, DeploymentStatus, Diagnostics, ErrorInfo, EventStatus, LifecycleEvent, Overview, RollbackInfo,
+    Stage, Target, TargetLabel, TargetStatus, Wait,
+};
+pub use environment::{
+    Environment, Health, Instance, Lifecycle, LoadBalancer, LoadBalancerKind, TargetHealth, TargetState,
+};
+pub use observation::{
+    AutoRollback, DeploymentGroup, GreenProvisioning, Observation, ReadyAction, Revision, Sides, TerminationAction,
+};
+pub use text::{clean, clean_lines};
+pub use time::{At, short};

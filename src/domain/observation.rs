@@ -1,0 +1,153 @@
+//! One observation: everything read about one deployment group at one time.
+//! It is the whole payload of `Msg::Observed`, and plans are pure functions
+//! of it.
+
+use super::wire::wire_enum;
+use super::{At, Deployment, Environment, LoadBalancer};
+
+wire_enum!(
+    /// `deploymentReadyOption.actionOnTimeout`.
+    ReadyAction {
+        /// Reroute as soon as the replacement is installed.
+        ContinueDeployment = "CONTINUE_DEPLOYMENT",
+        /// Wait for `ContinueDeployment(READY_WAIT)` (a manual reroute).
+        StopDeployment = "STOP_DEPLOYMENT",
+    }
+);
+
+wire_enum!(
+    /// `terminateBlueInstancesOnDeploymentSuccess.action`.
+    TerminationAction {
+        Terminate = "TERMINATE",
+        KeepAlive = "KEEP_ALIVE",
+    }
+);
+
+wire_enum!(
+    /// `greenFleetProvisioningOption.action`.
+    GreenProvisioning {
+        CopyAutoScalingGroup = "COPY_AUTO_SCALING_GROUP",
+        DiscoverExisting = "DISCOVER_EXISTING",
+    }
+);
+
+/// `autoRollbackConfiguration`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AutoRollback {
+    pub enabled: bool,
+    /// `DEPLOYMENT_FAILURE`, `DEPLOYMENT_STOP_ON_ALARM`, `DEPLOYMENT_STOP_ON_REQUEST`.
+    pub events: Vec<String>,
+}
+
+/// The deployment group and the blue/green settings that shape every deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentGroup {
+    pub application: String,
+    pub name: String,
+    /// The Auto Scaling group(s) the next deployment copies.
+    pub autoscaling_groups: Vec<String>,
+    pub ready_action: ReadyAction,
+    /// With STOP_DEPLOYMENT: how long Ready waits before the deployment stops.
+    pub ready_wait_minutes: u32,
+    pub termination: TerminationAction,
+    pub termination_wait_minutes: u32,
+    pub green_provisioning: GreenProvisioning,
+    pub auto_rollback: AutoRollback,
+    pub deployment_config: String,
+}
+
+/// A revision registered with the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// A short name for the screen (`v2`).
+    pub label: String,
+    pub bucket: String,
+    pub key: String,
+    /// `zip`, `tar`, `tgz`, `YAML`, `JSON`.
+    pub bundle: String,
+    pub registered_at: Option<At>,
+    pub description: Option<String>,
+}
+
+impl Revision {
+    /// `s3://bucket/key`.
+    pub fn location(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// Everything read about the deployment group at one time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    pub at: At,
+    pub region: String,
+    pub group: DeploymentGroup,
+    /// Every Auto Scaling group of this deployment group: its own, the
+    /// originals and replacements of recent deployments, older copies.
+    pub environments: Vec<Environment>,
+    /// The deployment in progress, if any.
+    pub active: Option<Deployment>,
+    /// The most recent deployment that has ended, if any.
+    pub last: Option<Deployment>,
+    /// Registered revisions, newest first.
+    pub revisions: Vec<Revision>,
+    pub load_balancer: LoadBalancer,
+}
+
+/// Which group is BLUE, which is GREEN, and which are leftovers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sides<'a> {
+    /// The original environment's ASG name, and the group if it still exists.
+    pub blue: Option<(&'a str, Option<&'a Environment>)>,
+    pub green: Option<(&'a str, Option<&'a Environment>)>,
+    pub leftovers: Vec<&'a Environment>,
+}
+
+impl Observation {
+    /// The deployment the panels follow: the active one, else the last.
+    pub fn latest(&self) -> Option<&Deployment> {
+        self.active.as_ref().or(self.last.as_ref())
+    }
+
+    pub fn environment(&self, asg: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.asg == asg)
+    }
+
+    /// BLUE is the latest deployment's original, GREEN its replacement;
+    /// before any deployment the deployment group's own group is BLUE.
+    pub fn sides(&self) -> Sides<'_> {
+        let (blue, green) = match self.latest() {
+            Some(d) => (d.original_asg.as_deref(), d.replacement_asg.as_deref()),
+            None => (self.group.autoscaling_groups.first().map(String::as_str), None),
+        };
+        let blue = blue.map(|n| (n, self.environment(n)));
+        let green = green.map(|n| (n, self.environment(n)));
+        let named = |e: &Environment| blue.is_some_and(|(n, _)| n == e.asg) || green.is_some_and(|(n, _)| n == e.asg);
+        let leftovers = self.environments.iter().filter(|e| !named(e)).collect();
+        Sides { blue, green, leftovers }
+    }
+
+    /// The ASG currently receiving traffic, if exactly one group does.
+    pub fn serving(&self) -> Vec<&Environment> {
+        self.environments.iter().filter(|e| e.serving()).collect()
+    }
+
+    /// Groups that neither serve, nor belong to the active deployment, nor are
+    /// the deployment group's own: what clean up may offer.
+    pub fn idle_groups(&self) -> Vec<&Environment> {
+        let in_active = |asg: &str| {
+            self.active
+                .as_ref()
+                .is_some_and(|d| d.original_asg.as_deref() == Some(asg) || d.replacement_asg.as_deref() == Some(asg))
+        };
+        self.environments
+            .iter()
+            .filter(|e| {
+                !e.serving()
+                    && !e.attached_to(&self.load_balancer)
+                    && !in_active(&e.asg)
+                    && !self.group.autoscaling_groups.contains(&e.asg)
+            })
+            .collect()
+    }
+}

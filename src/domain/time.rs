@@ -1,0 +1,57 @@
+//! Points in time as whole milliseconds since the Unix epoch: the world's
+//! clock in the demo, AWS's timestamps otherwise.
+
+use std::fmt;
+use std::ops::{Add, Sub};
+use std::time::Duration;
+
+/// A point in time, in milliseconds since 1970-01-01T00:00:00Z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct At(pub u64);
+
+impl At {
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(secs * 1000)
+    }
+
+    /// Time elapsed since `earlier` (zero when `earlier` is later).
+    pub fn since(self, earlier: At) -> Duration {
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
+    }
+
+    /// `HH:MM:SS` in UTC.
+    pub fn clock(self) -> String {
+        let s = (self.0 / 1000) % 86_400;
+        format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    }
+}
+
+impl Add<Duration> for At {
+    type Output = At;
+    fn add(self, d: Duration) -> At {
+        At(self.0 + d.as_millis() as u64)
+    }
+}
+
+impl Sub<Duration> for At {
+    type Output = At;
+    fn sub(self, d: Duration) -> At {
+        At(self.0.saturating_sub(d.as_millis() as u64))
+    }
+}
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.clock())
+    }
+}
+
+/// `3m12s`, `45s`, `1h02m`: short elapsed times for the screen.
+pub fn short(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s / 60) % 60),
+    }
+}

@@ -1,0 +1,7 @@
+//! The one integration test binary: every module below links the library once.
+
+mod plans;
+mod scenarios;
+mod steps;
+mod support;
+mod world_errors;

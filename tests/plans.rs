@@ -1,0 +1,177 @@
+//! Each row of the key table: in each observed situation, what each key
+//! plans or why it refuses.
+
+use bluegreen::cloud::plan::{Confirm, Intent, Plan, Refusal, Step, plan};
+use bluegreen::cloud::{Call, WaitType};
+use bluegreen::domain::{Observation, Stage};
+
+use super::support::{after, pass, world};
+
+fn keys(obs: &Observation) -> [Result<Plan, Refusal>; 4] {
+    Intent::ALL.map(|k| plan(obs, k, 0))
+}
+
+fn refused(r: &Result<Plan, Refusal>) -> String {
+    match r {
+        Ok(p) => panic!("expected a refusal, got plan {}", p.title),
+        Err(Refusal(why)) => why.clone(),
+    }
+}
+
+fn calls(p: &Plan) -> Vec<&'static str> {
+    p.steps
+        .iter()
+        .map(|s| match s {
+            Step::Call(c) => c.operation(),
+            Step::Wait { .. } => "wait",
+        })
+        .collect()
+}
+
+#[test]
+fn idle_one_group_serving() {
+    let obs = world("manual-reroute").observe();
+    let [d, p, r, c] = keys(&obs);
+    let d = d.unwrap();
+    assert_eq!(calls(&d), ["CreateDeployment"]);
+    assert!(d.title.contains("v2"), "newest revision first: {}", d.title);
+    assert_eq!(d.choices.len(), 2);
+    let older = plan(&obs, Intent::Deploy, 1).unwrap();
+    assert!(matches!(&older.steps[0], Step::Call(Call::CreateDeployment { key, .. }) if key.contains("v1")));
+    assert_eq!(refused(&p), "nothing waits for a promote");
+    assert_eq!(refused(&r), "blue is already serving");
+    assert!(refused(&c).starts_with("nothing to clean up"));
+}
+
+#[test]
+fn active_installing() {
+    let mut w = world("manual-reroute");
+    super::support::play(&mut w, "deploy");
+    pass(&mut w, 20);
+    let obs = w.observe();
+    assert_eq!(obs.active.as_ref().unwrap().stage(), Stage::Installing);
+    let [d, p, r, c] = keys(&obs);
+    assert!(refused(&d).starts_with("a deployment is already running"));
+    assert_eq!(refused(&p), "green is still installing");
+    let r = r.unwrap();
+    assert!(matches!(&r.steps[..], [Step::Call(Call::StopDeployment { auto_rollback: true, .. })]));
+    assert!(r.title.contains("blue never stopped serving"));
+    assert!(refused(&c).contains("belong to"));
+}
+
+#[test]
+fn active_ready() {
+    let obs = after("manual-reroute", "deploy; wait Ready").observe();
+    let [d, p, r, c] = keys(&obs);
+    assert!(refused(&d).starts_with("a deployment is already running"));
+    let p = p.unwrap();
+    assert!(matches!(&p.steps[..], [Step::Call(Call::ContinueDeployment { wait: WaitType::ReadyWait, .. })]));
+    assert_eq!(p.confirm, Confirm::Key);
+    assert!(matches!(&r.unwrap().steps[..], [Step::Call(Call::StopDeployment { auto_rollback: true, .. })]));
+    assert!(c.is_err());
+}
+
+#[test]
+fn active_traffic_moving() {
+    let obs = after("manual-reroute", "deploy; wait Ready; promote; wait registered").observe();
+    assert_eq!(obs.active.as_ref().unwrap().stage(), Stage::TrafficMoving);
+    let [d, p, r, c] = keys(&obs);
+    assert!(d.is_err());
+    assert_eq!(refused(&p), "traffic is already moving");
+    let r = r.unwrap();
+    assert!(r.title.contains("reroutes to the originals"), "{}", r.title);
+    assert!(c.is_err());
+}
+
+#[test]
+fn active_termination_wait() {
+    let obs = after("terminate", "deploy; wait termination-wait").observe();
+    let d = obs.active.as_ref().unwrap();
+    assert_eq!(d.stage(), Stage::TerminationWait);
+    let [_, p, r, c] = keys(&obs);
+    let p = p.unwrap();
+    assert!(matches!(&p.steps[..], [Step::Call(Call::ContinueDeployment { wait: WaitType::TerminationWait, .. })]));
+    assert_eq!(p.confirm, Confirm::Typed("bluegreen-asg".into()), "terminating needs the group typed back");
+    assert!(matches!(&r.unwrap().steps[..], [Step::Call(Call::StopDeployment { auto_rollback: true, .. })]));
+    assert!(c.is_err());
+}
+
+#[test]
+fn succeeded_originals_terminated() {
+    let mut w = after("terminate", "deploy; wait Succeeded");
+    pass(&mut w, 60);
+    let obs = w.observe();
+    let [d, p, r, c] = keys(&obs);
+    assert_eq!(calls(&d.unwrap()), ["CreateDeployment"]);
+    assert_eq!(refused(&p), "nothing waits for a promote");
+    assert_eq!(refused(&r), "the originals were terminated: deploy the previous revision with d");
+    assert!(c.is_err(), "the only group serves");
+}
+
+#[test]
+fn succeeded_originals_kept() {
+    let mut w = after("manual-reroute", "deploy; wait Ready; promote; wait Succeeded");
+    pass(&mut w, 60);
+    let obs = w.observe();
+    let [d, p, r, c] = keys(&obs);
+    assert!(d.unwrap().title.contains("v3"), "the next revision is registered");
+    assert_eq!(refused(&p), "nothing waits for a promote");
+    let r = r.unwrap();
+    assert_eq!(
+        calls(&r),
+        ["AttachLoadBalancerTargetGroups", "wait", "DetachLoadBalancerTargetGroups", "UpdateDeploymentGroup"]
+    );
+    let c = c.unwrap();
+    assert_eq!(c.choices, ["bluegreen-asg"], "the kept original is idle");
+    assert_eq!(c.confirm, Confirm::Typed("bluegreen-asg".into()));
+}
+
+#[test]
+fn failed_green_left_running() {
+    let mut w = after("hook-fails", "deploy; wait Failed; wait Succeeded");
+    pass(&mut w, 60);
+    let obs = w.observe();
+    let green = w.history()[0].replacement_asg.clone().unwrap();
+    assert!(obs.environment(&green).is_some_and(|e| !e.instances.is_empty()), "green is left running");
+    let [d, p, r, c] = keys(&obs);
+    assert!(d.is_ok());
+    assert_eq!(refused(&p), "nothing waits for a promote");
+    assert_eq!(refused(&r), "blue is already serving");
+    let c = c.unwrap();
+    assert_eq!(c.choices, [green.as_str()], "green is an idle leftover");
+    assert!(matches!(&c.steps[..], [Step::Call(Call::DeleteAutoScalingGroup { asg, force: true })] if *asg == green));
+}
+
+#[test]
+fn classic_reattach_uses_load_balancer_calls() {
+    let mut w = after("tutorial", "deploy; wait Succeeded");
+    pass(&mut w, 60);
+    let r = plan(&w.observe(), Intent::Reattach, 0).unwrap();
+    assert_eq!(calls(&r), ["AttachLoadBalancers", "wait", "DetachLoadBalancers", "UpdateDeploymentGroup"]);
+}
+
+#[test]
+fn preconditions_are_checked_again() {
+    let ready = after("manual-reroute", "deploy; wait Ready");
+    let p = plan(&ready.observe(), Intent::Promote, 0).unwrap();
+    let later = after("manual-reroute", "deploy; wait Ready; promote; wait Succeeded").observe();
+    for pre in &p.preconditions {
+        assert!(pre.check(&ready.observe()).is_ok());
+    }
+    let err = p.preconditions[0].check(&later).unwrap_err();
+    assert!(err.contains("no longer"), "{err}");
+}
+
+#[test]
+fn steps_show_service_operation_and_parameters() {
+    let obs = world("manual-reroute").observe();
+    let d = plan(&obs, Intent::Deploy, 0).unwrap();
+    let Step::Call(call) = &d.steps[0] else { panic!() };
+    assert_eq!(
+        d.steps[0].to_string(),
+        format!(
+            "deploy CreateDeployment applicationName=bluegreen-app deploymentGroupName=bluegreen-dg revision=s3://bluegreen-app-bucket/bluegreen-app/newversion-v2.zip (zip)"
+        )
+    );
+    assert!(call.cli().starts_with("aws deploy create-deployment --application-name bluegreen-app"));
+}

@@ -1,0 +1,129 @@
+//! Every built-in scenario played to its end under a clock the test owns,
+//! checked against its own `[expect]` table.
+
+use std::time::Duration;
+
+use bluegreen::cloud::sim::scenario::{BUILTIN, FailedRequests};
+use bluegreen::cloud::sim::story;
+use bluegreen::cloud::sim::{Scenario, World};
+
+/// Seconds of world time in which a user's request could fail: the load
+/// balancer had no routable target, or a routable target answers 503.
+fn failing_seconds(world: &World) -> bool {
+    let now = world.now();
+    let views = world.instances();
+    let routable: Vec<_> = views.iter().filter(|v| v.routable).collect();
+    routable.is_empty()
+        || routable.iter().any(|v| !v.up || v.version.is_none() || v.fails_until.is_some_and(|t| t > now))
+}
+
+fn check(name: &str) {
+    let scenario = Scenario::load(name).expect("loads");
+    let mut world = World::new(&scenario);
+    let actions = story::parse(&scenario.story).expect("story parses");
+    let mut bad_seconds = 0;
+    let events = story::play_with(&mut world, actions, super::support::LIMIT, |w| {
+        bad_seconds += u32::from(failing_seconds(w));
+    })
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    // Let drains and terminations that follow the story's last wait finish.
+    world.advance(world.now() + Duration::from_secs(120));
+    let expect = &scenario.expect;
+
+    let statuses: Vec<String> = world.history().iter().map(|d| d.status.to_string()).collect();
+    assert_eq!(statuses, expect.statuses, "{name}: final statuses");
+
+    let tags: Vec<&str> = events.iter().map(|e| e.tag.as_str()).collect();
+    let mut rest = tags.iter();
+    for want in &expect.events {
+        assert!(rest.any(|t| t == want), "{name}: event '{want}' missing or out of order in {tags:?}");
+    }
+
+    let history = world.history();
+    let replacement = history.first().and_then(|d| d.replacement_asg.clone()).expect("a replacement group");
+    let want_group = if expect.serving == "original" { scenario.group.asg.clone() } else { replacement };
+    let obs = world.observe();
+    let serving: Vec<&str> = obs.serving().iter().map(|e| e.asg.as_str()).collect();
+    assert_eq!(serving, vec![want_group.as_str()], "{name}: serving group");
+
+    let versions: Vec<_> =
+        obs.serving()[0].instances.iter().filter(|i| i.serving()).map(|i| i.version.clone()).collect();
+    assert!(
+        !versions.is_empty() && versions.iter().all(|v| v.as_deref() == Some(expect.version.as_str())),
+        "{name}: versions {versions:?}"
+    );
+
+    match expect.failed_requests {
+        FailedRequests::Zero => assert_eq!(bad_seconds, 0, "{name}: seconds in which requests could fail"),
+        FailedRequests::Some => assert!(bad_seconds > 0, "{name}: expected failing seconds"),
+    }
+}
+
+#[test]
+fn manual_reroute() {
+    check("manual-reroute");
+}
+
+#[test]
+fn tutorial() {
+    check("tutorial");
+}
+
+#[test]
+fn terminate() {
+    check("terminate");
+}
+
+#[test]
+fn hook_fails() {
+    check("hook-fails");
+}
+
+#[test]
+fn flaky_green() {
+    check("flaky-green");
+}
+
+#[test]
+fn every_builtin_is_checked() {
+    let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, ["manual-reroute", "tutorial", "terminate", "hook-fails", "flaky-green"]);
+}
+
+#[test]
+fn same_seed_same_world() {
+    let s = Scenario::load("manual-reroute").unwrap();
+    let play = |seed| {
+        let mut w = World::with_seed(&s, seed);
+        story::play(&mut w, story::parse(&s.story).unwrap(), super::support::LIMIT).unwrap();
+        (w.observe(), w.now())
+    };
+    assert_eq!(play(1), play(1));
+    assert_ne!(play(1).0.environments, play(2).0.environments);
+}
+
+#[test]
+fn unknown_fields_are_rejected() {
+    let text = BUILTIN[0].1.replace("[group]", "[group]\nsurprise = 1");
+    let err = Scenario::parse(&text).unwrap_err();
+    assert!(err.contains("surprise"), "{err}");
+    assert!(!err.contains('\n'));
+}
+
+#[test]
+fn bad_scenarios_get_a_hint() {
+    let err = Scenario::load("nope").unwrap_err();
+    assert!(err.contains("hint") && err.contains("manual-reroute"), "{err}");
+    let text = BUILTIN[0].1.replace("[group]", "[group]\ninstances = 0");
+    assert!(Scenario::parse(&text).unwrap_err().contains("instances"));
+}
+
+#[test]
+fn the_deployment_is_played_in_about_a_minute() {
+    let s = Scenario::load("tutorial").unwrap();
+    let mut w = World::new(&s);
+    let start = w.now();
+    story::play(&mut w, story::parse(&s.story).unwrap(), super::support::LIMIT).unwrap();
+    let real_seconds = w.now().since(start).as_secs_f64() / s.timing.pace;
+    assert!((30.0..=120.0).contains(&real_seconds), "a deployment takes {real_seconds:.0}s of demo time");
+}
