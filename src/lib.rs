@@ -4,6 +4,13 @@
 //! - [`domain`]: plain data of one observation (groups, instances, deployments).
 //! - [`cloud`]: the calls the console makes, plans computed from an
 //!   observation, plan execution, and the simulated world behind the demo.
+//! - [`demo`]: the simulated world's network face (instance servers, load
+//!   balancer) and its runtime on tokio's clock; `--plain` output.
+//! - [`probe`]: the load-balancer prober and its statistics.
+//! - [`cli`]: the command line.
 
+pub mod cli;
 pub mod cloud;
+pub mod demo;
 pub mod domain;
+pub mod probe;

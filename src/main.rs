@@ -1,6 +1,57 @@
 //! The `bluegreen` binary: parses the command line and hands over to the library.
 
-fn main() -> color_eyre::Result<()> {
-    color_eyre::install()?;
-    Ok(())
+use std::process::ExitCode;
+
+use bluegreen::cli::{Cli, Command};
+use bluegreen::cloud::sim::Scenario;
+use bluegreen::cloud::sim::scenario::BUILTIN;
+use bluegreen::demo::plain;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    if let Err(e) = color_eyre::install() {
+        eprintln!("bluegreen: {e}");
+    }
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scenarios => {
+            list_scenarios();
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let opts = plain::Options {
+                scenario: args.scenario,
+                speed: args.speed,
+                seed: args.seed,
+                port: args.port,
+                script: args.script,
+                hold: args.hold,
+                rate: args.rate,
+            };
+            demo(opts)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bluegreen: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn list_scenarios() {
+    for (name, _) in BUILTIN {
+        let description = Scenario::load(name).map(|s| s.description).unwrap_or_default();
+        println!("{name:<15} {description}");
+    }
+}
+
+fn demo(opts: plain::Options) -> Result<(), String> {
+    plain::prepare(&opts)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let mut out = std::io::stdout();
+        plain::run(opts, &mut out).await.map(|_| ())
+    })
 }

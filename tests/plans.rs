@@ -119,7 +119,7 @@ fn succeeded_originals_kept() {
     let r = r.unwrap();
     assert_eq!(
         calls(&r),
-        ["AttachLoadBalancerTargetGroups", "wait", "DetachLoadBalancerTargetGroups", "UpdateDeploymentGroup"]
+        ["AttachLoadBalancerTargetGroups", "wait", "DetachLoadBalancerTargetGroups", "wait", "UpdateDeploymentGroup"]
     );
     let c = c.unwrap();
     assert_eq!(c.choices, ["bluegreen-asg"], "the kept original is idle");
@@ -147,7 +147,7 @@ fn classic_reattach_uses_load_balancer_calls() {
     let mut w = after("tutorial", "deploy; wait Succeeded");
     pass(&mut w, 60);
     let r = plan(&w.observe(), Intent::Reattach, 0).unwrap();
-    assert_eq!(calls(&r), ["AttachLoadBalancers", "wait", "DetachLoadBalancers", "UpdateDeploymentGroup"]);
+    assert_eq!(calls(&r), ["AttachLoadBalancers", "wait", "DetachLoadBalancers", "wait", "UpdateDeploymentGroup"]);
 }
 
 #[test]

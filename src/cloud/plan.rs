@@ -106,6 +106,8 @@ fn refuse<T>(why: impl Into<String>) -> Result<T, Refusal> {
 }
 
 const HEALTHY_TIMEOUT: Duration = Duration::from_secs(300);
+/// The longest deregistration delay AWS allows (3600 s) plus a margin.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(3900);
 
 /// The plan for `intent` in the observed situation; `pick` selects among the
 /// plan's choices (clamped).
@@ -239,6 +241,7 @@ fn manual_reattach(obs: &Observation, blue: &Environment, green: Option<&Environ
     ];
     if let Some(green) = green.filter(|g| g.attached_to(lb)) {
         steps.push(Step::Call(detach(&green.asg)));
+        steps.push(Step::Wait { until: WaitFor::TargetsDrained { asg: green.asg.clone() }, timeout: DRAIN_TIMEOUT });
     }
     if obs.group.autoscaling_groups != [blue.asg.clone()] {
         steps.push(Step::Call(Call::UpdateDeploymentGroup {

@@ -132,8 +132,9 @@ impl Observation {
         self.environments.iter().filter(|e| e.serving()).collect()
     }
 
-    /// Groups that neither serve, nor belong to the active deployment, nor are
-    /// the deployment group's own: what clean up may offer.
+    /// Groups that neither serve, nor have targets registered (draining
+    /// ones included), nor belong to the active deployment, nor are the
+    /// deployment group's own: what clean up may offer.
     pub fn idle_groups(&self) -> Vec<&Environment> {
         let in_active = |asg: &str| {
             self.active
@@ -144,6 +145,7 @@ impl Observation {
             .iter()
             .filter(|e| {
                 !e.serving()
+                    && e.registered().next().is_none()
                     && !e.attached_to(&self.load_balancer)
                     && !in_active(&e.asg)
                     && !self.group.autoscaling_groups.contains(&e.asg)

@@ -147,8 +147,9 @@ impl World {
             if r.next_check > now {
                 continue;
             }
-            let passes =
+            let modelled =
                 self.inst(&r.instance_id).is_some_and(|inst| inst.lifecycle == crate::domain::Lifecycle::InService);
+            let passes = modelled && self.reported_health.get(&r.instance_id).copied().unwrap_or(true);
             let r = &mut self.registrations[i];
             r.next_check = now + interval;
             if passes {

@@ -17,6 +17,7 @@ mod rng;
 pub mod scenario;
 pub mod story;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::domain::{
@@ -55,6 +56,8 @@ pub struct InstanceView {
     pub routable: bool,
     /// Deregistered and draining: in-flight requests finish, no new ones.
     pub draining: bool,
+    /// Registered and not draining: the load balancer health-checks it.
+    pub checked: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +101,9 @@ pub struct World {
     /// Index into `revisions` of what the deployment group last deployed.
     current_revision: usize,
     events: Vec<WorldEvent>,
+    /// Results of real health checks (the demo's load balancer), by
+    /// instance; where none is known the world's own model decides.
+    reported_health: HashMap<String, bool>,
 }
 
 impl World {
@@ -164,6 +170,7 @@ impl World {
             revisions: Vec::new(),
             current_revision: 0,
             events: Vec::new(),
+            reported_health: HashMap::new(),
         };
         world.register_revision(EPOCH - Duration::from_secs(86_400));
         world.register_revision(EPOCH - Duration::from_secs(600));
@@ -216,6 +223,12 @@ impl World {
         }
     }
 
+    /// Records the result of a real health check of an instance; the next
+    /// scheduled check of its target uses it.
+    pub fn report_health(&mut self, instance_id: &str, passes: bool) {
+        self.reported_health.insert(instance_id.to_string(), passes);
+    }
+
     /// Takes the events that happened since the last call.
     pub fn take_events(&mut self) -> Vec<WorldEvent> {
         std::mem::take(&mut self.events)
@@ -254,6 +267,7 @@ impl World {
                     },
                     routable: reg.is_some_and(Registration::routable),
                     draining: reg.is_some_and(Registration::draining),
+                    checked: reg.is_some_and(|r| !r.draining()),
                 }
             })
             .collect()
@@ -401,6 +415,7 @@ impl World {
         for (id, lifecycle) in &due {
             if *lifecycle == Lifecycle::Terminating {
                 self.instances.retain(|i| i.id != *id);
+                self.reported_health.remove(id);
                 self.registrations.retain(|r| r.instance_id != *id);
                 self.emit("terminated", format!("instance {id} terminated"));
                 continue;

@@ -1,0 +1,266 @@
+//! The demo's runtime: one task owns the simulated world, advances it on
+//! tokio's clock scaled by the pace, answers calls, health-checks the
+//! registered instances for real, and keeps the network face (instance
+//! servers and load balancer routes) in step with the world. It sends the
+//! whole observation and the new events as one message.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hyper::Request;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::clock::WorldClock;
+use super::http::{Body, client};
+use super::instance::{HEALTH_PATH, InstanceServer, Page};
+use super::lb::{Backend, LoadBalancer};
+use crate::cloud::sim::{World, WorldEvent};
+use crate::cloud::{ApiError, Call, CallOutput};
+use crate::domain::Observation;
+
+/// What the world sends out: everything observed plus what just happened.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub observation: Box<Observation>,
+    pub events: Vec<WorldEvent>,
+}
+
+enum Cmd {
+    Apply(Call, oneshot::Sender<Result<CallOutput, ApiError>>),
+    Observe(oneshot::Sender<Observation>),
+    Health(String, bool),
+    Addresses(oneshot::Sender<HashMap<String, SocketAddr>>),
+    Stop(oneshot::Sender<()>),
+}
+
+/// A cheap handle to the running world: the demo's side of the cloud port.
+#[derive(Debug, Clone)]
+pub struct SimHandle {
+    tx: mpsc::Sender<Cmd>,
+}
+
+impl std::fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Cmd::Apply(..) => "Apply",
+            Cmd::Observe(_) => "Observe",
+            Cmd::Health(..) => "Health",
+            Cmd::Addresses(_) => "Addresses",
+            Cmd::Stop(_) => "Stop",
+        })
+    }
+}
+
+fn gone() -> ApiError {
+    ApiError::new("ServiceUnavailable", "the simulated world has stopped")
+}
+
+impl SimHandle {
+    /// Makes one call against the world.
+    pub async fn apply(&self, call: Call) -> Result<CallOutput, ApiError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Cmd::Apply(call, tx)).await.map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    /// A fresh observation.
+    pub async fn observe(&self) -> Result<Observation, ApiError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Cmd::Observe(tx)).await.map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())
+    }
+
+    /// Where each running instance's HTTP server listens on 127.0.0.1.
+    pub async fn addresses(&self) -> Result<HashMap<String, SocketAddr>, ApiError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Cmd::Addresses(tx)).await.map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())
+    }
+
+    /// Stops the world, its instances and its load balancer; waits until
+    /// their ports are closed.
+    pub async fn stop(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Cmd::Stop(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+/// The running demo world.
+#[derive(Debug)]
+pub struct Demo {
+    pub handle: SimHandle,
+    pub updates: mpsc::Receiver<Update>,
+    /// Where the load balancer listens.
+    pub url: String,
+    pub clock: WorldClock,
+    pub task: JoinHandle<()>,
+}
+
+/// Starts the world at `pace` world seconds per real second, with its load
+/// balancer on `listener`.
+pub fn start(mut world: World, pace: f64, listener: TcpListener) -> io::Result<Demo> {
+    let lb = LoadBalancer::start(listener)?;
+    let url = lb.url();
+    world.set_url(url.clone());
+    let clock = WorldClock::new(world.now(), pace);
+    let (tx, rx) = mpsc::channel(64);
+    let (updates_tx, updates) = mpsc::channel(256);
+    let handle = SimHandle { tx: tx.clone() };
+    let net = Network { lb, servers: HashMap::new(), clock };
+    let task = tokio::spawn(run(world, net, rx, tx, updates_tx));
+    Ok(Demo { handle, updates, url, clock, task })
+}
+
+struct Network {
+    lb: LoadBalancer,
+    servers: HashMap<String, InstanceServer>,
+    clock: WorldClock,
+}
+
+impl Network {
+    /// Starts servers of instances that came up, updates pages, sets the
+    /// routes, then stops servers of instances that went away.
+    fn sync(&mut self, world: &World) {
+        let views = world.instances();
+        for v in views.iter().filter(|v| v.up) {
+            let page = Page {
+                instance_id: v.id.clone(),
+                private_ip: v.ip.clone(),
+                version: v.version.clone(),
+                fails_until: v.fails_until,
+            };
+            match self.servers.get(&v.id) {
+                Some(server) => server.update(&page),
+                None => match InstanceServer::start(page, self.clock) {
+                    Ok(server) => {
+                        self.servers.insert(v.id.clone(), server);
+                    }
+                    Err(e) => eprintln!("instance {} could not start its server: {e}", v.id),
+                },
+            }
+        }
+        let routes = views
+            .iter()
+            .filter(|v| v.routable)
+            .filter_map(|v| self.servers.get(&v.id).map(|s| Backend { instance_id: v.id.clone(), addr: s.addr }))
+            .collect();
+        self.lb.set_routes(routes);
+        let up: Vec<&str> = views.iter().filter(|v| v.up).map(|v| v.id.as_str()).collect();
+        let down: Vec<String> = self.servers.keys().filter(|id| !up.contains(&id.as_str())).cloned().collect();
+        for id in down {
+            if let Some(server) = self.servers.remove(&id) {
+                drop(server.stop());
+            }
+        }
+    }
+
+    /// Targets to health-check now, with their addresses.
+    fn checked(&self, world: &World) -> Vec<(String, SocketAddr)> {
+        world
+            .instances()
+            .into_iter()
+            .filter(|v| v.checked)
+            .map(|v| (v.id.clone(), self.servers.get(&v.id).map(|s| s.addr)))
+            .filter_map(|(id, addr)| addr.map(|a| (id, a)))
+            .collect()
+    }
+
+    async fn shut_down(self) {
+        let mut tasks = vec![self.lb.stop()];
+        tasks.extend(self.servers.into_values().map(InstanceServer::stop));
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+async fn run(
+    mut world: World,
+    mut net: Network,
+    mut rx: mpsc::Receiver<Cmd>,
+    tx: mpsc::Sender<Cmd>,
+    updates: mpsc::Sender<Update>,
+) {
+    let clock = net.clock;
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let health_every = clock.real(Duration::from_secs(world.scenario().timing.health_interval_seconds)) / 2;
+    let mut health = tokio::time::interval(health_every.max(Duration::from_millis(50)));
+    health.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let http = client(false);
+    let mut last_sent = Instant::now() - Duration::from_secs(10);
+    net.sync(&world);
+    loop {
+        let mut force = false;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = health.tick() => {
+                for (id, addr) in net.checked(&world) {
+                    let tx = tx.clone();
+                    let http = http.clone();
+                    tokio::spawn(async move {
+                        let ok = check(&http, addr).await;
+                        let _ = tx.send(Cmd::Health(id, ok)).await;
+                    });
+                }
+                continue;
+            }
+            cmd = rx.recv() => match cmd {
+                Some(Cmd::Apply(call, reply)) => {
+                    world.advance(clock.now());
+                    let _ = reply.send(world.apply(&call));
+                    force = true;
+                }
+                Some(Cmd::Observe(reply)) => {
+                    world.advance(clock.now());
+                    let _ = reply.send(world.observe());
+                }
+                Some(Cmd::Addresses(reply)) => {
+                    let _ = reply.send(net.servers.iter().map(|(id, s)| (id.clone(), s.addr)).collect());
+                    continue;
+                }
+                Some(Cmd::Health(id, ok)) => {
+                    world.report_health(&id, ok);
+                    continue;
+                }
+                Some(Cmd::Stop(done)) => {
+                    net.shut_down().await;
+                    let _ = done.send(());
+                    return;
+                }
+                None => break,
+            },
+        }
+        world.advance(clock.now());
+        let events = world.take_events();
+        net.sync(&world);
+        if force || !events.is_empty() || last_sent.elapsed() >= Duration::from_secs(1) {
+            last_sent = Instant::now();
+            let update = Update { observation: Box::new(world.observe()), events };
+            if updates.send(update).await.is_err() {
+                break;
+            }
+        }
+    }
+    net.shut_down().await;
+}
+
+async fn check(
+    http: &hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>,
+    addr: SocketAddr,
+) -> bool {
+    let Ok(req) = Request::get(format!("http://{addr}{HEALTH_PATH}")).body(Body::default()) else {
+        return false;
+    };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), http.request(req)).await,
+        Ok(Ok(resp)) if resp.status().is_success()
+    )
+}

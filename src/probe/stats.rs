@@ -1,0 +1,122 @@
+//! Traffic statistics from probe samples: per-second buckets (requests,
+//! failures, share of each version) and a window of recent requests for the
+//! one-cell-per-request strip and latency percentiles.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{Outcome, Sample};
+
+/// One second of probing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Second {
+    /// Seconds since probing started.
+    pub index: u64,
+    pub requests: u32,
+    pub failures: u32,
+    /// Successful answers by version.
+    pub versions: BTreeMap<String, u32>,
+}
+
+impl Second {
+    /// Share of each version among successful answers, in percent.
+    pub fn shares(&self) -> Vec<(String, u32)> {
+        let ok: u32 = self.versions.values().sum();
+        self.versions.iter().map(|(v, n)| (v.clone(), (n * 100 + ok / 2) / ok.max(1))).collect()
+    }
+}
+
+impl fmt::Display for Second {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} req  {} failed", self.requests, self.failures)?;
+        for (v, pct) in self.shares() {
+            write!(f, "  {v} {pct}%")?;
+        }
+        Ok(())
+    }
+}
+
+/// Samples gathered into seconds, plus the most recent requests.
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    start: Instant,
+    open: BTreeMap<u64, Second>,
+    /// Closed seconds, oldest first (at most `keep_seconds`).
+    pub seconds: VecDeque<Second>,
+    /// The latest samples, oldest first (at most `keep_samples`).
+    pub recent: VecDeque<Sample>,
+    keep_seconds: usize,
+    keep_samples: usize,
+    pub total_requests: u64,
+    pub total_failures: u64,
+}
+
+impl Traffic {
+    pub fn new(start: Instant) -> Self {
+        Self {
+            start,
+            open: BTreeMap::new(),
+            seconds: VecDeque::new(),
+            recent: VecDeque::new(),
+            keep_seconds: 300,
+            keep_samples: 256,
+            total_requests: 0,
+            total_failures: 0,
+        }
+    }
+
+    /// Adds a sample to the second its request started in.
+    pub fn record(&mut self, sample: Sample) {
+        let index = sample.started.saturating_duration_since(self.start).as_secs();
+        let second = self.open.entry(index).or_insert_with(|| Second { index, ..Second::default() });
+        second.requests += 1;
+        self.total_requests += 1;
+        match &sample.outcome {
+            Outcome::Served { version, .. } => {
+                *second.versions.entry(version.clone().unwrap_or_else(|| "?".into())).or_default() += 1;
+            }
+            _ => {
+                second.failures += 1;
+                self.total_failures += 1;
+            }
+        }
+        self.recent.push_back(sample);
+        while self.recent.len() > self.keep_samples {
+            self.recent.pop_front();
+        }
+    }
+
+    /// Closes every second that ended more than `grace` before `now` (so
+    /// requests still in flight land in the second they started) and gives them.
+    pub fn close(&mut self, now: Instant, grace: Duration) -> Vec<Second> {
+        let limit = now.saturating_duration_since(self.start + grace).as_secs();
+        let mut done = Vec::new();
+        while let Some((&index, _)) = self.open.first_key_value() {
+            if index >= limit {
+                break;
+            }
+            let second = self.open.remove(&index).expect("first key exists");
+            done.push(second);
+        }
+        for s in &done {
+            self.seconds.push_back(s.clone());
+        }
+        while self.seconds.len() > self.keep_seconds {
+            self.seconds.pop_front();
+        }
+        done
+    }
+
+    /// Latency percentile (0–100) over the recent samples.
+    pub fn latency(&self, pct: u32) -> Option<Duration> {
+        let mut l: Vec<Duration> = self.recent.iter().map(|s| s.latency).collect();
+        if l.is_empty() {
+            return None;
+        }
+        l.sort_unstable();
+        Some(l[((l.len() - 1) * pct as usize) / 100])
+    }
+}
