@@ -12,7 +12,7 @@ use bluegreen::cloud::sim::{Scenario, World};
 fn failing_seconds(world: &World) -> bool {
     let now = world.now();
     let views = world.instances();
-    let routable: Vec<_> = views.iter().filter(|v| v.routable).collect();
+    let routable: Vec<_> = views.iter().filter(|v| v.routable()).collect();
     routable.is_empty()
         || routable.iter().any(|v| !v.up || v.version.is_none() || v.fails_until.is_some_and(|t| t > now))
 }

@@ -102,7 +102,7 @@ async fn forward(
     }
     let backend = &routes[turn % routes.len()];
     let (parts, body) = req.into_parts();
-    let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
+    let Ok(body) = body.collect().await.map(http_body_util::Collected::to_bytes) else {
         return respond(StatusCode::BAD_REQUEST, "text/plain", "bad request body");
     };
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());

@@ -19,7 +19,7 @@ use super::clock::WorldClock;
 use super::http::{Body, client};
 use super::instance::{HEALTH_PATH, InstanceServer, Page};
 use super::lb::{Backend, LoadBalancer};
-use crate::cloud::sim::{World, WorldEvent};
+use crate::cloud::sim::{InstanceView, World, WorldEvent};
 use crate::cloud::{ApiError, Call, CallOutput};
 use crate::domain::Observation;
 
@@ -148,7 +148,7 @@ impl Network {
         }
         let routes = views
             .iter()
-            .filter(|v| v.routable)
+            .filter(|v| v.routable())
             .filter_map(|v| self.servers.get(&v.id).map(|s| Backend { instance_id: v.id.clone(), addr: s.addr }))
             .collect();
         self.lb.set_routes(routes);
@@ -166,7 +166,7 @@ impl Network {
         world
             .instances()
             .into_iter()
-            .filter(|v| v.checked)
+            .filter(InstanceView::checked)
             .map(|v| (v.id.clone(), self.servers.get(&v.id).map(|s| s.addr)))
             .filter_map(|(id, addr)| addr.map(|a| (id, a)))
             .collect()

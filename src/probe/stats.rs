@@ -74,14 +74,11 @@ impl Traffic {
         let second = self.open.entry(index).or_insert_with(|| Second { index, ..Second::default() });
         second.requests += 1;
         self.total_requests += 1;
-        match &sample.outcome {
-            Outcome::Served { version, .. } => {
-                *second.versions.entry(version.clone().unwrap_or_else(|| "?".into())).or_default() += 1;
-            }
-            _ => {
-                second.failures += 1;
-                self.total_failures += 1;
-            }
+        if let Outcome::Served { version, .. } = &sample.outcome {
+            *second.versions.entry(version.clone().unwrap_or_else(|| "?".into())).or_default() += 1;
+        } else {
+            second.failures += 1;
+            self.total_failures += 1;
         }
         self.recent.push_back(sample);
         while self.recent.len() > self.keep_samples {

@@ -52,12 +52,33 @@ pub struct InstanceView {
     pub version: Option<String>,
     /// Its page answers 503 until then (a fault).
     pub fails_until: Option<At>,
+    /// How the load balancer treats it.
+    pub route: Route,
+}
+
+/// An instance as the load balancer treats it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Not registered: no requests, no health checks.
+    Unregistered,
+    /// Registered, health-checked, but not (yet) healthy: no requests.
+    Checking,
+    /// Healthy: it gets new requests and health checks.
+    Serving,
+    /// Deregistered: requests in flight finish, no new ones.
+    Draining,
+}
+
+impl InstanceView {
     /// The load balancer sends it new requests.
-    pub routable: bool,
-    /// Deregistered and draining: in-flight requests finish, no new ones.
-    pub draining: bool,
-    /// Registered and not draining: the load balancer health-checks it.
-    pub checked: bool,
+    pub fn routable(&self) -> bool {
+        self.route == Route::Serving
+    }
+
+    /// The load balancer health-checks it.
+    pub fn checked(&self) -> bool {
+        matches!(self.route, Route::Checking | Route::Serving)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -265,9 +286,12 @@ impl World {
                         (Some(secs), Some(at)) => Some(at + Duration::from_secs(secs)),
                         _ => None,
                     },
-                    routable: reg.is_some_and(Registration::routable),
-                    draining: reg.is_some_and(Registration::draining),
-                    checked: reg.is_some_and(|r| !r.draining()),
+                    route: match reg {
+                        None => Route::Unregistered,
+                        Some(r) if r.draining() => Route::Draining,
+                        Some(r) if r.routable() => Route::Serving,
+                        Some(_) => Route::Checking,
+                    },
                 }
             })
             .collect()
