@@ -9,8 +9,11 @@
 //! - [`probe`]: the load-balancer prober and its statistics.
 //! - [`cli`]: the command line.
 
+pub mod app;
 pub mod cli;
 pub mod cloud;
+pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod probe;
+pub mod ui;

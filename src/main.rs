@@ -19,6 +19,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Demo(args) => {
+            let plain_mode = args.plain || !bluegreen::console::has_terminal();
             let opts = plain::Options {
                 scenario: args.scenario,
                 speed: args.speed,
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
                 hold: args.hold,
                 rate: args.rate,
             };
-            demo(opts)
+            demo(opts, plain_mode)
         }
     };
     match result {
@@ -47,11 +48,15 @@ fn list_scenarios() {
     }
 }
 
-fn demo(opts: plain::Options) -> Result<(), String> {
+fn demo(opts: plain::Options, plain_mode: bool) -> Result<(), String> {
     plain::prepare(&opts)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let mut out = std::io::stdout();
-        plain::run(opts, &mut out).await.map(|_| ())
+        if plain_mode {
+            let mut out = std::io::stdout();
+            plain::run(opts, &mut out).await.map(|_| ())
+        } else {
+            bluegreen::console::run_demo(opts).await
+        }
     })
 }

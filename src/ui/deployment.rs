@@ -1,0 +1,131 @@
+//! The deployment panel: id, status, elapsed time, what it waits for, the
+//! counters (or the error), and lifecycle progress per instance, one
+//! symbol per event: ✓ succeeded, ✗ failed, ◌ running, · pending, – skipped.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::cut;
+use super::theme::Theme;
+use crate::app::App;
+use crate::domain::{Deployment, EventStatus, Stage, Target, TargetLabel, Wait, short};
+
+/// Rows of per-instance progress this screen height allows.
+pub fn rows(app: &App, height: u16) -> u16 {
+    let n = app.obs.as_ref().and_then(|o| o.latest()).map_or(1, |d| d.targets.len().max(1));
+    (n as u16).min((height.saturating_sub(16) / 4).max(2))
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let latest = app.obs.as_ref().and_then(|o| o.latest());
+    let Some(d) = latest else {
+        let block = Block::bordered().title(Span::styled(" Deployment · none yet ", theme.title()));
+        let hint =
+            Line::styled("no deployment of this group yet: press d to deploy a registered revision", theme.dim());
+        frame.render_widget(Paragraph::new(hint).block(block), area);
+        return;
+    };
+    let block = Block::bordered().title(title(app, d, theme));
+    let inner = block.inner(area);
+    let mut lines = vec![summary(d, theme)];
+    let mut targets: Vec<&Target> = d.targets.iter().collect();
+    targets.sort_by_key(|t| t.label != TargetLabel::Green);
+    for t in targets.into_iter().take(inner.height.saturating_sub(1) as usize) {
+        lines.push(progress(t, inner.width as usize, theme));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn title(app: &App, d: &Deployment, theme: Theme) -> Line<'static> {
+    let kind = match (d.is_active(), d.is_rollback()) {
+        (true, true) => "Rollback",
+        (true, false) => "Deployment",
+        (false, true) => "Last: rollback",
+        (false, false) => "Last deployment",
+    };
+    let end = d.completed_at.unwrap_or(app.now);
+    let status_style = match d.status.as_str() {
+        "Succeeded" | "Ready" => theme.good(),
+        "Failed" | "Stopped" => theme.bad(),
+        _ => theme.action(),
+    };
+    let rev = d.revision.clone().unwrap_or_default();
+    let mut spans = vec![
+        Span::styled(format!(" {kind} {} ", d.id), theme.title()),
+        Span::raw(format!("{rev} ")),
+        Span::styled(format!("{} ", d.status), status_style),
+        Span::raw(format!("{} ", short(end.since(d.created_at)))),
+    ];
+    let waits = match (&d.wait, d.stage()) {
+        (Some(Wait::Reroute { until }), _) => {
+            let by = until.map(|u| format!(", stops at {u}")).unwrap_or_default();
+            format!("ready-wait: reroute on your promote (p){by} ")
+        }
+        (Some(Wait::Termination { until }), _) => {
+            let at = until.map(|u| format!(" at {u}")).unwrap_or_default();
+            format!("originals terminate{at} (p: now, r: roll back) ")
+        }
+        (None, Stage::Installing) => "installing green ".to_string(),
+        (None, Stage::TrafficMoving) => "moving traffic ".to_string(),
+        _ => String::new(),
+    };
+    if !waits.is_empty() {
+        spans.push(Span::styled(waits, theme.warn()));
+    }
+    Line::from(spans)
+}
+
+fn summary(d: &Deployment, theme: Theme) -> Line<'static> {
+    if let Some(e) = &d.error {
+        return Line::styled(format!("{}: {}", e.code, e.message), theme.bad());
+    }
+    let o = d.overview;
+    let text = format!(
+        "pending {}  in progress {}  ready {}  succeeded {}  failed {}  skipped {}",
+        o.pending, o.in_progress, o.ready, o.succeeded, o.failed, o.skipped
+    );
+    let rollback = d
+        .rollback
+        .as_ref()
+        .and_then(|r| r.triggering_deployment_id.as_ref().map(|t| format!("  (rolls back {t})")))
+        .unwrap_or_default();
+    Line::from(vec![Span::raw(text), Span::styled(rollback, theme.warn())])
+}
+
+fn progress(t: &Target, width: usize, theme: Theme) -> Line<'static> {
+    let label_style = if t.label == TargetLabel::Green { theme.green() } else { theme.blue() };
+    let mut spans = vec![
+        Span::styled(format!("{:<6}", t.label.as_str().to_lowercase()), label_style),
+        Span::raw(format!("{:<11}", cut(&t.instance_id, 10))),
+    ];
+    for e in &t.events {
+        let (mark, style) = match e.status {
+            EventStatus::Succeeded => ("✓", theme.good()),
+            EventStatus::Failed => ("✗", theme.bad()),
+            EventStatus::InProgress => ("◌", theme.warn()),
+            EventStatus::Skipped => ("–", theme.dim()),
+            _ => ("·", theme.dim()),
+        };
+        spans.push(Span::styled(mark, style));
+    }
+    let done = t.events.iter().filter(|e| e.status == EventStatus::Succeeded).count();
+    let now = t
+        .events
+        .iter()
+        .find(|e| matches!(e.status, EventStatus::Failed | EventStatus::InProgress))
+        .or_else(|| t.events.iter().find(|e| e.status == EventStatus::Pending));
+    let text = match now {
+        _ if t.status == crate::domain::TargetStatus::Ready => {
+            format!(" installed, waits for the reroute ({done}/{})", t.events.len())
+        }
+        Some(e) if e.status == EventStatus::Failed => format!(" {} failed (Enter: log tail)", e.name),
+        Some(e) => format!(" {} {} ({done}/{})", e.name, e.status, t.events.len()),
+        None => format!(" {} ({done}/{})", t.status, t.events.len()),
+    };
+    let room = width.saturating_sub(17 + t.events.len());
+    let style = if t.failure().is_some() { theme.bad() } else { theme.plain() };
+    spans.push(Span::styled(cut(&text, room), style));
+    Line::from(spans)
+}

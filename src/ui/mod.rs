@@ -1,0 +1,107 @@
+//! Drawing the console: a pure function of `&App` (no clocks, no I/O). One
+//! file per screen region.
+//!
+//! ```text
+//!  header: app / group / source / world time / observation age
+//! ┌ BLUE · original · serving ─┐┌ GREEN · replacement · idle ─┐
+//! │ asg  capacity  attached     ││ asg  capacity  attached      │
+//! │ instances …                 ││ instances …                  │
+//! └─────────────────────────────┘└──────────────────────────────┘
+//!  leftovers: idle groups
+//! ┌ Deployment d-…  status  elapsed  what it waits for ─────────┐
+//! │ counters / error; lifecycle progress per instance           │
+//! ├ Events ──────────────────────┬ Traffic  URL ─────────────────┤
+//! │ newest first                 │ shares, one cell per request  │
+//! └──────────────────────────────┴───────────────────────────────┘
+//!  status line
+//!  footer: key hints from the keymap (dimmed when they do nothing now)
+//! ```
+
+mod deployment;
+mod envs;
+mod events;
+mod footer;
+mod header;
+mod overlay;
+pub mod theme;
+mod traffic;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use crate::app::App;
+use theme::Theme;
+
+/// The smallest screen the console draws on.
+pub const MIN: (u16, u16) = (80, 24);
+
+/// Draws the whole screen.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let theme = Theme { monochrome: app.monochrome };
+    if area.width < MIN.0 || area.height < MIN.1 {
+        return too_small(frame, area, theme);
+    }
+    let env_rows = rows_for(app.side(0), app.side(1), area.height);
+    let dep_rows = deployment::rows(app, area.height);
+    let [head, envs, leftovers, dep, bottom, status, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(env_rows + 3),
+        Constraint::Length(1),
+        Constraint::Length(dep_rows + 3),
+        Constraint::Min(5),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::render(app, frame, head, theme);
+    let [blue, green] = Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(envs);
+    envs::render(app, frame, [blue, green], theme);
+    envs::leftovers(app, frame, leftovers, theme);
+    deployment::render(app, frame, dep, theme);
+    let [log, traffic_area] =
+        Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(bottom);
+    events::render(app, frame, log, theme);
+    traffic::render(app, frame, traffic_area, theme);
+    footer::status(app, frame, status, theme);
+    footer::render(app, frame, foot, theme);
+    overlay::render(app, frame, area, theme);
+}
+
+/// Instance rows of the environment panels: as many as the larger group
+/// has, within a share of the screen.
+fn rows_for(blue: Option<&crate::domain::Environment>, green: Option<&crate::domain::Environment>, height: u16) -> u16 {
+    let n = [blue, green].iter().map(|e| e.map_or(1, |e| e.instances.len().max(1))).max().unwrap_or(1);
+    let budget = (height.saturating_sub(16) / 3).max(2);
+    (n as u16).min(budget)
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: Theme) {
+    let text = vec![
+        Line::styled("terminal too small", theme.bad()),
+        Line::from(format!("{}×{}: bluegreen needs at least {}×{}", area.width, area.height, MIN.0, MIN.1)),
+        Line::from("enlarge the window, or press q to quit"),
+    ];
+    let y = area.height.saturating_sub(3) / 2;
+    let rect = Rect { x: area.x, y: area.y + y, width: area.width, height: area.height.min(3) };
+    frame.render_widget(Paragraph::new(text).centered(), rect);
+}
+
+/// `i-0758fdd…`: an id cut to `width` characters with an ellipsis.
+pub(crate) fn cut(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A rectangle of `width`×`height` centred in `area` (clamped to it).
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+}

@@ -1,0 +1,152 @@
+//! Overlays over the main screen: a plan before it runs, the help generated
+//! from the keymap, and an instance's lifecycle events with the log tail.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::theme::Theme;
+use super::{centered, cut};
+use crate::app::keymap::KEYMAP;
+use crate::app::{App, Overlay, PlanView};
+use crate::cloud::plan::{Confirm, Step};
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let (title, lines) = match &app.overlay {
+        Overlay::None => return,
+        Overlay::Help => (" Keys ".to_string(), help(theme)),
+        Overlay::Plan(view) => (format!(" Plan: {} ", view.plan.title), plan(view, area.width, theme)),
+        Overlay::Instance(id) => (format!(" Instance {id} "), instance(app, id, theme)),
+    };
+    let width = area.width.saturating_sub(8).min(110);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = (wrapped as u16 + 2).min(area.height.saturating_sub(2));
+    let rect = centered(area, width, height.max(5));
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered().title(Span::styled(cut(&title, rect.width as usize - 2), theme.title()));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
+}
+
+fn help(theme: Theme) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = KEYMAP
+        .iter()
+        .map(|b| Line::from(vec![Span::styled(format!("{:<7}", b.label), theme.key()), Span::raw(b.help)]))
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("In a plan: y/Enter runs it, n/Esc cancels, ↑/↓ picks another choice.", theme.dim()));
+    lines.push(Line::styled("Destructive plans ask for the target's name typed back.", theme.dim()));
+    lines.push(Line::styled("Ctrl-C quits from anywhere; Esc, q or ? close this help.", theme.dim()));
+    lines
+}
+
+fn plan(view: &PlanView, width: u16, theme: Theme) -> Vec<Line<'static>> {
+    let p = &view.plan;
+    let mut lines = vec![Line::styled("Checked again when you confirm:", theme.title())];
+    for pre in &p.preconditions {
+        lines.push(Line::raw(format!("  • {pre}")));
+    }
+    lines.push(Line::styled("Steps:", theme.title()));
+    for (n, step) in p.steps.iter().enumerate() {
+        lines.push(Line::raw(format!("  {}. {step}", n + 1)));
+        if let Step::Call(call) = step {
+            lines.push(Line::styled(format!("     $ {}", call.cli()), theme.dim()));
+        }
+    }
+    if p.choices.len() > 1 {
+        lines.push(Line::styled("Choose with ↑/↓:", theme.title()));
+        for (n, choice) in p.choices.iter().enumerate() {
+            let picked = n == p.picked;
+            let text = format!("  {} {}", if picked { "▸" } else { " " }, cut(choice, width as usize - 16));
+            lines.push(if picked { Line::styled(text, theme.selected()) } else { Line::raw(text) });
+        }
+    }
+    lines.push(Line::raw(""));
+    let prompt = match (&p.confirm, view.confirming) {
+        (_, true) => Line::styled("checking the preconditions against a fresh observation…", theme.warn()),
+        (Confirm::Key, false) => Line::from(vec![
+            Span::styled("y", theme.key()),
+            Span::raw("/"),
+            Span::styled("Enter", theme.key()),
+            Span::raw(" run   "),
+            Span::styled("n", theme.key()),
+            Span::raw("/"),
+            Span::styled("Esc", theme.key()),
+            Span::raw(" cancel"),
+        ]),
+        (Confirm::Typed(want), false) => Line::from(vec![
+            Span::raw(format!("type {want} to confirm: ")),
+            Span::styled(format!("{}▏", view.typed), theme.selected()),
+            Span::raw("   "),
+            Span::styled("Enter", theme.key()),
+            Span::raw(" run   "),
+            Span::styled("Esc", theme.key()),
+            Span::raw(" cancel"),
+        ]),
+    };
+    lines.push(prompt);
+    lines
+}
+
+fn instance(app: &App, id: &str, theme: Theme) -> Vec<Line<'static>> {
+    let Some(obs) = &app.obs else { return vec![] };
+    let mut lines = Vec::new();
+    let found = obs.environments.iter().find_map(|e| e.instances.iter().find(|i| i.id == id).map(|i| (e, i)));
+    match found {
+        Some((env, i)) => {
+            let target = i
+                .target
+                .as_ref()
+                .map_or("not registered".into(), |t| format!("{} {}", t.state, t.reason.clone().unwrap_or_default()));
+            lines.push(Line::raw(format!("group {}  zone {}", env.asg, i.zone.clone().unwrap_or_default())));
+            lines.push(Line::raw(format!(
+                "{}  {}  {}  target {target}  version {}",
+                i.private_ip.clone().unwrap_or_default(),
+                i.lifecycle,
+                i.health,
+                i.version.clone().unwrap_or_else(|| "—".into())
+            )));
+        }
+        None => lines.push(Line::styled("this instance is gone", theme.dim())),
+    }
+    let target = obs.latest().and_then(|d| d.target(id).map(|t| (d, t)));
+    let Some((d, t)) = target else {
+        lines.push(Line::styled("no lifecycle events: the latest deployment did not touch this instance", theme.dim()));
+        return lines;
+    };
+    lines.push(Line::styled(format!("Lifecycle events in {} ({} · {})", d.id, t.label, t.status), theme.title()));
+    for e in &t.events {
+        let took = match (e.started_at, e.ended_at) {
+            (Some(s), Some(f)) => crate::domain::short(f.since(s)),
+            (Some(_), None) => "running".into(),
+            _ => String::new(),
+        };
+        let style = match e.status.as_str() {
+            "Succeeded" => theme.good(),
+            "Failed" => theme.bad(),
+            "InProgress" => theme.warn(),
+            _ => theme.dim(),
+        };
+        let start = e.started_at.map(|s| s.to_string()).unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {:<20}", e.name)),
+            Span::styled(format!("{:<11}", e.status), style),
+            Span::raw(format!("{start:<9} {took}")),
+        ]));
+    }
+    if let Some(f) = t.failure() {
+        if let Some(diag) = &f.diagnostics {
+            lines.push(Line::styled(
+                format!("{} failed: {} {}", f.name, diag.error_code, diag.script.clone().unwrap_or_default()),
+                theme.bad(),
+            ));
+            lines.push(Line::raw(diag.message.clone()));
+            lines.push(Line::styled("Log tail:", theme.title()));
+            for l in &diag.log_tail {
+                lines.push(Line::styled(format!("  {l}"), theme.dim()));
+            }
+        }
+    }
+    lines
+}
