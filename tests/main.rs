@@ -1,5 +1,6 @@
 //! The one integration test binary: every module below links the library once.
 
+mod console;
 mod net;
 mod plans;
 mod scenarios;

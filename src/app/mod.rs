@@ -7,7 +7,7 @@ pub mod keymap;
 pub mod log;
 mod plans;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::time::Instant;
 
 use crate::cloud::plan::{Intent, Plan};
@@ -214,6 +214,11 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) -> bool {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            effects.push(Effect::Quit);
+            return true;
+        }
         match &self.overlay {
             Overlay::Plan(view) if !view.confirming => return self.on_plan_key(key, effects),
             Overlay::Plan(_) => return false,

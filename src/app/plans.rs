@@ -2,7 +2,7 @@
 //! confirming against a fresh observation, and driving a running plan from
 //! call results and observations.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::log::Tone;
 use super::{App, Effect, Overlay, PlanView, Running};
@@ -38,9 +38,6 @@ impl App {
             KeyCode::Esc => {
                 self.overlay = Overlay::None;
                 self.say("cancelled: nothing was changed", Tone::Info);
-            }
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.overlay = Overlay::None;
             }
             KeyCode::Up | KeyCode::Down if view.plan.choices.len() > 1 => {
                 let pick =

@@ -89,6 +89,9 @@ pub struct Observation {
     pub active: Option<Deployment>,
     /// The most recent deployment that has ended, if any.
     pub last: Option<Deployment>,
+    /// When the latest deployment is a rollback: the deployment it rolls
+    /// back, with its error and the diagnostics of its failed hooks.
+    pub rolled_back: Option<Deployment>,
     /// Registered revisions, newest first.
     pub revisions: Vec<Revision>,
     pub load_balancer: LoadBalancer,

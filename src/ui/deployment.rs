@@ -12,9 +12,12 @@ use super::theme::Theme;
 use crate::app::App;
 use crate::domain::{Deployment, EventStatus, Stage, Target, TargetLabel, Wait, short};
 
-/// Rows of per-instance progress this screen height allows.
+/// Rows of per-instance progress (and the rolled-back deployment's error)
+/// this screen height allows.
 pub fn rows(app: &App, height: u16) -> u16 {
-    let n = app.obs.as_ref().and_then(|o| o.latest()).map_or(1, |d| d.targets.len().max(1));
+    let obs = app.obs.as_ref();
+    let extra = obs.is_some_and(|o| o.rolled_back.is_some());
+    let n = obs.and_then(|o| o.latest()).map_or(1, |d| d.targets.len().max(1)) + usize::from(extra);
     (n as u16).min((height.saturating_sub(16) / 4).max(2))
 }
 
@@ -30,9 +33,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let block = Block::bordered().title(title(app, d, theme));
     let inner = block.inner(area);
     let mut lines = vec![summary(d, theme)];
+    if let Some(e) =
+        app.obs.as_ref().and_then(|o| o.rolled_back.as_ref()).and_then(|r| r.error.as_ref().map(|e| (r, e)))
+    {
+        lines.push(Line::styled(format!("rolls back {} after {}: {}", e.0.id, e.1.code, e.1.message), theme.bad()));
+    }
     let mut targets: Vec<&Target> = d.targets.iter().collect();
     targets.sort_by_key(|t| t.label != TargetLabel::Green);
-    for t in targets.into_iter().take(inner.height.saturating_sub(1) as usize) {
+    for t in targets.into_iter().take((inner.height as usize).saturating_sub(lines.len())) {
         lines.push(progress(t, inner.width as usize, theme));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
@@ -86,12 +94,7 @@ fn summary(d: &Deployment, theme: Theme) -> Line<'static> {
         "pending {}  in progress {}  ready {}  succeeded {}  failed {}  skipped {}",
         o.pending, o.in_progress, o.ready, o.succeeded, o.failed, o.skipped
     );
-    let rollback = d
-        .rollback
-        .as_ref()
-        .and_then(|r| r.triggering_deployment_id.as_ref().map(|t| format!("  (rolls back {t})")))
-        .unwrap_or_default();
-    Line::from(vec![Span::raw(text), Span::styled(rollback, theme.warn())])
+    Line::raw(text)
 }
 
 fn progress(t: &Target, width: usize, theme: Theme) -> Line<'static> {

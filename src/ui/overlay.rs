@@ -110,11 +110,18 @@ fn instance(app: &App, id: &str, theme: Theme) -> Vec<Line<'static>> {
         }
         None => lines.push(Line::styled("this instance is gone", theme.dim())),
     }
-    let target = obs.latest().and_then(|d| d.target(id).map(|t| (d, t)));
-    let Some((d, t)) = target else {
+    let touched: Vec<_> =
+        obs.rolled_back.iter().chain(obs.latest()).filter_map(|d| d.target(id).map(|t| (d, t))).collect();
+    if touched.is_empty() {
         lines.push(Line::styled("no lifecycle events: the latest deployment did not touch this instance", theme.dim()));
-        return lines;
-    };
+    }
+    for (d, t) in touched {
+        events(&mut lines, d, t, theme);
+    }
+    lines
+}
+
+fn events(lines: &mut Vec<Line<'static>>, d: &crate::domain::Deployment, t: &crate::domain::Target, theme: Theme) {
     lines.push(Line::styled(format!("Lifecycle events in {} ({} · {})", d.id, t.label, t.status), theme.title()));
     for e in &t.events {
         let took = match (e.started_at, e.ended_at) {
@@ -148,5 +155,4 @@ fn instance(app: &App, id: &str, theme: Theme) -> Vec<Line<'static>> {
             }
         }
     }
-    lines
 }

@@ -306,8 +306,15 @@ impl World {
             Some(d) if d.is_active() => (Some(d), deployments.find(|d| !d.is_active())),
             other => (None, other),
         };
+        let rolled_back = active
+            .as_ref()
+            .or(last.as_ref())
+            .and_then(|d| d.rollback.as_ref()?.triggering_deployment_id.clone())
+            .and_then(|id| self.deployments.iter().find(|d| d.info.id == id))
+            .map(|d| self.deployment_view(d));
         Observation {
             at: self.now,
+            rolled_back,
             region: self.scenario.group.region.clone(),
             group: self.group.clone(),
             environments,

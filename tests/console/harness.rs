@@ -1,0 +1,159 @@
+//! Drives an `App` against a pure `World`: keys become messages, effects
+//! are answered by the world at once, and time passes one world second at a
+//! time with a modelled prober (round robin over the routable instances).
+
+use std::time::Duration;
+
+use bluegreen::app::{App, Effect, Msg};
+use bluegreen::cloud::sim::{Scenario, World};
+use bluegreen::domain::Observation;
+use bluegreen::probe::{Outcome, Sample};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::time::Instant;
+
+pub const URL: &str = "http://127.0.0.1:8080/";
+
+pub struct Harness {
+    pub world: World,
+    pub app: App,
+    start: Instant,
+    world_start: bluegreen::domain::At,
+    turn: usize,
+    /// Every effect `update` returned, in order.
+    pub effects: Vec<Effect>,
+}
+
+impl Harness {
+    pub fn new(scenario: &str) -> Self {
+        Self::with(World::new(&Scenario::load(scenario).unwrap()), scenario)
+    }
+
+    pub fn with(world: World, name: &str) -> Self {
+        let start = Instant::now();
+        let app = App::new(format!("demo · {name}"), URL.to_string(), start, false);
+        let world_start = world.now();
+        let mut h = Self { world, app, start, world_start, turn: 0, effects: Vec::new() };
+        h.send(Msg::Tick { world: world_start, real: start });
+        h.observe();
+        h
+    }
+
+    pub fn obs(&self) -> Observation {
+        self.world.observe()
+    }
+
+    /// Sends a message and answers its effects from the world.
+    pub fn send(&mut self, msg: Msg) -> bool {
+        let outcome = self.app.update(msg);
+        for effect in outcome.effects {
+            self.effects.push(effect.clone());
+            match effect {
+                Effect::Call(call) => {
+                    let result = self.world.apply(&call);
+                    let obs = Box::new(self.world.observe());
+                    self.send(Msg::CallDone(result, obs));
+                }
+                Effect::Observe => {
+                    let obs = Box::new(self.world.observe());
+                    self.send(Msg::Fresh(obs));
+                }
+                Effect::Quit => {}
+            }
+        }
+        outcome.redraw
+    }
+
+    pub fn observe(&mut self) {
+        let obs = Box::new(self.world.observe());
+        self.send(Msg::Observed(obs));
+    }
+
+    /// Presses keys: words separated by spaces; `<enter>`, `<esc>`, `<tab>`,
+    /// `<up>`, `<down>`, `<bs>` name special keys; other words are typed.
+    pub fn keys(&mut self, script: &str) {
+        for word in script.split(' ').filter(|w| !w.is_empty()) {
+            let code = match word {
+                "<enter>" => KeyCode::Enter,
+                "<esc>" => KeyCode::Esc,
+                "<tab>" => KeyCode::Tab,
+                "<up>" => KeyCode::Up,
+                "<down>" => KeyCode::Down,
+                "<bs>" => KeyCode::Backspace,
+                text => {
+                    for c in text.chars() {
+                        self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+                    }
+                    continue;
+                }
+            };
+            self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        }
+    }
+
+    /// Lets `secs` world seconds pass: observations, ticks and ten modelled
+    /// probe requests per world second.
+    pub fn pass(&mut self, secs: u64) {
+        for _ in 0..secs {
+            self.world.advance(self.world.now() + Duration::from_secs(1));
+            let elapsed = self.world.now().since(self.world_start);
+            for n in 0..10u32 {
+                let started = self.start + elapsed - Duration::from_secs(1) + Duration::from_millis(u64::from(n) * 100);
+                let outcome = self.model_request();
+                self.send(Msg::Sample(Sample { started, latency: Duration::from_millis(3), outcome }));
+            }
+            self.observe();
+            self.send(Msg::Tick { world: self.world.now(), real: self.start + elapsed });
+        }
+    }
+
+    /// Passes time until the observation satisfies `done` (at most an hour).
+    pub fn until(&mut self, what: &str, done: impl Fn(&Observation) -> bool) {
+        for _ in 0..3600 {
+            if done(&self.obs()) {
+                return;
+            }
+            self.pass(1);
+        }
+        panic!("waited an hour of world time for {what}");
+    }
+
+    fn model_request(&mut self) -> Outcome {
+        let now = self.world.now();
+        let routable: Vec<_> =
+            self.world.instances().into_iter().filter(bluegreen::cloud::sim::InstanceView::routable).collect();
+        if routable.is_empty() {
+            return Outcome::Status(503);
+        }
+        self.turn += 1;
+        let v = &routable[self.turn % routable.len()];
+        if v.fails_until.is_some_and(|t| t > now) {
+            return Outcome::Status(503);
+        }
+        Outcome::Served { version: v.version.clone(), instance: Some(v.id.clone()) }
+    }
+
+    /// The screen as text, one line per row, plus a hash of every cell's style.
+    pub fn screen(&self, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|f| bluegreen::ui::render(&self.app, f)).unwrap();
+        let buffer = terminal.backend().buffer();
+        let mut out = String::new();
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for y in 0..height {
+            let mut line = String::new();
+            for x in 0..width {
+                let cell = &buffer[(x, y)];
+                line.push_str(cell.symbol());
+                for b in format!("{:?}{:?}{:?}", cell.fg, cell.bg, cell.modifier).bytes() {
+                    hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out += &format!("styles_hash: {hash:016x}\n");
+        out
+    }
+}

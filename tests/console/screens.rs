@@ -1,0 +1,131 @@
+//! Whole screens, driven by key scripts over seeded worlds, as snapshots
+//! (reviewed, never accepted blindly; CI runs insta in check mode).
+
+use insta::assert_snapshot;
+
+use super::harness::Harness;
+
+fn ready(h: &mut Harness) {
+    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status.as_str() == "Ready"));
+}
+
+#[test]
+fn idle_at_start() {
+    let mut h = Harness::new("manual-reroute");
+    h.pass(3);
+    assert_snapshot!("idle_120x40", h.screen(120, 40));
+    assert_snapshot!("idle_80x24", h.screen(80, 24));
+}
+
+#[test]
+fn deploy_plan() {
+    let mut h = Harness::new("manual-reroute");
+    h.keys("d");
+    assert_snapshot!("deploy_plan", h.screen(120, 40));
+}
+
+#[test]
+fn installing() {
+    let mut h = Harness::new("manual-reroute");
+    h.keys("d y");
+    h.pass(75);
+    assert_snapshot!("installing", h.screen(120, 40));
+}
+
+#[test]
+fn ready_waits_for_promote() {
+    let mut h = Harness::new("manual-reroute");
+    h.keys("d y");
+    ready(&mut h);
+    h.pass(2);
+    assert_snapshot!("ready_120x40", h.screen(120, 40));
+    assert_snapshot!("ready_80x24", h.screen(80, 24));
+}
+
+#[test]
+fn traffic_moving_after_promote() {
+    let mut h = Harness::new("manual-reroute");
+    h.keys("d y");
+    ready(&mut h);
+    h.keys("p y");
+    h.until("green serving", |o| o.serving().len() == 2);
+    h.pass(3);
+    assert_snapshot!("traffic_moving", h.screen(120, 40));
+}
+
+#[test]
+fn green_serving_after_success() {
+    let mut h = Harness::new("manual-reroute");
+    h.keys("d y");
+    ready(&mut h);
+    h.keys("p y");
+    h.until("success", |o| o.active.is_none());
+    h.pass(6);
+    assert_snapshot!("succeeded", h.screen(120, 40));
+}
+
+#[test]
+fn failed_hook_and_its_log_tail() {
+    let mut h = Harness::new("hook-fails");
+    h.keys("d y");
+    h.until("the rollback's end", |o| {
+        o.active.is_none() && o.last.as_ref().is_some_and(bluegreen::domain::Deployment::is_rollback)
+    });
+    h.pass(2);
+    assert_snapshot!("rolled_back", h.screen(120, 40));
+    let d = h.world.history()[0].clone();
+    let failed = d.targets.iter().position(|t| t.failure().is_some()).unwrap();
+    // The rollback is the latest deployment; its targets keep the labels, so
+    // open the failed instance from GREEN via the first deployment's order.
+    let green_index = d.green_targets().position(|t| t.instance_id == d.targets[failed].instance_id).unwrap();
+    h.keys("<tab>");
+    for _ in 0..green_index {
+        h.keys("<down>");
+    }
+    h.keys("<enter>");
+    assert_snapshot!("instance_overlay_after_rollback", h.screen(120, 40));
+}
+
+#[test]
+fn failed_hook_while_active() {
+    let mut h = Harness::new("hook-fails");
+    h.keys("d y");
+    h.until("the failure", |o| o.last.as_ref().is_some_and(|d| d.status.as_str() == "Failed"));
+    h.keys("<tab> <down> <enter>");
+    assert_snapshot!("failed_instance_log_tail", h.screen(120, 40));
+}
+
+#[test]
+fn terminate_typed_confirmation() {
+    let mut h = Harness::new("terminate");
+    h.keys("d y");
+    h.until("the termination wait", |o| o.active.as_ref().is_some_and(|d| d.termination_wait_started));
+    h.keys("p bluegreen");
+    assert_snapshot!("terminate_typed", h.screen(120, 40));
+}
+
+#[test]
+fn help_from_the_keymap() {
+    let mut h = Harness::new("manual-reroute");
+    h.keys("?");
+    assert_snapshot!("help", h.screen(80, 24));
+}
+
+#[test]
+fn too_small() {
+    let h = Harness::new("manual-reroute");
+    assert_snapshot!("too_small", h.screen(70, 20));
+}
+
+#[test]
+fn monochrome_reads_the_same() {
+    let mut h = Harness::new("manual-reroute");
+    h.pass(2);
+    let colour = h.screen(120, 40);
+    h.app.monochrome = true;
+    let mono = h.screen(120, 40);
+    let text = |s: &str| s.lines().filter(|l| !l.starts_with("styles_hash")).collect::<Vec<_>>().join("\n");
+    assert_eq!(text(&colour), text(&mono), "the words do not depend on colour");
+    assert_ne!(colour, mono, "only the styles differ");
+    assert!(mono.contains("BLUE · original") && mono.contains("GREEN · replacement"));
+}
