@@ -74,7 +74,12 @@ async fn run_loop(
                 None => return Ok(()),
             },
             _ = tick.tick() => Msg::Tick { world: demo.clock.now(), real: Instant::now() },
-            Some(update) = demo.updates.recv() => Msg::Observed(update.observation),
+            Some(update) = demo.updates.recv() => {
+                for problem in update.events.iter().filter(|e| e.tag == runtime::NETWORK_ERROR) {
+                    app.update(Msg::Problem(problem.text.clone()));
+                }
+                Msg::Observed(update.observation)
+            }
             Some(sample) = samples.recv() => Msg::Sample(sample),
             Some(msg) = done.recv() => msg,
             _ = term.recv() => return Ok(()),

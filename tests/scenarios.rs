@@ -127,3 +127,13 @@ fn the_deployment_is_played_in_about_a_minute() {
     let real_seconds = w.now().since(start).as_secs_f64() / s.timing.pace;
     assert!((30.0..=120.0).contains(&real_seconds), "a deployment takes {real_seconds:.0}s of demo time");
 }
+
+#[test]
+fn large_groups_get_unique_addresses() {
+    let text = BUILTIN[0].1.replace("[group]", "[group]\ninstances = 500");
+    let mut world = World::new(&Scenario::parse(&text).unwrap());
+    story::play(&mut world, story::parse("deploy").unwrap(), super::support::LIMIT).unwrap();
+    world.advance(world.now() + Duration::from_secs(5));
+    let ips: std::collections::BTreeSet<String> = world.instances().into_iter().map(|v| v.ip).collect();
+    assert_eq!(ips.len(), 1000, "500 blue and 500 green instances, each with its own address");
+}

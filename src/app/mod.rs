@@ -37,6 +37,8 @@ pub enum Msg {
     CallDone(Result<CallOutput, ApiError>, Box<Observation>),
     /// One probe request finished.
     Sample(Sample),
+    /// Something went wrong outside the cloud's answers (the demo's network face).
+    Problem(String),
 }
 
 /// What the runner is asked to do.
@@ -157,6 +159,11 @@ impl App {
             Msg::Observed(obs) => self.on_observed(*obs, &mut effects),
             Msg::Fresh(obs) => self.on_fresh(*obs, &mut effects),
             Msg::CallDone(result, obs) => self.on_call_done(result, *obs, &mut effects),
+            Msg::Problem(text) => {
+                self.note(text.clone(), Tone::Bad);
+                self.say(text, Tone::Bad);
+                true
+            }
             Msg::Sample(sample) => {
                 self.traffic.record(sample);
                 true

@@ -23,6 +23,9 @@ use crate::cloud::sim::{InstanceView, World, WorldEvent};
 use crate::cloud::{ApiError, Call, CallOutput};
 use crate::domain::Observation;
 
+/// The tag of events that report a failure of the demo's network face.
+pub const NETWORK_ERROR: &str = "network-error";
+
 /// What the world sends out: everything observed plus what just happened.
 #[derive(Debug, Clone)]
 pub struct Update {
@@ -113,7 +116,7 @@ pub fn start(mut world: World, pace: f64, listener: TcpListener) -> io::Result<D
     let (tx, rx) = mpsc::channel(64);
     let (updates_tx, updates) = mpsc::channel(256);
     let handle = SimHandle { tx: tx.clone() };
-    let net = Network { lb, servers: HashMap::new(), clock };
+    let net = Network { lb, servers: HashMap::new(), clock, problems: Vec::new() };
     let task = tokio::spawn(run(world, net, rx, tx, updates_tx));
     Ok(Demo { handle, updates, url, clock, task })
 }
@@ -122,6 +125,8 @@ struct Network {
     lb: LoadBalancer,
     servers: HashMap<String, InstanceServer>,
     clock: WorldClock,
+    /// Failures of the network face not yet reported.
+    problems: Vec<String>,
 }
 
 impl Network {
@@ -142,7 +147,7 @@ impl Network {
                     Ok(server) => {
                         self.servers.insert(v.id.clone(), server);
                     }
-                    Err(e) => eprintln!("instance {} could not start its server: {e}", v.id),
+                    Err(e) => self.problems.push(format!("instance {} could not start its server: {e}", v.id)),
                 },
             }
         }
@@ -239,8 +244,11 @@ async fn run(
             },
         }
         world.advance(clock.now());
-        let events = world.take_events();
+        let mut events = world.take_events();
         net.sync(&world);
+        for text in net.problems.drain(..) {
+            events.push(WorldEvent { at: world.now(), tag: NETWORK_ERROR.into(), text });
+        }
         if force || !events.is_empty() || last_sent.elapsed() >= Duration::from_secs(1) {
             last_sent = Instant::now();
             let update = Update { observation: Box::new(world.observe()), events };

@@ -2,6 +2,7 @@
 //! are answered by the world at once, and time passes one world second at a
 //! time with a modelled prober (round robin over the routable instances).
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use bluegreen::app::{App, Effect, Msg};
@@ -153,7 +154,7 @@ impl Harness {
             out.push_str(line.trim_end());
             out.push('\n');
         }
-        out += &format!("styles_hash: {hash:016x}\n");
+        let _ = writeln!(out, "styles_hash: {hash:016x}");
         out
     }
 }

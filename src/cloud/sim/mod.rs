@@ -392,12 +392,25 @@ impl World {
     fn launch(&mut self, asg: &str, fault_503: Option<u64>) -> String {
         let id = format!("i-0{}", self.rng.word(b"0123456789abcdef", 16));
         let zone_n = self.instances.len() % 2;
-        let ip = loop {
-            let ip = format!("10.200.{}.{}", 11 + zone_n, self.rng.between(4, 250));
-            if !self.instances.iter().any(|i| i.ip == ip) {
-                break ip;
+        // Each zone has a /20 (16 × 247 usable addresses here); a random
+        // pick that is taken is retried, then the first free one is used.
+        let subnet = 16 * zone_n as u64;
+        let taken = |ip: &str| self.instances.iter().any(|i| i.ip == ip);
+        let mut pick = None;
+        for _ in 0..64 {
+            let ip = format!("10.200.{}.{}", subnet + self.rng.between(0, 15), self.rng.between(4, 250));
+            if !taken(&ip) {
+                pick = Some(ip);
+                break;
             }
-        };
+        }
+        let ip = pick
+            .or_else(|| {
+                (0..16u64)
+                    .flat_map(|c| (4..=250u64).map(move |d| format!("10.200.{}.{d}", subnet + c)))
+                    .find(|ip| !taken(ip))
+            })
+            .unwrap_or_else(|| format!("10.201.{}.{}", self.instances.len() / 256, self.instances.len() % 256));
         let [lo, hi] = self.scenario.timing.launch_seconds;
         let due = self.now + Duration::from_secs(self.rng.between(lo, hi));
         self.instances.push(Inst {
