@@ -123,6 +123,20 @@ fn instance(app: &App, id: &str, theme: Theme) -> Vec<Line<'static>> {
 
 fn events(lines: &mut Vec<Line<'static>>, d: &crate::domain::Deployment, t: &crate::domain::Target, theme: Theme) {
     lines.push(Line::styled(format!("Lifecycle events in {} ({} · {})", d.id, t.label, t.status), theme.title()));
+    // The failure first: on a small screen it is what must fit.
+    if let Some(f) = t.failure() {
+        if let Some(diag) = &f.diagnostics {
+            lines.push(Line::styled(
+                format!("{} failed: {} {}", f.name, diag.error_code, diag.script.clone().unwrap_or_default()),
+                theme.bad(),
+            ));
+            lines.push(Line::raw(diag.message.clone()));
+            lines.push(Line::styled("Log tail:", theme.title()));
+            for l in &diag.log_tail {
+                lines.push(Line::styled(format!("  {l}"), theme.dim()));
+            }
+        }
+    }
     for e in &t.events {
         let took = match (e.started_at, e.ended_at) {
             (Some(s), Some(f)) => crate::domain::short(f.since(s)),
@@ -141,18 +155,5 @@ fn events(lines: &mut Vec<Line<'static>>, d: &crate::domain::Deployment, t: &cra
             Span::styled(format!("{:<11}", e.status), style),
             Span::raw(format!("{start:<9} {took}")),
         ]));
-    }
-    if let Some(f) = t.failure() {
-        if let Some(diag) = &f.diagnostics {
-            lines.push(Line::styled(
-                format!("{} failed: {} {}", f.name, diag.error_code, diag.script.clone().unwrap_or_default()),
-                theme.bad(),
-            ));
-            lines.push(Line::raw(diag.message.clone()));
-            lines.push(Line::styled("Log tail:", theme.title()));
-            for l in &diag.log_tail {
-                lines.push(Line::styled(format!("  {l}"), theme.dim()));
-            }
-        }
     }
 }

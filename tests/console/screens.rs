@@ -84,6 +84,9 @@ fn failed_hook_and_its_log_tail() {
     }
     h.keys("<enter>");
     assert_snapshot!("instance_overlay_after_rollback", h.screen(120, 40));
+    let small = h.screen(80, 24);
+    assert!(small.contains("the page did not answer within 30 seconds"), "the whole log tail fits at 80×24:\n{small}");
+    assert_snapshot!("instance_overlay_80x24", small);
 }
 
 #[test]
