@@ -137,3 +137,16 @@ fn large_groups_get_unique_addresses() {
     let ips: std::collections::BTreeSet<String> = world.instances().into_iter().map(|v| v.ip).collect();
     assert_eq!(ips.len(), 1000, "500 blue and 500 green instances, each with its own address");
 }
+
+#[test]
+fn scenario_text_that_could_reach_a_terminal_is_checked() {
+    let text = BUILTIN[0].1.replace("[group]", "[group]\nasg = \"evil\\u001b[2J\"");
+    let err = Scenario::parse(&text).unwrap_err();
+    assert!(err.contains("group.asg") && err.contains("hint") && !err.contains('\u{1b}'), "{err}");
+    let text = BUILTIN[0].1.replace("seed = 7", "seed = 7\ndescription = \"x\\u0007\"").replacen(
+        "description = \"The demo",
+        "# description = \"The demo",
+        1,
+    );
+    assert!(Scenario::parse(&text).unwrap_err().contains("plain text"));
+}

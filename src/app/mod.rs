@@ -201,9 +201,22 @@ impl App {
     }
 
     fn on_observed(&mut self, obs: Observation, effects: &mut Vec<Effect>) -> bool {
-        if let Some(prev) = &self.obs {
-            for entry in log::diff(prev, &obs) {
-                self.log.push(entry);
+        match &self.obs {
+            Some(prev) => {
+                for entry in log::diff(prev, &obs) {
+                    self.log.push(entry);
+                }
+            }
+            None => {
+                let serving: Vec<&str> = obs.serving().iter().map(|e| e.asg.as_str()).collect();
+                let text = format!(
+                    "watching {}/{}: {} group(s), serving: {}",
+                    obs.group.application,
+                    obs.group.name,
+                    obs.environments.len(),
+                    if serving.is_empty() { "none".to_string() } else { serving.join(", ") }
+                );
+                self.log.push(Entry { at: obs.at, text, tone: Tone::Info });
             }
         }
         self.now = self.now.max(obs.at);

@@ -116,4 +116,55 @@ impl Traffic {
         l.sort_unstable();
         Some(l[((l.len() - 1) * pct as usize) / 100])
     }
+
+    /// The longest stretch, among the recent samples, in which no request
+    /// that started was answered successfully: downtime as users would see
+    /// it, at the prober's resolution (one request period when all is well).
+    pub fn longest_gap(&self) -> Option<Duration> {
+        let mut starts: Vec<(Instant, bool)> = self.recent.iter().map(|s| (s.started, !s.outcome.failed())).collect();
+        starts.sort_by_key(|(at, _)| *at);
+        let (first, _) = *starts.first()?;
+        let (end, _) = *starts.last()?;
+        let mut last_ok = first;
+        let mut longest = Duration::ZERO;
+        for (at, ok) in starts {
+            if ok {
+                longest = longest.max(at.saturating_duration_since(last_ok));
+                last_ok = at;
+            }
+        }
+        Some(longest.max(end.saturating_duration_since(last_ok)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::Traffic;
+    use crate::probe::{Outcome, Sample};
+
+    fn sample(start: Instant, ms: u64, ok: bool) -> Sample {
+        let outcome =
+            if ok { Outcome::Served { version: Some("v1".into()), instance: None } } else { Outcome::Status(503) };
+        Sample { started: start + Duration::from_millis(ms), latency: Duration::from_millis(2), outcome }
+    }
+
+    #[test]
+    fn seconds_shares_and_gaps() {
+        let start = Instant::now();
+        let mut t = Traffic::new(start);
+        for ms in [0, 100, 200, 300, 400, 500, 600, 700, 800, 900] {
+            t.record(sample(start, ms, !(300..=600).contains(&ms)));
+        }
+        t.record(sample(start, 1_100, true));
+        let closed = t.close(start + Duration::from_millis(2_600), Duration::from_millis(500));
+        assert_eq!(closed.len(), 2);
+        assert_eq!((closed[0].requests, closed[0].failures), (10, 4));
+        assert_eq!(closed[0].shares(), vec![("v1".to_string(), 100)]);
+        assert_eq!(t.longest_gap(), Some(Duration::from_millis(500)), "from 200 ms to the next success at 700 ms");
+        assert_eq!(t.total_failures, 4);
+    }
 }

@@ -58,6 +58,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         Span::styled(format!("{failed} failed"), fail_style),
         Span::raw(format!(" (last {FAIL_SECONDS}s)  p50 {}  p99 {}", ms(t.latency(50)), ms(t.latency(99)))),
     ]));
+    let gap = t.longest_gap().unwrap_or_default();
+    let gap_style = if gap > std::time::Duration::from_secs(1) { theme.bad() } else { theme.plain() };
+    lines.push(Line::styled(
+        format!("longest gap {:.1}s in the last {} requests", gap.as_secs_f64(), t.recent.len()),
+        gap_style,
+    ));
     lines.push(Line::styled(format!("total {} requests, {} failed", t.total_requests, t.total_failures), theme.dim()));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -196,6 +196,27 @@ impl Scenario {
 
     fn check(&self) -> Result<(), String> {
         let g = &self.group;
+        let names = [
+            ("group.application", &g.application),
+            ("group.deployment_group", &g.deployment_group),
+            ("group.asg", &g.asg),
+            ("group.load_balancer_name", &g.load_balancer_name),
+            ("group.target_group", &g.target_group),
+        ];
+        for (field, value) in names {
+            let ok = !value.is_empty()
+                && value.len() <= 64
+                && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !ok {
+                return Err(format!(
+                    "{field} '{}' is not a usable name (hint: 1 to 64 letters, digits, '-', '_' or '.')",
+                    crate::domain::clean(value, 40)
+                ));
+            }
+        }
+        if self.description.chars().any(char::is_control) || self.name.chars().any(char::is_control) {
+            return Err("name and description must be plain text (hint: no control characters)".into());
+        }
         if g.instances == 0 || g.instances > 500 {
             return Err("group.instances must be between 1 and 500".into());
         }
