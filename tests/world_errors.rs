@@ -177,3 +177,24 @@ fn failed_hook_carries_its_log_tail() {
     assert_eq!(diag.error_code, "ScriptFailed");
     assert!(diag.log_tail.iter().any(|l| l.contains("Connection refused")));
 }
+
+#[test]
+fn failed_health_checks_take_a_target_out_and_passing_ones_bring_it_back() {
+    use bluegreen::domain::TargetState;
+    let mut w = world("manual-reroute");
+    let id = w.observe().environments[0].instances[0].id.clone();
+    let state = |w: &World| {
+        let obs = w.observe();
+        obs.environments[0].instances.iter().find(|i| i.id == id).unwrap().target.clone().unwrap()
+    };
+    w.report_health(&id, false);
+    pass(&mut w, 25);
+    let t = state(&w);
+    assert_eq!(t.state, TargetState::Unhealthy);
+    assert_eq!(t.reason.as_deref(), Some("Target.FailedHealthChecks"));
+    assert!(!w.instances().iter().find(|v| v.id == id).unwrap().routable(), "no requests go to it");
+    assert_eq!(super::support::serving(&w), ["bluegreen-asg"], "the other instance still serves");
+    w.report_health(&id, true);
+    pass(&mut w, 25);
+    assert_eq!(state(&w).state, TargetState::Healthy);
+}

@@ -55,6 +55,19 @@ impl EventLog {
     }
 }
 
+/// The first entry: what is being watched and which group serves.
+pub fn watching(obs: &Observation) -> Entry {
+    let serving: Vec<&str> = obs.serving().iter().map(|e| e.asg.as_str()).collect();
+    let serving = if serving.is_empty() { "none".to_string() } else { serving.join(", ") };
+    let text = format!(
+        "watching {}/{}: {} group(s), serving: {serving}",
+        obs.group.application,
+        obs.group.name,
+        obs.environments.len()
+    );
+    Entry { at: obs.at, text, tone: Tone::Info }
+}
+
 /// What changed from `prev` to `next`, as log entries.
 pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     let mut out = Vec::new();

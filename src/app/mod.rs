@@ -184,7 +184,15 @@ impl App {
     }
 
     fn note(&mut self, text: String, tone: Tone) {
-        self.log.push(Entry { at: self.now, text, tone });
+        self.record(Entry { at: self.now, text, tone });
+    }
+
+    /// Adds to the event log; a scrolled log keeps showing the same entries.
+    fn record(&mut self, entry: Entry) {
+        self.log.push(entry);
+        if self.log_scroll > 0 {
+            self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
+        }
     }
 
     fn on_tick(&mut self, world: At, real: Instant) -> bool {
@@ -201,23 +209,12 @@ impl App {
     }
 
     fn on_observed(&mut self, obs: Observation, effects: &mut Vec<Effect>) -> bool {
-        match &self.obs {
-            Some(prev) => {
-                for entry in log::diff(prev, &obs) {
-                    self.log.push(entry);
-                }
-            }
-            None => {
-                let serving: Vec<&str> = obs.serving().iter().map(|e| e.asg.as_str()).collect();
-                let text = format!(
-                    "watching {}/{}: {} group(s), serving: {}",
-                    obs.group.application,
-                    obs.group.name,
-                    obs.environments.len(),
-                    if serving.is_empty() { "none".to_string() } else { serving.join(", ") }
-                );
-                self.log.push(Entry { at: obs.at, text, tone: Tone::Info });
-            }
+        let entries = match &self.obs {
+            Some(prev) => log::diff(prev, &obs),
+            None => vec![log::watching(&obs)],
+        };
+        for entry in entries {
+            self.record(entry);
         }
         self.now = self.now.max(obs.at);
         self.obs = Some(obs);
@@ -281,7 +278,7 @@ impl App {
         match self.focus {
             Focus::Events => {
                 let max = self.log.len().saturating_sub(1);
-                self.log_scroll = self.log_scroll.saturating_add_signed(-by).min(max);
+                self.log_scroll = self.log_scroll.saturating_add_signed(by).min(max);
             }
             Focus::Blue | Focus::Green => {
                 let side = usize::from(self.focus == Focus::Green);

@@ -10,7 +10,7 @@ use crate::app::{App, Focus};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let focused = app.focus == Focus::Events;
-    let scrolled = if app.log_scroll > 0 { format!(" ↓{} newer", app.log_scroll) } else { String::new() };
+    let scrolled = if app.log_scroll > 0 { format!(" ↑{} newer", app.log_scroll) } else { String::new() };
     let marker = if focused { "▶ " } else { "" };
     let title = Span::styled(format!(" {marker}Events ({}){scrolled} ", app.log.len()), theme.title());
     let block = Block::bordered().title(title);

@@ -142,3 +142,25 @@ fn an_unbound_key_changes_nothing() {
     let redraw = h.send(Msg::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE)));
     assert!(!redraw, "no state change, no redraw");
 }
+
+#[test]
+fn the_event_log_scrolls_when_focused() {
+    let mut h = Harness::new("manual-reroute");
+    h.keys("d y");
+    h.pass(70);
+    assert!(h.app.log.len() > 5);
+    h.keys("<tab> <tab>");
+    assert_eq!(h.app.focus, Focus::Events);
+    h.keys("<up> <up> <up>");
+    assert_eq!(h.app.log_scroll, 0, "already at the newest");
+    h.keys("<down> <down>");
+    assert_eq!(h.app.log_scroll, 2);
+    assert!(h.screen(120, 40).contains("Events (") && h.screen(120, 40).contains("↑2 newer"));
+    h.keys("<up>");
+    assert_eq!(h.app.log_scroll, 1);
+    let (len, scroll) = (h.app.log.len(), h.app.log_scroll);
+    h.pass(20);
+    let added = h.app.log.len() - len;
+    assert!(added > 0);
+    assert_eq!(h.app.log_scroll, scroll + added, "a scrolled log keeps showing the same entries");
+}
