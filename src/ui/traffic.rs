@@ -1,5 +1,5 @@
 //! What the load balancer actually serves, from the prober: the share of
-//! each version over the last seconds, one cell per recent request (its
+//! each version (and of failed requests) over the last seconds, one cell per recent request (its
 //! version's digit, or ✗ for a failure), request rate, failures, latency.
 
 use std::collections::BTreeMap;
@@ -32,19 +32,29 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         }
     }
     let known: Vec<String> = versions.keys().cloned().collect();
-    let ok: u32 = versions.values().sum();
+    let failures: u32 = recent.iter().map(|s| s.failures).sum();
+    let total: u32 = versions.values().sum::<u32>() + failures;
     let mut lines = Vec::new();
     if recent.is_empty() {
         lines.push(Line::styled("waiting for the first requests…", theme.dim()));
     }
+    // Shares of all requests, failures included, so a version never reads
+    // 100% while requests fail.
     let bar_room = inner.width.saturating_sub(12) as usize;
+    let pct = |n: u32| (n * 100 + total / 2) / total.max(1);
+    let bar = |n: u32| "█".repeat((bar_room * pct(n) as usize / 100).max(1));
     for (i, (v, n)) in versions.iter().enumerate() {
-        let pct = (n * 100 + ok / 2) / ok.max(1);
-        let bar = "█".repeat((bar_room * pct as usize / 100).max(1));
         lines.push(Line::from(vec![
             Span::styled(format!("{v:<4}"), theme.version(i).patch(theme.title())),
-            Span::styled(bar, theme.version(i)),
-            Span::raw(format!(" {pct}%")),
+            Span::styled(bar(*n), theme.version(i)),
+            Span::raw(format!(" {}%", pct(*n))),
+        ]));
+    }
+    if failures > 0 {
+        lines.push(Line::from(vec![
+            Span::styled("✗   ", theme.bad()),
+            Span::styled(bar(failures), theme.bad()),
+            Span::styled(format!(" {}% failed", pct(failures)), theme.bad()),
         ]));
     }
     lines.push(strip(app, &known, inner.width as usize, theme));

@@ -108,6 +108,20 @@ fn terminate_typed_confirmation() {
 }
 
 #[test]
+fn failures_are_shown_not_hidden_in_the_shares() {
+    let mut h = Harness::new("flaky-green");
+    h.keys("d y");
+    ready(&mut h);
+    h.keys("p y");
+    h.until("success", |o| o.active.is_none());
+    h.pass(3);
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("% failed") && screen.contains('✗'), "{screen}");
+    assert!(!screen.contains("v2  ████████████████████████████████████████████ 100%"), "{screen}");
+    assert_snapshot!("flaky_green", screen);
+}
+
+#[test]
 fn help_from_the_keymap() {
     let mut h = Harness::new("manual-reroute");
     h.keys("?");
