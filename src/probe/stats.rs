@@ -31,9 +31,11 @@ impl Second {
 
 impl fmt::Display for Second {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Shares of all requests: with failures they add up to less than 100%.
         write!(f, "{} req  {} failed", self.requests, self.failures)?;
-        for (v, pct) in self.shares() {
-            write!(f, "  {v} {pct}%")?;
+        let all = self.requests.max(1);
+        for (v, n) in &self.versions {
+            write!(f, "  {v} {}%", (n * 100 + all / 2) / all)?;
         }
         Ok(())
     }
