@@ -99,7 +99,7 @@ async fn run_loop(
 }
 
 /// Runs one effect on its own task; its result comes back as a `Msg`.
-fn run_effect(effect: Effect, handle: &SimHandle, done: &mpsc::Sender<Msg>) {
+pub fn run_effect(effect: Effect, handle: &SimHandle, done: &mpsc::Sender<Msg>) {
     let (handle, done) = (handle.clone(), done.clone());
     match effect {
         Effect::Quit => {}

@@ -212,6 +212,18 @@ fn bad_input_gets_one_line_and_a_hint() {
     }
 }
 
+#[test]
+fn a_refused_story_step_stops_with_one_line_and_a_hint() {
+    let out = Command::new(env!("CARGO_BIN_EXE_bluegreen"))
+        .args(["demo", "--plain", "--port", "0", "--script", "promote"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("nothing waits for a promote") && err.contains("hint"), "{err}");
+}
+
 #[tokio::test]
 async fn the_printed_url_serves_the_page_from_alternating_instances() {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bluegreen"))

@@ -149,9 +149,9 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
     KEYMAP.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
 }
 
-/// The binding of an action (for messages such as "press d").
-pub fn binding(action: Action) -> Option<&'static Binding> {
-    KEYMAP.iter().find(|b| b.action == action)
+/// The key that asks for an operation's plan.
+pub fn key_for(intent: Intent) -> KeyCode {
+    KEYMAP.iter().find(|b| b.action.intent() == Some(intent)).map_or(KeyCode::Null, |b| b.keys[0])
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub const CAPACITY: usize = 10_000;
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
     entries: VecDeque<Entry>,
+    total: u64,
 }
 
 impl EventLog {
@@ -39,6 +40,12 @@ impl EventLog {
             self.entries.pop_front();
         }
         self.entries.push_back(entry);
+        self.total += 1;
+    }
+
+    /// How many entries were ever pushed (the ring forgets, this does not).
+    pub fn total(&self) -> u64 {
+        self.total
     }
 
     pub fn len(&self) -> usize {

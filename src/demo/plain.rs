@@ -1,22 +1,28 @@
-//! `bluegreen demo --plain`: the world and its network face without a
-//! screen. It prints the load balancer's URL first, then one line per world
-//! event and one line per second of probe results, and plays a story of
-//! actions unattended (for CI logs and terminals that cannot show the console).
+//! `bluegreen demo --plain`: the console without a screen. The same `App`
+//! receives the same messages and its effects run the same way; a story of
+//! actions presses its keys and confirms its plans unattended. It prints the
+//! load balancer's URL first, then one line per world event, per plan step
+//! and per second of probe results (for CI logs and terminals that cannot
+//! show the console).
 
 use std::io::Write;
 use std::time::Duration;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::clock::WorldClock;
 use super::lb;
 use super::runtime::{self, SimHandle};
-use crate::cloud::plan::{self, Intent};
-use crate::cloud::run::{Next, PlanRun};
+use crate::app::log::Tone;
+use crate::app::{App, Msg, Overlay, keymap};
+use crate::cloud::plan::{Confirm, Intent};
 use crate::cloud::sim::story::{self, Story, Want};
 use crate::cloud::sim::{Scenario, World, WorldEvent};
-use crate::domain::Observation;
-use crate::probe::{self, Traffic};
+use crate::console::run_effect;
+use crate::domain::At;
+use crate::probe;
 
 /// What the demo plays and where.
 #[derive(Debug, Clone)]
@@ -72,125 +78,157 @@ pub async fn run(opts: Options, out: &mut (impl Write + Send)) -> Result<Summary
     p.line(None, "demo", &format!("scenario {}: {}", scenario.name, scenario.description));
 
     let (samples_tx, mut samples) = mpsc::channel(1024);
-    let probe_start = Instant::now();
+    let start = Instant::now();
     let prober = probe::start(demo.url.clone(), opts.rate, samples_tx);
-    let mut traffic = Traffic::new(probe_start);
-    let mut second = tokio::time::interval(Duration::from_millis(250));
-    second.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut app = App::new(format!("demo · {}", scenario.name), demo.url.clone(), start, true);
+    let (done_tx, mut done) = mpsc::channel::<Msg>(16);
+    let console = Console { handle: demo.handle.clone(), done: done_tx };
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut player = Player { story: Story::new(actions), pressed: None, pending: Vec::new(), finished_at: None };
+    let mut shown = Shown { log: 0, second: None };
 
-    let mut player = Player { story: Story::new(actions), run: None, pending: Vec::new(), finished_at: None, shown: 0 };
-    let mut obs = demo.handle.observe().await.map_err(|e| e.to_string())?;
-    let started = player.advance(&demo.handle, &mut obs, &mut p).await;
-    let result = if let Err(e) = started {
-        Err(e)
-    } else {
-        loop {
-            tokio::select! {
-                update = demo.updates.recv() => {
-                    let Some(update) = update else { break Err("the simulated world stopped".to_string()) };
-                    for e in &update.events {
-                        p.line(Some(e.at), "world", &e.text);
-                    }
-                    obs = *update.observation;
-                    player.pending.extend(update.events);
-                    if let Err(e) = player.advance(&demo.handle, &mut obs, &mut p).await {
-                        break Err(e);
-                    }
+    let first = demo.handle.observe().await.map_err(|e| e.to_string())?;
+    console.send(&mut app, Msg::Observed(Box::new(first)));
+    let result = loop {
+        if let Err(e) = player.play(&mut app, &console) {
+            break Err(e);
+        }
+        shown.print(&app, start, &mut p);
+        if player.finished_at.is_some_and(|t| t.elapsed() > Duration::from_secs(3)) && !opts.hold {
+            break Ok(());
+        }
+        tokio::select! {
+            update = demo.updates.recv() => {
+                let Some(update) = update else { break Err("the simulated world stopped".to_string()) };
+                for e in &update.events {
+                    p.line(Some(e.at), "world", &e.text);
                 }
-                Some(sample) = samples.recv() => traffic.record(sample),
-                _ = second.tick() => {
-                    for s in traffic.close(Instant::now(), Duration::from_millis(500)) {
-                        let at = demo.clock.at(probe_start + Duration::from_secs(s.index));
-                        p.line(Some(at), "traffic", &s.to_string());
-                    }
-                    if player.finished_at.is_some_and(|t| t.elapsed() > Duration::from_secs(3)) && !opts.hold {
-                        break Ok(());
-                    }
-                }
-                _ = tokio::signal::ctrl_c() => break Ok(()),
+                player.pending.extend(update.events);
+                console.send(&mut app, Msg::Observed(update.observation));
             }
+            Some(msg) = done.recv() => console.send(&mut app, msg),
+            Some(sample) = samples.recv() => console.send(&mut app, Msg::Sample(sample)),
+            _ = tick.tick() => console.send(&mut app, Msg::Tick { world: demo.clock.now(), real: Instant::now() }),
+            _ = tokio::signal::ctrl_c() => break Ok(()),
         }
     };
     prober.abort();
     demo.handle.stop().await;
     result?;
-    let summary = Summary { requests: traffic.total_requests, failures: traffic.total_failures };
+    let summary = Summary { requests: app.traffic.total_requests, failures: app.traffic.total_failures };
     p.line(None, "summary", &format!("{} requests, {} failed", summary.requests, summary.failures));
     Ok(summary)
 }
 
+/// Sends messages to the app and runs the effects it returns, as the console does.
+struct Console {
+    handle: SimHandle,
+    done: mpsc::Sender<Msg>,
+}
+
+impl Console {
+    fn send(&self, app: &mut App, msg: Msg) {
+        for effect in app.update(msg).effects {
+            run_effect(effect, &self.handle, &self.done);
+        }
+    }
+
+    fn press(&self, app: &mut App, code: KeyCode) {
+        self.send(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
 struct Printer<'a, W: Write> {
     out: &'a mut W,
-    clock: super::clock::WorldClock,
+    clock: WorldClock,
 }
 
 impl<W: Write> Printer<'_, W> {
-    fn line(&mut self, at: Option<crate::domain::At>, kind: &str, text: &str) {
+    fn line(&mut self, at: Option<At>, kind: &str, text: &str) {
         let at = at.unwrap_or_else(|| self.clock.now());
         let _ = writeln!(self.out, "{at} {kind:<8} {text}");
         let _ = self.out.flush();
     }
 }
 
-/// Plays the story: presses keys, runs their plans, waits for events.
+/// What has been printed of the app's event log and traffic seconds.
+struct Shown {
+    log: u64,
+    second: Option<u64>,
+}
+
+impl Shown {
+    /// Prints the plan steps the app logged and the traffic seconds it closed since last time.
+    fn print<W: Write>(&mut self, app: &App, start: Instant, p: &mut Printer<'_, W>) {
+        let new = usize::try_from(app.log.total() - self.log).unwrap_or(usize::MAX);
+        let entries: Vec<_> = app.log.newest().take(new).collect();
+        for e in entries.into_iter().rev().filter(|e| matches!(e.tone, Tone::Action | Tone::Bad)) {
+            p.line(Some(e.at), "console", &e.text);
+        }
+        self.log = app.log.total();
+        let last = self.second;
+        for s in app.traffic.seconds.iter().filter(|s| last.is_none_or(|last| s.index > last)) {
+            let at = p.clock.at(start + Duration::from_secs(s.index));
+            p.line(Some(at), "traffic", &s.to_string());
+            self.second = Some(s.index);
+        }
+    }
+}
+
+/// Plays the story through the app: presses a key, confirms its plan
+/// (typing the target where asked) and waits for it to end.
 struct Player {
     story: Story,
-    run: Option<(Intent, PlanRun)>,
-    /// World events not yet shown to the story.
+    /// The key pressed whose plan has not ended yet.
+    pressed: Option<Intent>,
+    /// World events the story has not seen yet.
     pending: Vec<WorldEvent>,
     finished_at: Option<Instant>,
-    /// How many of the running plan's step reports are printed.
-    shown: usize,
 }
 
 impl Player {
-    async fn advance<W: Write>(
-        &mut self,
-        handle: &SimHandle,
-        obs: &mut Observation,
-        p: &mut Printer<'_, W>,
-    ) -> Result<(), String> {
-        loop {
-            if let Some((intent, run)) = &mut self.run {
-                let next = run.next(obs);
-                for report in &run.reports[self.shown..] {
-                    p.line(None, "step", report);
-                }
-                self.shown = run.reports.len();
-                match next {
-                    Next::Call(call) => {
-                        let result = handle.apply(call).await;
-                        run.call_done(result);
-                        *obs = handle.observe().await.map_err(|e| e.to_string())?;
-                        continue;
-                    }
-                    Next::Pending => return Ok(()),
-                    Next::Done => {
-                        p.line(None, "story", &format!("{} done", intent.verb()));
-                        self.run = None;
-                        self.story.done();
-                    }
-                    Next::Failed(why) => return Err(format!("{}: {why}", intent.verb())),
-                }
+    fn play(&mut self, app: &mut App, console: &Console) -> Result<(), String> {
+        if let Some(intent) = self.pressed {
+            if app.running.is_some() || matches!(app.overlay, Overlay::Plan(_)) {
+                return Ok(());
             }
-            let events = std::mem::take(&mut self.pending);
-            match self.story.next(&events, obs.at.0) {
-                Want::Finished => {
-                    if self.finished_at.is_none() {
-                        p.line(None, "story", "finished");
-                        self.finished_at = Some(Instant::now());
-                    }
-                    return Ok(());
-                }
-                Want::Wait => return Ok(()),
-                Want::Key(intent) => {
-                    let plan = plan::plan(obs, intent, 0).map_err(|r| format!("{} refused: {r}", intent.verb()))?;
-                    p.line(None, "story", &format!("{}: {}", intent.verb(), plan.title));
-                    let run = PlanRun::start(plan, obs)?;
-                    self.run = Some((intent, run));
-                    self.shown = 0;
-                }
+            self.pressed = None;
+            match &app.status {
+                Some(s) if s.tone == Tone::Good => self.story.done(),
+                Some(s) => return Err(s.text.clone()),
+                None => return Err(format!("{} ended without a word", intent.verb())),
             }
         }
+        let events = std::mem::take(&mut self.pending);
+        match self.story.next(&events, app.now.0) {
+            Want::Finished => {
+                self.finished_at.get_or_insert_with(Instant::now);
+            }
+            Want::Wait => {}
+            Want::Key(intent) => {
+                console.press(app, keymap::key_for(intent));
+                let Overlay::Plan(view) = &app.overlay else {
+                    let why = app
+                        .status
+                        .as_ref()
+                        .map_or_else(|| format!("{} did nothing", intent.verb()), |s| s.text.clone());
+                    return Err(format!(
+                        "story stopped: {why} (hint: a 'wait <event>' before it lets the world get there, e.g. 'wait Ready' before 'promote')"
+                    ));
+                };
+                match view.plan.confirm.clone() {
+                    Confirm::Key => console.press(app, KeyCode::Char('y')),
+                    Confirm::Typed(target) => {
+                        for c in target.chars() {
+                            console.press(app, KeyCode::Char(c));
+                        }
+                        console.press(app, KeyCode::Enter);
+                    }
+                }
+                self.pressed = Some(intent);
+            }
+        }
+        Ok(())
     }
 }
