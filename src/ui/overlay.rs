@@ -2,7 +2,7 @@
 //! from the keymap, and an instance's lifecycle events with the log tail.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
@@ -13,20 +13,30 @@ use crate::app::{App, Overlay, PlanView};
 use crate::cloud::plan::{Confirm, Step};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let (title, lines) = match &app.overlay {
+    // The footer line (a plan's prompt) always shows; the body is cut first.
+    let (title, lines, footer) = match &app.overlay {
         Overlay::None => return,
-        Overlay::Help => (" Keys ".to_string(), help(theme)),
-        Overlay::Plan(view) => (format!(" Plan: {} ", view.plan.title), plan(view, area.width, theme)),
-        Overlay::Instance(id) => (format!(" Instance {id} "), instance(app, id, theme)),
+        Overlay::Help => (" Keys ".to_string(), help(theme), None),
+        Overlay::Plan(view) => {
+            (format!(" Plan: {} ", view.plan.title), plan(view, area.width, theme), Some(prompt(view, theme)))
+        }
+        Overlay::Instance(id) => (format!(" Instance {id} "), instance(app, id, theme), None),
     };
     let width = area.width.saturating_sub(8).min(110);
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let wrapped: usize = lines.iter().chain(footer.iter()).map(|l| l.width().max(1).div_ceil(inner)).sum();
     let height = (wrapped as u16 + 2).min(area.height.saturating_sub(2));
     let rect = centered(area, width, height.max(5));
     frame.render_widget(Clear, rect);
     let block = Block::bordered().title(Span::styled(cut(&title, rect.width as usize - 2), theme.title()));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
+    let body = block.inner(rect);
+    frame.render_widget(block, rect);
+    let footer_rows = footer.as_ref().map_or(0, |l| l.width().max(1).div_ceil(inner) as u16).min(body.height);
+    let [text, bottom] = Layout::vertical([Constraint::Min(0), Constraint::Length(footer_rows)]).areas(body);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    if let Some(footer) = footer {
+        frame.render_widget(Paragraph::new(footer).wrap(Wrap { trim: false }), bottom);
+    }
 }
 
 fn help(theme: Theme) -> Vec<Line<'static>> {
@@ -43,7 +53,16 @@ fn help(theme: Theme) -> Vec<Line<'static>> {
 
 fn plan(view: &PlanView, width: u16, theme: Theme) -> Vec<Line<'static>> {
     let p = &view.plan;
-    let mut lines = vec![Line::styled("Checked again when you confirm:", theme.title())];
+    let mut lines = Vec::new();
+    if p.choices.len() > 1 {
+        lines.push(Line::styled("Choose with ↑/↓:", theme.title()));
+        for (n, choice) in p.choices.iter().enumerate() {
+            let picked = n == p.picked;
+            let text = format!("  {} {}", if picked { "▸" } else { " " }, cut(choice, width as usize - 16));
+            lines.push(if picked { Line::styled(text, theme.selected()) } else { Line::raw(text) });
+        }
+    }
+    lines.push(Line::styled("Checked again when you confirm:", theme.title()));
     for pre in &p.preconditions {
         lines.push(Line::raw(format!("  • {pre}")));
     }
@@ -54,16 +73,13 @@ fn plan(view: &PlanView, width: u16, theme: Theme) -> Vec<Line<'static>> {
             lines.push(Line::styled(format!("     $ {}", call.cli()), theme.dim()));
         }
     }
-    if p.choices.len() > 1 {
-        lines.push(Line::styled("Choose with ↑/↓:", theme.title()));
-        for (n, choice) in p.choices.iter().enumerate() {
-            let picked = n == p.picked;
-            let text = format!("  {} {}", if picked { "▸" } else { " " }, cut(choice, width as usize - 16));
-            lines.push(if picked { Line::styled(text, theme.selected()) } else { Line::raw(text) });
-        }
-    }
-    lines.push(Line::raw(""));
-    let prompt = match (&p.confirm, view.confirming) {
+    lines
+}
+
+/// The plan's prompt: how to run or cancel it.
+fn prompt(view: &PlanView, theme: Theme) -> Line<'static> {
+    let p = &view.plan;
+    match (&p.confirm, view.confirming) {
         (_, true) => Line::styled("checking the preconditions against a fresh observation…", theme.warn()),
         (Confirm::Key, false) => Line::from(vec![
             Span::styled("y", theme.key()),
@@ -84,9 +100,7 @@ fn plan(view: &PlanView, width: u16, theme: Theme) -> Vec<Line<'static>> {
             Span::styled("Esc", theme.key()),
             Span::raw(" cancel"),
         ]),
-    };
-    lines.push(prompt);
-    lines
+    }
 }
 
 fn instance(app: &App, id: &str, theme: Theme) -> Vec<Line<'static>> {

@@ -22,6 +22,15 @@ fn deploy_plan() {
     let mut h = Harness::new("manual-reroute");
     h.keys("d");
     assert_snapshot!("deploy_plan", h.screen(120, 40));
+    let small = h.screen(80, 24);
+    assert!(
+        small.contains("y/Enter run") && small.contains("▸ v2"),
+        "the prompt and the choice fit at 80×24:\n{small}"
+    );
+    assert_snapshot!("deploy_plan_80x24", small);
+    h.keys("<esc> r");
+    let reattach = h.screen(80, 24);
+    assert!(!reattach.contains("Plan:"), "r is refused while blue serves:\n{reattach}");
 }
 
 #[test]
@@ -105,6 +114,7 @@ fn terminate_typed_confirmation() {
     h.until("the termination wait", |o| o.active.as_ref().is_some_and(|d| d.termination_wait_started));
     h.keys("p bluegreen");
     assert_snapshot!("terminate_typed", h.screen(120, 40));
+    assert!(h.screen(80, 24).contains("type bluegreen-asg to confirm: bluegreen▏"));
 }
 
 #[test]
