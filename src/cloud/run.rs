@@ -54,10 +54,6 @@ impl PlanRun {
         self.step
     }
 
-    pub fn is_finished(&self) -> bool {
-        matches!(self.state, State::Done | State::Failed(_))
-    }
-
     /// What to do now, given the latest observation.
     pub fn next(&mut self, obs: &Observation) -> Next {
         loop {

@@ -36,7 +36,4 @@ impl WorldClock {
         world.div_f64(self.pace)
     }
 
-    pub fn pace(&self) -> f64 {
-        self.pace
-    }
 }
