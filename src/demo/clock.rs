@@ -35,5 +35,4 @@ impl WorldClock {
     pub fn real(&self, world: Duration) -> Duration {
         world.div_f64(self.pace)
     }
-
 }
