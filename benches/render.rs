@@ -4,8 +4,6 @@
 //! moves traffic, against a full repaint.
 
 use std::hint::black_box;
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bluegreen::app::log::{Entry, Tone};
@@ -14,6 +12,7 @@ use bluegreen::cloud::plan::Intent;
 use bluegreen::cloud::sim::scenario::BUILTIN;
 use bluegreen::cloud::sim::{Scenario, World, story};
 use bluegreen::probe::{Outcome, Sample};
+use bluegreen::ui::bytes::ByteCount;
 use criterion::Criterion;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::{CrosstermBackend, TestBackend};
@@ -23,19 +22,6 @@ use tokio::time::Instant;
 
 const W: u16 = 200;
 const H: u16 = 60;
-
-#[derive(Clone, Default)]
-struct Counter(Arc<Mutex<usize>>);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        *self.0.lock().unwrap() += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 fn key(app: &mut App, code: KeyCode) {
     app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
@@ -70,8 +56,8 @@ fn fixture() -> (World, App, Instant) {
     (world, app, start)
 }
 
-fn counting_terminal() -> (Terminal<CrosstermBackend<Counter>>, Counter) {
-    let bytes = Counter::default();
+fn counting_terminal() -> (Terminal<CrosstermBackend<ByteCount>>, ByteCount) {
+    let bytes = ByteCount::default();
     let options = TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, W, H)) };
     (Terminal::with_options(CrosstermBackend::new(bytes.clone()), options).unwrap(), bytes)
 }
@@ -82,7 +68,7 @@ fn report_bytes() {
     let (mut world, mut app, start) = fixture();
     let (mut terminal, bytes) = counting_terminal();
     terminal.draw(|f| bluegreen::ui::render(&app, f)).unwrap();
-    let full = std::mem::take(&mut *bytes.0.lock().unwrap());
+    let full = bytes.take();
     story::run_key(&mut world, Intent::Promote, Duration::from_secs(60)).unwrap();
     let frames = 120;
     let mut total = 0;
@@ -94,7 +80,7 @@ fn report_bytes() {
         app.update(Msg::Sample(Sample { started, latency: Duration::from_millis(2), outcome }));
         app.update(Msg::Tick { world: world.now(), real: started + Duration::from_secs(1) });
         terminal.draw(|f| bluegreen::ui::render(&app, f)).unwrap();
-        total += std::mem::take(&mut *bytes.0.lock().unwrap());
+        total += bytes.take();
     }
     let per_frame = total / frames as usize;
     println!(

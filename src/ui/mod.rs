@@ -17,6 +17,7 @@
 //!  footer: key hints from the keymap (dimmed when they do nothing now)
 //! ```
 
+pub mod bytes;
 mod deployment;
 mod envs;
 mod events;

@@ -1,27 +1,12 @@
 //! With no deployment and the prober stopped, a tick writes only the cells
 //! that changed (the header's clock and age), not a repaint.
 
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
-
 use bluegreen::app::Msg;
+use bluegreen::ui::bytes::ByteCount;
 use ratatui::Terminal;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 
 use super::harness::Harness;
-
-#[derive(Clone, Default)]
-struct Counter(Arc<Mutex<usize>>);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        *self.0.lock().unwrap() += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 fn changed_cells(a: &Harness, b_app: &bluegreen::app::App) -> usize {
     let draw = |app: &bluegreen::app::App| {
@@ -36,7 +21,7 @@ fn changed_cells(a: &Harness, b_app: &bluegreen::app::App) -> usize {
 #[test]
 fn a_tick_writes_only_what_changed() {
     let mut h = Harness::new("manual-reroute");
-    let bytes = Counter::default();
+    let bytes = ByteCount::default();
     let backend = CrosstermBackend::new(bytes.clone());
     let mut terminal = Terminal::with_options(
         backend,
@@ -44,7 +29,7 @@ fn a_tick_writes_only_what_changed() {
     )
     .unwrap();
     terminal.draw(|f| bluegreen::ui::render(&h.app, f)).unwrap();
-    let full = std::mem::take(&mut *bytes.0.lock().unwrap());
+    let full = bytes.take();
     assert!(full > 2000, "the first frame paints everything ({full} bytes)");
 
     let before = h.app.clone();
@@ -53,7 +38,7 @@ fn a_tick_writes_only_what_changed() {
     let redraw = h.send(Msg::Tick { world: next, real: tokio::time::Instant::now() });
     assert!(redraw);
     terminal.draw(|f| bluegreen::ui::render(&h.app, f)).unwrap();
-    let tick = *bytes.0.lock().unwrap();
+    let tick = bytes.take();
     let cells = {
         let mut prev = Harness::new("manual-reroute");
         prev.app = before;
