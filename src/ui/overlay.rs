@@ -18,13 +18,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         Overlay::None => return,
         Overlay::Help => (" Keys ".to_string(), help(theme), None),
         Overlay::Plan(view) => {
-            (format!(" Plan: {} ", view.plan.title), plan(view, area.width, theme), Some(prompt(view, theme)))
+            // Every step must show; the `aws` CLI lines go first when room is short.
+            let full = plan(view, area.width, true, theme);
+            let room = usize::from(area.height.saturating_sub(5));
+            let inner = usize::from(area.width.saturating_sub(10)).max(1);
+            let lines = if wrapped_height(&full, inner) > room { plan(view, area.width, false, theme) } else { full };
+            (format!(" Plan: {} ", view.plan.title), lines, Some(prompt(view, theme)))
         }
         Overlay::Instance(id) => (format!(" Instance {id} "), instance(app, id, theme), None),
     };
     let width = area.width.saturating_sub(8).min(110);
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    let wrapped: usize = lines.iter().chain(footer.iter()).map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let wrapped = wrapped_height(&lines, inner) + footer.as_ref().map_or(0, |l| l.width().max(1).div_ceil(inner));
     let height = (wrapped as u16 + 2).min(area.height.saturating_sub(2));
     let rect = centered(area, width, height.max(5));
     frame.render_widget(Clear, rect);
@@ -39,6 +44,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     }
 }
 
+/// Rows `lines` take when wrapped at `width`.
+fn wrapped_height(lines: &[Line<'_>], width: usize) -> usize {
+    lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum()
+}
+
 fn help(theme: Theme) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = KEYMAP
         .iter()
@@ -51,7 +61,7 @@ fn help(theme: Theme) -> Vec<Line<'static>> {
     lines
 }
 
-fn plan(view: &PlanView, width: u16, theme: Theme) -> Vec<Line<'static>> {
+fn plan(view: &PlanView, width: u16, with_cli: bool, theme: Theme) -> Vec<Line<'static>> {
     let p = &view.plan;
     let mut lines = Vec::new();
     if p.choices.len() > 1 {
@@ -69,7 +79,7 @@ fn plan(view: &PlanView, width: u16, theme: Theme) -> Vec<Line<'static>> {
     lines.push(Line::styled("Steps:", theme.title()));
     for (n, step) in p.steps.iter().enumerate() {
         lines.push(Line::raw(format!("  {}. {step}", n + 1)));
-        if let Step::Call(call) = step {
+        if let (Step::Call(call), true) = (step, with_cli) {
             lines.push(Line::styled(format!("     $ {}", call.cli()), theme.dim()));
         }
     }

@@ -71,6 +71,13 @@ fn green_serving_after_success() {
     h.until("success", |o| o.active.is_none());
     h.pass(6);
     assert_snapshot!("succeeded", h.screen(120, 40));
+    h.keys("r");
+    let small = h.screen(80, 24);
+    assert!(
+        small.contains("5. deploy UpdateDeploymentGroup") && small.contains("y/Enter run"),
+        "every step fits at 80×24:\n{small}"
+    );
+    assert_snapshot!("reattach_plan_80x24", small);
 }
 
 #[test]
