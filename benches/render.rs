@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use bluegreen::app::log::{Entry, Tone};
+use bluegreen::app::log::{Entry, Kind, Tone};
 use bluegreen::app::{App, Msg};
 use bluegreen::cloud::plan::Intent;
 use bluegreen::cloud::sim::scenario::BUILTIN;
@@ -39,7 +39,7 @@ fn fixture() -> (World, App, Instant) {
     app.update(Msg::Observed(Box::new(world.observe())));
     for n in 0..10_000u32 {
         let text = format!("green i-0{n:016x} AfterInstall ✓");
-        app.log.push(Entry { at: world.now(), text, tone: Tone::Info });
+        app.log.push(Entry { at: world.now(), text, tone: Tone::Info, kind: Kind::World });
     }
     for n in 0..300u64 {
         let version = Some(if n % 3 == 0 { "v1" } else { "v2" }.to_string());

@@ -30,13 +30,15 @@ pub struct DemoArgs {
     /// Repeatable ids, addresses and timings (default: the scenario's seed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// The load balancer's port on 127.0.0.1 (a free port when taken).
-    #[arg(long, default_value_t = 8080)]
-    pub port: u16,
-    /// No screen: one line per world event and per second of traffic.
+    /// The load balancer's port on 127.0.0.1; 0 for any free port [default:
+    /// 8080, or a free port when 8080 is taken].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// No screen: one line per world event, per console action and per second of traffic.
     #[arg(long)]
     pub plain: bool,
-    /// Actions to play unattended, e.g. "deploy; wait Ready; promote; wait Succeeded".
+    /// Actions to play unattended, e.g. "deploy; wait Ready; promote; wait Succeeded"
+    /// (with --plain, the scenario's own story when left out).
     #[arg(long)]
     pub script: Option<String>,
     /// With --plain: keep running after the story ends (until Ctrl-C).
@@ -45,4 +47,7 @@ pub struct DemoArgs {
     /// Probe requests per second against the load balancer.
     #[arg(long, default_value_t = 10)]
     pub rate: u32,
+    /// The longest a story's `wait` may take, in world seconds.
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+    pub wait_limit: u64,
 }

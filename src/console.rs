@@ -1,122 +1,154 @@
-//! The console's loop: one `select!` over terminal events, a 1 Hz tick, the
-//! world's observations, probe samples and the results of effects. Every
-//! input becomes a `Msg` for `App::update`; the effects it returns are run
-//! on tasks that answer with another `Msg`. The screen is redrawn only
-//! after a state change, and the terminal is restored on every way out.
+//! The console on a terminal: owns the screen, turns keys and resizes into
+//! messages for the session, and redraws only after a state change. Every
+//! way out gives the terminal back as it was (quit, error, panic, SIGINT,
+//! SIGTERM, SIGHUP), and Ctrl-Z or SIGTSTP suspends: the terminal is given
+//! back, the process stops, and `fg` takes the screen again and repaints.
 
-use std::io::IsTerminal;
-use std::time::Duration;
+use std::io::{self, IsTerminal, Stdout, stdout};
 
+use crossterm::cursor::{Hide, Show};
 use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::execute;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 use futures::StreamExt;
-use ratatui::DefaultTerminal;
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
-use tokio::time::{Instant, MissedTickBehavior};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::app::{App, Effect, Msg};
-use crate::cloud::sim::World;
-use crate::demo::runtime::{self, Demo, SimHandle};
-use crate::demo::{lb, plain};
-use crate::probe::{self, Sample};
+use crate::app::{Effect, Msg};
+use crate::cloud::Cloud;
+use crate::exit::{Failure, SIGHUP, SIGINT, SIGTERM};
+use crate::session::Session;
 
-/// Whether the console can own this terminal (else `demo` runs plain).
+type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Whether the console can own this terminal (else the demo runs plain).
 pub fn has_terminal() -> bool {
-    std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+    stdout().is_terminal() && io::stdin().is_terminal()
 }
 
-/// Runs the console on the simulated world until the user quits.
-pub async fn run_demo(opts: plain::Options) -> Result<(), String> {
-    let (scenario, _) = plain::prepare(&opts)?;
-    let listener = lb::bind(opts.port).await.map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", opts.port))?;
-    let world = World::with_seed(&scenario, opts.seed.unwrap_or(scenario.seed));
-    let mut demo = runtime::start(world, scenario.timing.pace * opts.speed, listener).map_err(|e| e.to_string())?;
-    let (samples_tx, mut samples) = mpsc::channel(1024);
-    let prober = probe::start(demo.url.clone(), opts.rate, samples_tx);
-    let monochrome = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if monochrome {
-        crossterm::style::force_color_output(true);
-    }
-    let app = App::new(format!("demo · {}", scenario.name), demo.url.clone(), Instant::now(), monochrome);
-    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot use this terminal: {e}"))?;
-    let result = run_loop(&mut terminal, app, &mut demo, &mut samples).await;
-    ratatui::restore();
-    prober.abort();
-    demo.handle.stop().await;
+/// Raw mode, the alternate screen, no cursor.
+fn take_terminal() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, Hide)
+}
+
+/// The terminal as it was: cooked mode, the main screen, the cursor.
+fn give_back() {
+    let _ = disable_raw_mode();
+    let _ = execute!(stdout(), LeaveAlternateScreen, Show);
+}
+
+/// Gives the terminal back before a panic's message is printed.
+fn restore_on_panic() {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        give_back();
+        hook(info);
+    }));
+}
+
+/// Runs the console until the user quits, a signal ends it, or the session fails.
+pub async fn run<C: Cloud>(mut session: Session<C>) -> Result<(), Failure> {
+    let mut signals = Signals::new().map_err(|e| Failure::Failed(format!("cannot watch signals: {e}")))?;
+    restore_on_panic();
+    take_terminal().map_err(|e| Failure::Failed(format!("cannot use this terminal: {e}")))?;
+    let result = match Terminal::new(CrosstermBackend::new(stdout())) {
+        Ok(mut terminal) => run_loop(&mut terminal, &mut session, &mut signals).await,
+        Err(e) => Err(Failure::Failed(format!("cannot use this terminal: {e}"))),
+    };
+    give_back();
     result
 }
 
-async fn run_loop(
-    terminal: &mut DefaultTerminal,
-    mut app: App,
-    demo: &mut Demo,
-    samples: &mut mpsc::Receiver<Sample>,
-) -> Result<(), String> {
-    let draw = |terminal: &mut DefaultTerminal, app: &App| {
-        terminal.draw(|f| crate::ui::render(app, f)).map(|_| ()).map_err(|e| format!("cannot draw: {e}"))
-    };
-    let first = demo.handle.observe().await.map_err(|e| e.to_string())?;
-    app.update(Msg::Observed(Box::new(first)));
-    draw(terminal, &app)?;
+struct Signals {
+    int: Signal,
+    term: Signal,
+    hangup: Signal,
+    stop: Signal,
+}
+
+impl Signals {
+    fn new() -> io::Result<Self> {
+        Ok(Self {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+            stop: signal(SignalKind::from_raw(signal_hook::consts::SIGTSTP))?,
+        })
+    }
+}
+
+/// What ended a turn of the loop.
+enum Input {
+    Msg(Msg),
+    Suspend,
+    End(Result<(), Failure>),
+}
+
+async fn run_loop<C: Cloud>(
+    terminal: &mut Term,
+    session: &mut Session<C>,
+    signals: &mut Signals,
+) -> Result<(), Failure> {
+    let draw_failed = |e: io::Error| Failure::Failed(format!("cannot draw: {e}"));
+    let size = terminal.size().map_err(draw_failed)?;
+    session.send(Msg::Resize(size.width, size.height))?;
+    terminal.draw(|f| crate::ui::render(&session.app, f)).map_err(draw_failed)?;
     let mut keys = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let (done_tx, mut done) = mpsc::channel::<Msg>(16);
-    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-    let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
     loop {
-        let msg = tokio::select! {
+        let input = tokio::select! {
             event = keys.next() => match event {
-                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Msg::Key(key),
-                Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Input::Msg(Msg::Key(key)),
+                Some(Ok(Event::Resize(w, h))) => Input::Msg(Msg::Resize(w, h)),
                 Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(format!("terminal input failed: {e}")),
-                None => return Ok(()),
+                Some(Err(e)) => Input::End(Err(Failure::Failed(format!("terminal input failed: {e}")))),
+                None => Input::End(Ok(())),
             },
-            _ = tick.tick() => Msg::Tick { world: demo.clock.now(), real: Instant::now() },
-            Some(update) = demo.updates.recv() => {
-                for problem in update.events.iter().filter(|e| e.tag == runtime::NETWORK_ERROR) {
-                    app.update(Msg::Problem(problem.text.clone()));
-                }
-                Msg::Observed(update.observation)
-            }
-            Some(sample) = samples.recv() => Msg::Sample(sample),
-            Some(msg) = done.recv() => msg,
-            _ = term.recv() => return Ok(()),
-            _ = hangup.recv() => return Ok(()),
+            msg = session.next() => match msg {
+                Some(msg) => Input::Msg(msg),
+                None => Input::End(Err(Failure::Failed("the world stopped".into()))),
+            },
+            _ = signals.int.recv() => Input::End(Err(Failure::Signal(SIGINT))),
+            _ = signals.term.recv() => Input::End(Err(Failure::Signal(SIGTERM))),
+            _ = signals.hangup.recv() => Input::End(Err(Failure::Signal(SIGHUP))),
+            _ = signals.stop.recv() => Input::Suspend,
         };
-        let outcome = app.update(msg);
-        for effect in outcome.effects {
-            run_effect(effect, &demo.handle, &done_tx);
-        }
-        if app.quit {
-            return Ok(());
-        }
-        if outcome.redraw {
-            draw(terminal, &app)?;
+        let redraw = match input {
+            Input::End(result) => return result,
+            Input::Suspend => {
+                suspend(terminal, session)?;
+                true
+            }
+            Input::Msg(msg) => {
+                let outcome = session.send(msg)?;
+                if session.app.quit {
+                    return Ok(());
+                }
+                if outcome.effects.contains(&Effect::Suspend) {
+                    suspend(terminal, session)?;
+                }
+                outcome.redraw || outcome.effects.contains(&Effect::Suspend)
+            }
+        };
+        if redraw {
+            terminal.draw(|f| crate::ui::render(&session.app, f)).map_err(draw_failed)?;
         }
     }
 }
 
-/// Runs one effect on its own task; its result comes back as a `Msg`.
-pub fn run_effect(effect: Effect, handle: &SimHandle, done: &mpsc::Sender<Msg>) {
-    let (handle, done) = (handle.clone(), done.clone());
-    match effect {
-        Effect::Quit => {}
-        Effect::Observe => {
-            tokio::spawn(async move {
-                if let Ok(obs) = handle.observe().await {
-                    let _ = done.send(Msg::Fresh(Box::new(obs))).await;
-                }
-            });
-        }
-        Effect::Call(call) => {
-            tokio::spawn(async move {
-                let result = handle.apply(call).await;
-                if let Ok(obs) = handle.observe().await {
-                    let _ = done.send(Msg::CallDone(result, Box::new(obs))).await;
-                }
-            });
-        }
-    }
+/// Gives the terminal back and stops the process (as the shell's job
+/// control expects); when resumed (`fg`), takes the screen again and
+/// forces a full repaint on the next draw.
+fn suspend<C: Cloud>(terminal: &mut Term, session: &mut Session<C>) -> Result<(), Failure> {
+    let failed = |e: io::Error| Failure::Failed(format!("cannot suspend: {e}"));
+    give_back();
+    signal_hook::low_level::raise(signal_hook::consts::SIGSTOP).map_err(failed)?;
+    take_terminal().map_err(failed)?;
+    // The screen was cleared; resizing to the (maybe new) size resets the
+    // previous buffer, so the next draw paints every cell.
+    let size = terminal.size().map_err(failed)?;
+    terminal.resize(size.into()).map_err(failed)?;
+    session.send(Msg::Resize(size.width, size.height))?;
+    Ok(())
 }

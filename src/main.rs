@@ -2,10 +2,12 @@
 
 use std::process::ExitCode;
 
-use bluegreen::cli::{Cli, Command};
+use bluegreen::cli::{Cli, Command, DemoArgs};
+use bluegreen::cloud::Cloud;
 use bluegreen::cloud::sim::Scenario;
 use bluegreen::cloud::sim::scenario::BUILTIN;
-use bluegreen::demo::plain;
+use bluegreen::exit::{self, Failure};
+use bluegreen::{console, demo, plain};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -18,27 +20,9 @@ fn main() -> ExitCode {
             list_scenarios();
             Ok(())
         }
-        Command::Demo(args) => {
-            let plain_mode = args.plain || !bluegreen::console::has_terminal();
-            let opts = plain::Options {
-                scenario: args.scenario,
-                speed: args.speed,
-                seed: args.seed,
-                port: args.port,
-                script: args.script,
-                hold: args.hold,
-                rate: args.rate,
-            };
-            demo(opts, plain_mode)
-        }
+        Command::Demo(args) => run_demo(args),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bluegreen: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    exit::report(result)
 }
 
 fn list_scenarios() {
@@ -48,15 +32,38 @@ fn list_scenarios() {
     }
 }
 
-fn demo(opts: plain::Options, plain_mode: bool) -> Result<(), String> {
-    plain::prepare(&opts)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+fn run_demo(args: DemoArgs) -> Result<(), Failure> {
+    let opts = demo::Options {
+        scenario: args.scenario,
+        speed: args.speed,
+        seed: args.seed,
+        port: args.port,
+        script: args.script,
+        hold: args.hold,
+        rate: args.rate,
+        wait_limit: args.wait_limit,
+        plain: args.plain || !console::has_terminal(),
+    };
+    let prepared = demo::prepare(&opts)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot start: {e}")))?;
     rt.block_on(async {
-        if plain_mode {
+        let description = format!("scenario {}: {}", prepared.scenario.name, prepared.scenario.description);
+        let (session, running) = demo::start(&opts, prepared).await?;
+        let result = if opts.plain {
+            let now = session.cloud().now();
             let mut out = std::io::stdout();
-            plain::run(opts, &mut out).await.map(|_| ())
+            let lb = format!("load balancer: {}", running.url);
+            match plain::header(&mut out, &[(now, "lb", lb), (now, "demo", description)]) {
+                Ok(()) => plain::run(session, out, opts.hold).await.map(|_| ()),
+                Err(e) => Err(e),
+            }
         } else {
-            bluegreen::console::run_demo(opts).await
-        }
+            console::run(session).await
+        };
+        running.stop().await;
+        result
     })
 }

@@ -16,12 +16,24 @@ pub enum Tone {
     Action,
 }
 
+/// Where an entry comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A difference between two observations of the world.
+    World,
+    /// A change in what the load balancer serves.
+    Traffic,
+    /// The console's own doing: plan steps and outcomes, notices, problems.
+    Console,
+}
+
 /// One line of the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub at: crate::domain::At,
     pub text: String,
     pub tone: Tone,
+    pub kind: Kind,
 }
 
 /// At most this many entries are kept.
@@ -72,13 +84,13 @@ pub fn watching(obs: &Observation) -> Entry {
         obs.group.name,
         obs.environments.len()
     );
-    Entry { at: obs.at, text, tone: Tone::Info }
+    Entry { at: obs.at, text, tone: Tone::Info, kind: Kind::World }
 }
 
 /// What changed from `prev` to `next`, as log entries.
 pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     let mut out = Vec::new();
-    let mut say = |text: String, tone: Tone| out.push(Entry { at: next.at, text, tone });
+    let mut say = |text: String, tone: Tone| out.push(Entry { at: next.at, text, tone, kind: Kind::World });
     for e in &next.environments {
         match prev.environment(&e.asg) {
             None => say(format!("ASG {} created ({})", e.asg, e.capacity()), Tone::Info),

@@ -6,6 +6,9 @@
 pub mod keymap;
 pub mod log;
 mod plans;
+mod status;
+
+use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::time::Instant;
@@ -17,13 +20,18 @@ use crate::domain::{At, Environment, Observation};
 use crate::probe::{Sample, Traffic};
 use keymap::Action;
 use log::{Entry, EventLog, Tone};
+pub use status::{LookFailure, Status};
+
+/// The smallest screen the console draws on (columns, rows). Below it, the
+/// screen says so and no key but quit acts.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
 
 /// Everything that happens.
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
-    /// The terminal changed size: redraw.
-    Resize,
+    /// The terminal's size (columns, rows), at start and on every change.
+    Resize(u16, u16),
     /// The clock ticked: world time and the real instant (for traffic seconds).
     Tick {
         world: At,
@@ -31,14 +39,24 @@ pub enum Msg {
     },
     /// A new observation of the world.
     Observed(Box<Observation>),
+    /// Looking at the world failed; the next look comes after `retry_in`.
+    ObserveFailed {
+        error: ApiError,
+        retry_in: Duration,
+    },
     /// A fresh observation asked for to confirm a plan.
     Fresh(Box<Observation>),
-    /// A call of a running plan finished; the observation right after it.
-    CallDone(Result<CallOutput, ApiError>, Box<Observation>),
+    /// The fresh observation a plan waits for could not be made.
+    FreshFailed(ApiError),
+    /// A call of a running plan finished; the observation right after it, if
+    /// one could be made.
+    CallDone(Result<CallOutput, ApiError>, Option<Box<Observation>>),
     /// One probe request finished.
     Sample(Sample),
     /// Something went wrong outside the cloud's answers (the demo's network face).
     Problem(String),
+    /// Something the user should know that is not a change in the world.
+    Notice(String),
 }
 
 /// What the runner is asked to do.
@@ -46,8 +64,10 @@ pub enum Msg {
 pub enum Effect {
     /// Make this call, then answer with `Msg::CallDone`.
     Call(Call),
-    /// Observe now and answer with `Msg::Fresh`.
+    /// Observe now and answer with `Msg::Fresh` (or `Msg::FreshFailed`).
     Observe,
+    /// Give the terminal back and stop until resumed (Ctrl-Z).
+    Suspend,
     /// Leave.
     Quit,
 }
@@ -69,6 +89,8 @@ pub enum Overlay {
     Plan(PlanView),
     /// An instance's lifecycle events and log tail.
     Instance(String),
+    /// One event log entry, whole.
+    Event(Entry),
 }
 
 /// A plan on screen, with what has been typed to confirm it.
@@ -76,15 +98,25 @@ pub enum Overlay {
 pub struct PlanView {
     pub plan: Plan,
     pub typed: String,
+    /// Every row of the plan has been on screen (it may be confirmed).
+    pub seen_all: bool,
     /// Confirmed; waiting for the fresh observation to check preconditions.
     pub confirming: bool,
 }
 
-/// A message in the status line.
+impl PlanView {
+    fn new(plan: Plan) -> Self {
+        Self { plan, typed: String::new(), seen_all: false, confirming: false }
+    }
+}
+
+/// How the last plan ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub text: String,
-    pub tone: Tone,
+pub enum PlanEnd {
+    /// Every step is done; what was done, in words.
+    Done(String),
+    /// Refused on its fresh observation, or stopped at a step; why.
+    Failed(String),
 }
 
 /// A plan being carried out.
@@ -103,22 +135,29 @@ pub struct App {
     pub obs: Option<Observation>,
     /// The world's time at the last tick.
     pub now: At,
+    /// The terminal's size; `None` without a screen (`--plain`, tests).
+    pub size: Option<(u16, u16)>,
     pub focus: Focus,
     /// Selected instance in BLUE and GREEN.
     pub selected: [usize; 2],
     pub log: EventLog,
-    /// How many entries from the newest the event log is scrolled.
+    /// The selected event, counted from the newest (0); the log shows it first.
     pub log_scroll: usize,
     pub traffic: Traffic,
     pub url: String,
     pub overlay: Overlay,
+    /// Rows of the overlay's text scrolled past at its top.
+    pub overlay_scroll: usize,
     pub status: Option<Status>,
     pub running: Option<Running>,
+    /// The last look at the world failed (cleared by the next observation).
+    pub look_failed: Option<LookFailure>,
     /// Colours off (NO_COLOR): words and symbols carry everything.
     pub monochrome: bool,
     pub quit: bool,
-    /// Versions in the last closed second of traffic.
+    /// Versions (and failures) of the last closed second of traffic.
     served: Vec<String>,
+    plan_end: Option<PlanEnd>,
 }
 
 /// What one message did.
@@ -134,6 +173,7 @@ impl App {
             source,
             obs: None,
             now: At::default(),
+            size: None,
             focus: Focus::Blue,
             selected: [0, 0],
             log: EventLog::default(),
@@ -141,11 +181,14 @@ impl App {
             traffic: Traffic::new(start),
             url,
             overlay: Overlay::None,
+            overlay_scroll: 0,
             status: None,
             running: None,
+            look_failed: None,
             monochrome,
             quit: false,
             served: Vec::new(),
+            plan_end: None,
         }
     }
 
@@ -154,22 +197,32 @@ impl App {
         let mut effects = Vec::new();
         let redraw = match msg {
             Msg::Key(key) => self.on_key(key, &mut effects),
-            Msg::Resize => true,
+            Msg::Resize(w, h) => self.on_resize(w, h),
             Msg::Tick { world, real } => self.on_tick(world, real),
             Msg::Observed(obs) => self.on_observed(*obs, &mut effects),
+            Msg::ObserveFailed { error, retry_in } => self.on_observe_failed(error, retry_in),
             Msg::Fresh(obs) => self.on_fresh(*obs, &mut effects),
-            Msg::CallDone(result, obs) => self.on_call_done(result, *obs, &mut effects),
-            Msg::Problem(text) => {
-                self.note(text.clone(), Tone::Bad);
-                self.say(text, Tone::Bad);
-                true
-            }
+            Msg::FreshFailed(error) => self.on_fresh_failed(&error),
+            Msg::CallDone(result, obs) => self.on_call_done(result, obs.map(|o| *o), &mut effects),
+            Msg::Problem(text) => self.on_problem(text, Tone::Bad),
+            Msg::Notice(text) => self.on_problem(text, Tone::Info),
             Msg::Sample(sample) => {
                 self.traffic.record(sample);
                 true
             }
         };
         Outcome { redraw, effects }
+    }
+
+    /// How the last plan ended (cleared when another plan opens).
+    pub fn plan_end(&self) -> Option<&PlanEnd> {
+        self.plan_end.as_ref()
+    }
+
+    /// The screen is smaller than the console needs: only the "too small"
+    /// notice shows, so no key may act on what cannot be seen.
+    pub fn too_small(&self) -> bool {
+        self.size.is_some_and(|(w, h)| w < MIN_SIZE.0 || h < MIN_SIZE.1)
     }
 
     /// The environment shown in the BLUE (0) or GREEN (1) panel.
@@ -179,12 +232,9 @@ impl App {
         side.and_then(|(_, env)| env)
     }
 
-    fn say(&mut self, text: impl Into<String>, tone: Tone) {
-        self.status = Some(Status { text: text.into(), tone });
-    }
-
+    /// Logs something the console did or found.
     fn note(&mut self, text: String, tone: Tone) {
-        self.record(Entry { at: self.now, text, tone });
+        self.record(Entry { at: self.now, text, tone, kind: log::Kind::Console });
     }
 
     /// Adds to the event log; a scrolled log keeps showing the same entries.
@@ -195,16 +245,30 @@ impl App {
         }
     }
 
+    fn on_resize(&mut self, w: u16, h: u16) -> bool {
+        self.size = Some((w, h));
+        self.refresh_overlay();
+        true
+    }
+
+    fn on_problem(&mut self, text: String, tone: Tone) -> bool {
+        self.note(text.clone(), tone);
+        self.say(text, tone);
+        true
+    }
+
     fn on_tick(&mut self, world: At, real: Instant) -> bool {
-        self.now = world;
+        self.now = self.now.max(world);
         for second in self.traffic.close(real, std::time::Duration::from_millis(500)) {
-            let versions: Vec<String> = second.versions.keys().cloned().collect();
-            if !versions.is_empty() && versions != self.served {
-                let mix: Vec<String> = second.shares().iter().map(|(v, p)| format!("{v} {p}%")).collect();
-                self.note(format!("load balancer serves {}", mix.join(" ")), Tone::Info);
-                self.served = versions;
+            let classes = second.classes();
+            if !classes.is_empty() && classes != self.served {
+                let tone = if second.failures > 0 { Tone::Bad } else { Tone::Info };
+                let text = format!("load balancer serves {}", second.mix_words());
+                self.record(Entry { at: self.now, text, tone, kind: log::Kind::Traffic });
+                self.served = classes;
             }
         }
+        self.expire_status();
         true
     }
 
@@ -217,9 +281,20 @@ impl App {
             self.record(entry);
         }
         self.now = self.now.max(obs.at);
+        self.look_failed = None;
         self.obs = Some(obs);
         self.clamp_selection();
         self.drive(effects);
+        self.expire_status();
+        true
+    }
+
+    fn on_observe_failed(&mut self, error: ApiError, retry_in: Duration) -> bool {
+        let first = self.look_failed.is_none();
+        if first {
+            self.note(format!("could not look at the deployment group: {error}"), Tone::Bad);
+        }
+        self.look_failed = Some(LookFailure { error, retry_in, at: self.now });
         true
     }
 
@@ -231,18 +306,35 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) -> bool {
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
             self.quit = true;
             effects.push(Effect::Quit);
             return true;
         }
+        if ctrl && key.code == KeyCode::Char('z') {
+            effects.push(Effect::Suspend);
+            return false;
+        }
+        if self.too_small() {
+            // Nothing is on screen but the notice: only quit acts.
+            if key.code == KeyCode::Char('q') && key.modifiers.is_empty() {
+                self.quit = true;
+                effects.push(Effect::Quit);
+                return true;
+            }
+            return false;
+        }
         match &self.overlay {
             Overlay::Plan(view) if !view.confirming => return self.on_plan_key(key, effects),
-            Overlay::Plan(_) => return false,
-            Overlay::Help | Overlay::Instance(_) => {
+            Overlay::Plan(_) => return self.on_confirming_key(key),
+            Overlay::Help | Overlay::Instance(_) | Overlay::Event(_) => {
+                if self.scroll_overlay(key.code) {
+                    return true;
+                }
                 let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q' | '?') | KeyCode::Enter);
                 if close {
-                    self.overlay = Overlay::None;
+                    self.open(Overlay::None);
                 }
                 return close;
             }
@@ -257,8 +349,8 @@ impl App {
             Action::FocusPrev => self.cycle_focus(2),
             Action::Up => self.move_selection(-1),
             Action::Down => self.move_selection(1),
-            Action::Open => self.open_instance(),
-            Action::Help => self.overlay = Overlay::Help,
+            Action::Open => self.open_selected(),
+            Action::Help => self.open(Overlay::Help),
             Action::Close => self.status = None,
             Action::Quit => {
                 self.quit = true;
@@ -266,6 +358,51 @@ impl App {
             }
         }
         true
+    }
+
+    /// Shows an overlay (or none) from its top.
+    fn open(&mut self, overlay: Overlay) {
+        self.overlay = overlay;
+        self.overlay_scroll = 0;
+        self.refresh_overlay();
+    }
+
+    /// Scrolls the overlay for ↑/↓, PgUp/PgDn, Home/End; `false` for other keys.
+    fn scroll_overlay(&mut self, code: KeyCode) -> bool {
+        let page = self.overlay_rows().map_or(1, |r| r.visible.saturating_sub(1).max(1));
+        let s = self.overlay_scroll;
+        self.overlay_scroll = match code {
+            KeyCode::Up => s.saturating_sub(1),
+            KeyCode::Down => s + 1,
+            KeyCode::PageUp => s.saturating_sub(page),
+            KeyCode::PageDown => s + page,
+            KeyCode::Home => 0,
+            KeyCode::End => usize::MAX / 2,
+            _ => return false,
+        };
+        self.refresh_overlay();
+        true
+    }
+
+    /// Rows of the overlay's text and how many show, on this screen.
+    fn overlay_rows(&self) -> Option<crate::ui::Rows> {
+        let (w, h) = self.size?;
+        crate::ui::overlay_rows(self, ratatui::layout::Rect::new(0, 0, w, h))
+    }
+
+    /// Keeps the overlay's scroll inside its text for the screen's size and
+    /// notes when a plan's last row has been on screen.
+    pub(super) fn refresh_overlay(&mut self) {
+        let rows = self.overlay_rows();
+        if let Some(r) = rows {
+            self.overlay_scroll = self.overlay_scroll.min(r.total.saturating_sub(r.visible));
+        }
+        let scroll = self.overlay_scroll;
+        if let Overlay::Plan(view) = &mut self.overlay {
+            if rows.is_none_or(|r| scroll + r.visible >= r.total) {
+                view.seen_all = true;
+            }
+        }
     }
 
     fn cycle_focus(&mut self, by: usize) {
@@ -288,14 +425,21 @@ impl App {
         }
     }
 
-    fn open_instance(&mut self) {
+    fn open_selected(&mut self) {
         let side = match self.focus {
             Focus::Blue => 0,
             Focus::Green => 1,
-            Focus::Events => return self.say("select an instance in BLUE or GREEN first (Tab)", Tone::Info),
+            Focus::Events => {
+                let entry = self.log.newest().nth(self.log_scroll).cloned();
+                match entry {
+                    Some(entry) => self.open(Overlay::Event(entry)),
+                    None => self.say("no event yet", Tone::Info),
+                }
+                return;
+            }
         };
         match self.side(side).and_then(|e| e.instances.get(self.selected[side])) {
-            Some(i) => self.overlay = Overlay::Instance(i.id.clone()),
+            Some(i) => self.open(Overlay::Instance(i.id.clone())),
             None => self.say("no instance here", Tone::Info),
         }
     }

@@ -1,14 +1,17 @@
-//! The app's side of plans: opening one for a key, the plan overlay's keys,
-//! confirming against a fresh observation, and driving a running plan from
-//! call results and observations.
+//! The app's side of plans: opening one for a key, the plan overlay's keys
+//! (scrolling, picking, confirming), confirming against a fresh observation,
+//! and driving a running plan from call results and observations.
+//!
+//! A plan is confirmed only while it is drawn and after every row of it has
+//! been on screen: what runs is what was read.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::log::Tone;
-use super::{App, Effect, Overlay, PlanView, Running};
-use crate::cloud::plan::{self, Confirm, Intent};
+use super::{App, Effect, Overlay, PlanEnd, PlanView, Running};
+use crate::cloud::plan::{self, Confirm, Intent, Plan, Step};
 use crate::cloud::run::{Next, PlanRun};
-use crate::cloud::{ApiError, CallOutput};
+use crate::cloud::{ApiError, Call, CallOutput, WaitType};
 use crate::domain::Observation;
 
 impl App {
@@ -26,25 +29,34 @@ impl App {
             return self.say("nothing observed yet", Tone::Info);
         };
         match plan::plan(obs, intent, 0) {
-            Ok(plan) => self.overlay = Overlay::Plan(PlanView { plan, typed: String::new(), confirming: false }),
+            Ok(plan) => self.show_plan(plan),
             Err(refusal) => self.say(format!("{}: {refusal}", intent.verb()), Tone::Info),
         }
     }
 
+    fn show_plan(&mut self, plan: Plan) {
+        self.plan_end = None;
+        self.open(Overlay::Plan(PlanView::new(plan)));
+    }
+
     pub(super) fn on_plan_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) -> bool {
+        let Overlay::Plan(view) = &self.overlay else { return false };
+        let choices = view.plan.choices.len() > 1;
+        let picking = choices && matches!(key.code, KeyCode::Up | KeyCode::Down);
+        if !picking && self.scroll_overlay(key.code) {
+            return true;
+        }
         let Overlay::Plan(view) = &mut self.overlay else { return false };
         let typed_confirm = matches!(view.plan.confirm, Confirm::Typed(_));
         match key.code {
-            KeyCode::Esc => {
-                self.overlay = Overlay::None;
-                self.say("cancelled: nothing was changed", Tone::Info);
-            }
-            KeyCode::Up | KeyCode::Down if view.plan.choices.len() > 1 => {
+            KeyCode::Esc => self.cancel_plan(),
+            KeyCode::Char('n') if !typed_confirm => self.cancel_plan(),
+            KeyCode::Up | KeyCode::Down => {
                 let pick =
                     if key.code == KeyCode::Up { view.plan.picked.saturating_sub(1) } else { view.plan.picked + 1 };
                 let intent = view.plan.intent;
                 if let Some(Ok(plan)) = self.obs.as_ref().map(|o| plan::plan(o, intent, pick)) {
-                    self.overlay = Overlay::Plan(PlanView { plan, typed: String::new(), confirming: false });
+                    self.show_plan(plan);
                 }
             }
             KeyCode::Backspace if typed_confirm => {
@@ -52,6 +64,9 @@ impl App {
             }
             KeyCode::Char(c) if typed_confirm && !c.is_control() && view.typed.chars().count() < 256 => {
                 view.typed.push(c);
+            }
+            KeyCode::Enter | KeyCode::Char('y') if !view.seen_all && (key.code == KeyCode::Enter || !typed_confirm) => {
+                self.say("read the whole plan first: ↓ or PgDn shows the rest (Esc cancels)", Tone::Bad);
             }
             KeyCode::Enter if typed_confirm => {
                 let Confirm::Typed(want) = &view.plan.confirm else { unreachable!() };
@@ -67,13 +82,24 @@ impl App {
                 view.confirming = true;
                 effects.push(Effect::Observe);
             }
-            KeyCode::Char('n') if !typed_confirm => {
-                self.overlay = Overlay::None;
-                self.say("cancelled: nothing was changed", Tone::Info);
-            }
             _ => return false,
         }
         true
+    }
+
+    /// While the fresh observation is awaited only Esc acts: it closes the
+    /// plan, and the observation, when it comes, starts nothing.
+    pub(super) fn on_confirming_key(&mut self, key: KeyEvent) -> bool {
+        if key.code != KeyCode::Esc {
+            return false;
+        }
+        self.cancel_plan();
+        true
+    }
+
+    fn cancel_plan(&mut self) {
+        self.open(Overlay::None);
+        self.say("cancelled: nothing was changed", Tone::Info);
     }
 
     /// The fresh observation for a confirmed plan: check its preconditions,
@@ -94,21 +120,47 @@ impl App {
                 self.running = Some(Running { intent, run, shown: 0 });
                 self.say(format!("{}: started", intent.verb()), Tone::Action);
             }
-            Err(why) => self.say(format!("{}: {why}", intent.verb()), Tone::Bad),
+            Err(why) => {
+                let text = format!("{}: {why}", intent.verb());
+                self.plan_end = Some(PlanEnd::Failed(text.clone()));
+                self.note(text.clone(), Tone::Bad);
+                self.say(text, Tone::Bad);
+            }
         }
         self.on_observed(obs, effects)
+    }
+
+    /// The fresh observation could not be made: nothing runs; the plan stays
+    /// open with the error, to try again (y) or close (Esc).
+    pub(super) fn on_fresh_failed(&mut self, error: &ApiError) -> bool {
+        let Overlay::Plan(view) = &mut self.overlay else { return false };
+        if !view.confirming {
+            return false;
+        }
+        view.confirming = false;
+        let verb = view.plan.intent.verb();
+        let text = format!(
+            "{verb}: could not check the preconditions ({error}); nothing was changed (confirm to try again, Esc closes)"
+        );
+        self.say(text, Tone::Bad);
+        true
     }
 
     pub(super) fn on_call_done(
         &mut self,
         result: Result<CallOutput, ApiError>,
-        obs: Observation,
+        obs: Option<Observation>,
         effects: &mut Vec<Effect>,
     ) -> bool {
         if let Some(r) = &mut self.running {
             r.run.call_done(result);
         }
-        self.on_observed(obs, effects)
+        if let Some(obs) = obs {
+            self.on_observed(obs, effects)
+        } else {
+            self.drive(effects);
+            true
+        }
     }
 
     /// Moves the running plan on as far as the latest observation allows.
@@ -121,6 +173,7 @@ impl App {
         let step = running.run.step() + 1;
         let total = running.run.plan.steps.len();
         let current = running.run.plan.steps.get(running.run.step()).map(ToString::to_string);
+        let done = matches!(next, Next::Done).then(|| done_words(&running.run));
         for report in reports {
             let tone = if report.starts_with('✗') { Tone::Bad } else { Tone::Action };
             self.note(report, tone);
@@ -136,12 +189,52 @@ impl App {
             }
             Next::Done => {
                 self.running = None;
-                self.say(format!("{}: done", intent.verb()), Tone::Good);
+                let words = done.unwrap_or_default();
+                self.plan_end = Some(PlanEnd::Done(words.clone()));
+                self.note(words.clone(), Tone::Good);
+                self.say(words, Tone::Good);
             }
             Next::Failed(why) => {
                 self.running = None;
-                self.say(format!("{}: {why}", intent.verb()), Tone::Bad);
+                let text = format!("{}: {why}", intent.verb());
+                self.plan_end = Some(PlanEnd::Failed(text.clone()));
+                self.note(text.clone(), Tone::Bad);
+                self.say(text, Tone::Bad);
             }
         }
+    }
+}
+
+/// What a finished plan did, in the words of what it changed.
+fn done_words(run: &PlanRun) -> String {
+    let calls: Vec<&Call> = run
+        .plan
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Call(c) => Some(c),
+            Step::Wait { .. } => None,
+        })
+        .collect();
+    match (calls.as_slice(), &run.last_output) {
+        ([Call::CreateDeployment { .. }], Some(CallOutput::DeploymentId(id))) => {
+            format!("deployment {id} created: green is being launched and installed")
+        }
+        ([Call::ContinueDeployment { deployment_id, wait: WaitType::ReadyWait }], _) => {
+            format!("{deployment_id} continues: traffic moves to green")
+        }
+        ([Call::ContinueDeployment { deployment_id, wait: WaitType::TerminationWait }], _) => {
+            format!("{deployment_id} continues: the original instances are being terminated")
+        }
+        ([Call::StopDeployment { deployment_id, .. }], Some(CallOutput::Stopping { message, .. })) => {
+            format!("{deployment_id} stopped: {message}")
+        }
+        ([Call::DeleteAutoScalingGroup { asg, .. }], _) => format!("{asg} deleted with its instances"),
+        (calls, _) => match calls.first() {
+            Some(Call::AttachTargetGroups { asg, .. } | Call::AttachClassicLoadBalancers { asg, .. }) => {
+                format!("{asg} is attached and serves again; the deployment group uses it")
+            }
+            _ => format!("{}: every step is done", run.plan.intent.verb()),
+        },
     }
 }

@@ -1,10 +1,13 @@
 //! The cloud port: the vocabulary of calls the console makes, their errors,
 //! plans built from observations, and the step-by-step execution of a plan.
-//! Two adapters speak it: the simulated world (`sim`) and, later, AWS.
+//! Two adapters speak it ([`Cloud`]): the simulated world (`sim`, through
+//! the demo's runtime) and, later, AWS.
 
 mod call;
 pub mod plan;
+mod port;
 pub mod run;
 pub mod sim;
 
 pub use call::{ApiError, Call, CallOutput, WaitType};
+pub use port::{Cloud, Feed};

@@ -38,14 +38,9 @@ pub struct LoadBalancer {
     task: JoinHandle<()>,
 }
 
-/// Binds `port` on 127.0.0.1; when it is taken, a free port instead (0 asks
-/// for a free port at once).
+/// Binds `port` on 127.0.0.1 (0 asks for a free port).
 pub async fn bind(port: u16) -> io::Result<TcpListener> {
-    match TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(l) => Ok(l),
-        Err(e) if port != 0 && e.kind() == io::ErrorKind::AddrInUse => TcpListener::bind(("127.0.0.1", 0)).await,
-        Err(e) => Err(e),
-    }
+    TcpListener::bind(("127.0.0.1", port)).await
 }
 
 impl LoadBalancer {

@@ -4,7 +4,7 @@
 //! servers and load balancer routes) in step with the world. It sends the
 //! whole observation and the new events as one message.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -19,19 +19,9 @@ use super::clock::WorldClock;
 use super::http::{Body, client};
 use super::instance::{HEALTH_PATH, InstanceServer, Page};
 use super::lb::{Backend, LoadBalancer};
-use crate::cloud::sim::{InstanceView, World, WorldEvent};
-use crate::cloud::{ApiError, Call, CallOutput};
-use crate::domain::Observation;
-
-/// The tag of events that report a failure of the demo's network face.
-pub const NETWORK_ERROR: &str = "network-error";
-
-/// What the world sends out: everything observed plus what just happened.
-#[derive(Debug, Clone)]
-pub struct Update {
-    pub observation: Box<Observation>,
-    pub events: Vec<WorldEvent>,
-}
+use crate::cloud::sim::{InstanceView, World};
+use crate::cloud::{ApiError, Call, CallOutput, Cloud, Feed};
+use crate::domain::{At, Observation};
 
 enum Cmd {
     Apply(Call, oneshot::Sender<Result<CallOutput, ApiError>>),
@@ -45,6 +35,25 @@ enum Cmd {
 #[derive(Debug, Clone)]
 pub struct SimHandle {
     tx: mpsc::Sender<Cmd>,
+    clock: WorldClock,
+}
+
+impl Cloud for SimHandle {
+    async fn observe(&self) -> Result<Observation, ApiError> {
+        SimHandle::observe(self).await
+    }
+
+    async fn apply(&self, call: Call) -> Result<CallOutput, ApiError> {
+        SimHandle::apply(self, call).await
+    }
+
+    fn world_at(&self, real: Instant) -> At {
+        self.clock.at(real)
+    }
+
+    fn names_events(&self) -> bool {
+        true
+    }
 }
 
 impl std::fmt::Debug for Cmd {
@@ -99,7 +108,8 @@ impl SimHandle {
 #[derive(Debug)]
 pub struct Demo {
     pub handle: SimHandle,
-    pub updates: mpsc::Receiver<Update>,
+    /// Observations with the world's events, and network failures.
+    pub feed: mpsc::Receiver<Feed>,
     /// Where the load balancer listens.
     pub url: String,
     pub clock: WorldClock,
@@ -114,11 +124,11 @@ pub fn start(mut world: World, pace: f64, listener: TcpListener) -> io::Result<D
     world.set_url(url.clone());
     let clock = WorldClock::new(world.now(), pace);
     let (tx, rx) = mpsc::channel(64);
-    let (updates_tx, updates) = mpsc::channel(256);
-    let handle = SimHandle { tx: tx.clone() };
-    let net = Network { lb, servers: HashMap::new(), clock, problems: Vec::new() };
-    let task = tokio::spawn(run(world, net, rx, tx, updates_tx));
-    Ok(Demo { handle, updates, url, clock, task })
+    let (feed_tx, feed) = mpsc::channel(256);
+    let handle = SimHandle { tx: tx.clone(), clock };
+    let net = Network { lb, servers: HashMap::new(), clock, problems: Vec::new(), failed: HashSet::new() };
+    let task = tokio::spawn(run(world, net, rx, tx, feed_tx));
+    Ok(Demo { handle, feed, url, clock, task })
 }
 
 struct Network {
@@ -127,6 +137,8 @@ struct Network {
     clock: WorldClock,
     /// Failures of the network face not yet reported.
     problems: Vec<String>,
+    /// Instances whose server could not start (reported once, not retried).
+    failed: HashSet<String>,
 }
 
 impl Network {
@@ -143,11 +155,15 @@ impl Network {
             };
             match self.servers.get(&v.id) {
                 Some(server) => server.update(&page),
+                None if self.failed.contains(&v.id) => {}
                 None => match InstanceServer::start(page, self.clock) {
                     Ok(server) => {
                         self.servers.insert(v.id.clone(), server);
                     }
-                    Err(e) => self.problems.push(format!("instance {} could not start its server: {e}", v.id)),
+                    Err(e) => {
+                        self.failed.insert(v.id.clone());
+                        self.problems.push(format!("instance {} could not start its server: {e}", v.id));
+                    }
                 },
             }
         }
@@ -158,6 +174,7 @@ impl Network {
             .collect();
         self.lb.set_routes(routes);
         let up: Vec<&str> = views.iter().filter(|v| v.up).map(|v| v.id.as_str()).collect();
+        self.failed.retain(|id| up.contains(&id.as_str()));
         let down: Vec<String> = self.servers.keys().filter(|id| !up.contains(&id.as_str())).cloned().collect();
         for id in down {
             if let Some(server) = self.servers.remove(&id) {
@@ -191,7 +208,7 @@ async fn run(
     mut net: Network,
     mut rx: mpsc::Receiver<Cmd>,
     tx: mpsc::Sender<Cmd>,
-    updates: mpsc::Sender<Update>,
+    feed: mpsc::Sender<Feed>,
 ) {
     let clock = net.clock;
     let mut tick = tokio::time::interval(Duration::from_millis(50));
@@ -244,15 +261,17 @@ async fn run(
             },
         }
         world.advance(clock.now());
-        let mut events = world.take_events();
+        let events = world.take_events();
         net.sync(&world);
         for text in net.problems.drain(..) {
-            events.push(WorldEvent { at: world.now(), tag: NETWORK_ERROR.into(), text });
+            if feed.send(Feed::Problem(text)).await.is_err() {
+                break;
+            }
         }
         if force || !events.is_empty() || last_sent.elapsed() >= Duration::from_secs(1) {
             last_sent = Instant::now();
-            let update = Update { observation: Box::new(world.observe()), events };
-            if updates.send(update).await.is_err() {
+            let update = Feed::Observed { observation: Box::new(world.observe()), events };
+            if feed.send(update).await.is_err() {
                 break;
             }
         }

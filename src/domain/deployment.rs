@@ -218,12 +218,16 @@ impl Deployment {
             return Stage::TerminationWait;
         }
         let traffic = ["BeforeAllowTraffic", "AllowTraffic", "BeforeBlockTraffic", "BlockTraffic"];
-        let moving = self.is_rollback()
-            || self
-                .targets
-                .iter()
-                .any(|t| traffic.iter().any(|name| t.event(name).is_some_and(|e| e.status != EventStatus::Pending)));
-        if moving { Stage::TrafficMoving } else { Stage::Installing }
+        let started = self
+            .targets
+            .iter()
+            .any(|t| traffic.iter().any(|name| t.event(name).is_some_and(|e| e.status != EventStatus::Pending)));
+        // Rerouted but no traffic hook has started yet: green is installed.
+        let installed = self.green_targets().next().is_some()
+            && self
+                .green_targets()
+                .all(|t| t.event("ValidateService").is_some_and(|e| e.status == EventStatus::Succeeded));
+        if self.is_rollback() || started || installed { Stage::TrafficMoving } else { Stage::Installing }
     }
 
     /// Targets labelled Green, in order.

@@ -135,6 +135,18 @@ impl Observation {
         self.environments.iter().filter(|e| e.serving()).collect()
     }
 
+    /// Nothing is moving: no deployment is active, every instance is
+    /// InService, and every registered target is healthy. A settled world
+    /// stays as it is until someone acts.
+    pub fn settled(&self) -> bool {
+        use super::{Lifecycle, TargetState};
+        self.active.is_none()
+            && self.environments.iter().flat_map(|e| &e.instances).all(|i| {
+                i.lifecycle == Lifecycle::InService
+                    && i.target.as_ref().is_none_or(|t| matches!(t.state, TargetState::Healthy | TargetState::Unused))
+            })
+    }
+
     /// Groups that neither serve, nor have targets registered (draining
     /// ones included), nor belong to the active deployment, nor are the
     /// deployment group's own: what clean up may offer.

@@ -3,7 +3,7 @@
 //! measures a real ALB, the demo's load balancer or any web server the same
 //! way. Page text is untrusted: it is cleaned and length-capped here.
 
-mod stats;
+pub mod stats;
 
 use std::time::Duration;
 

@@ -21,21 +21,40 @@ pub struct Second {
     pub versions: BTreeMap<String, u32>,
 }
 
+/// The name failed requests go by in a mix.
+pub const FAILED: &str = "failed";
+
 impl Second {
-    /// Share of each version among successful answers, in percent.
-    pub fn shares(&self) -> Vec<(String, u32)> {
-        let ok: u32 = self.versions.values().sum();
-        self.versions.iter().map(|(v, n)| (v.clone(), (n * 100 + ok / 2) / ok.max(1))).collect()
+    /// What was served this second, as shares of all its requests in
+    /// percent: each version, then failed requests as a share of their own.
+    /// The one definition the traffic panel, the event log and `--plain` use,
+    /// so a version never reads 100% while requests fail.
+    pub fn mix(&self) -> Vec<(String, u32)> {
+        let all = self.requests.max(1);
+        let pct = |n: u32| (n * 100 + all / 2) / all;
+        let mut mix: Vec<(String, u32)> = self.versions.iter().map(|(v, n)| (v.clone(), pct(*n))).collect();
+        if self.failures > 0 {
+            mix.push((FAILED.to_string(), pct(self.failures)));
+        }
+        mix
+    }
+
+    /// The kinds of answer this second had: its versions, and `failed`.
+    pub fn classes(&self) -> Vec<String> {
+        self.mix().into_iter().map(|(class, _)| class).collect()
+    }
+
+    /// `v1 50% v2 30% failed 20%`.
+    pub fn mix_words(&self) -> String {
+        self.mix().iter().map(|(c, p)| format!("{c} {p}%")).collect::<Vec<_>>().join(" ")
     }
 }
 
 impl fmt::Display for Second {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Shares of all requests: with failures they add up to less than 100%.
         write!(f, "{} req  {} failed", self.requests, self.failures)?;
-        let all = self.requests.max(1);
-        for (v, n) in &self.versions {
-            write!(f, "  {v} {}%", (n * 100 + all / 2) / all)?;
+        for (v, p) in self.mix().iter().filter(|(v, _)| v != FAILED) {
+            write!(f, "  {v} {p}%")?;
         }
         Ok(())
     }
@@ -68,6 +87,11 @@ impl Traffic {
             total_requests: 0,
             total_failures: 0,
         }
+    }
+
+    /// When probing started: second 0 begins here.
+    pub fn start(&self) -> Instant {
+        self.start
     }
 
     /// Adds a sample to the second its request started in.
@@ -165,7 +189,9 @@ mod tests {
         let closed = t.close(start + Duration::from_millis(2_600), Duration::from_millis(500));
         assert_eq!(closed.len(), 2);
         assert_eq!((closed[0].requests, closed[0].failures), (10, 4));
-        assert_eq!(closed[0].shares(), vec![("v1".to_string(), 100)]);
+        assert_eq!(closed[0].mix(), vec![("v1".to_string(), 60), ("failed".to_string(), 40)]);
+        assert_eq!(closed[0].mix_words(), "v1 60% failed 40%");
+        assert_eq!(closed[0].to_string(), "10 req  4 failed  v1 60%");
         assert_eq!(t.longest_gap(), Some(Duration::from_millis(500)), "from 200 ms to the next success at 700 ms");
         assert_eq!(t.total_failures, 4);
     }

@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::cut;
 use super::theme::Theme;
+use super::{cut, fit};
 use crate::app::App;
 use crate::domain::{Deployment, EventStatus, Stage, Target, TargetLabel, Wait, short};
 
@@ -30,7 +30,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         frame.render_widget(Paragraph::new(hint).block(block), area);
         return;
     };
-    let block = Block::bordered().title(title(app, d, theme));
+    let block = Block::bordered().title(fit(title(app, d, theme), usize::from(area.width.saturating_sub(2))));
     let inner = block.inner(area);
     let mut lines = vec![summary(d, theme)];
     if let Some(e) =
@@ -43,6 +43,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     for t in targets.into_iter().take((inner.height as usize).saturating_sub(lines.len())) {
         lines.push(progress(t, inner.width as usize, theme));
     }
+    let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, usize::from(inner.width))).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
@@ -99,9 +100,12 @@ fn summary(d: &Deployment, theme: Theme) -> Line<'static> {
 
 fn progress(t: &Target, width: usize, theme: Theme) -> Line<'static> {
     let label_style = if t.label == TargetLabel::Green { theme.green() } else { theme.blue() };
+    // Whole ids when the row has room for them and the hook's words.
+    let id_width = t.instance_id.chars().count();
+    let id_width = if width >= 6 + id_width + 1 + t.events.len() + 36 { id_width } else { 10 };
     let mut spans = vec![
         Span::styled(format!("{:<6}", t.label.as_str().to_lowercase()), label_style),
-        Span::raw(format!("{:<11}", cut(&t.instance_id, 10))),
+        Span::raw(format!("{:<w$} ", cut(&t.instance_id, id_width), w = id_width)),
     ];
     for e in &t.events {
         let (mark, style) = match e.status {
@@ -127,8 +131,7 @@ fn progress(t: &Target, width: usize, theme: Theme) -> Line<'static> {
         Some(e) => format!(" {} {} ({done}/{})", e.name, e.status, t.events.len()),
         None => format!(" {} ({done}/{})", t.status, t.events.len()),
     };
-    let room = width.saturating_sub(17 + t.events.len());
     let style = if t.failure().is_some() { theme.bad() } else { theme.plain() };
-    spans.push(Span::styled(cut(&text, room), style));
+    spans.push(Span::styled(text, style));
     Line::from(spans)
 }

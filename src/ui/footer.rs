@@ -13,9 +13,9 @@ use crate::app::keymap::KEYMAP;
 pub fn status(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let line = match &app.status {
         Some(s) => Line::styled(format!(" {}", s.text), theme.tone(s.tone)),
-        None => Line::styled(" Tab focus  ↑/↓ select  Enter instance details", theme.dim()),
+        None => Line::styled(" Tab focus  ↑/↓ select  Enter details", theme.dim()),
     };
-    frame.render_widget(Paragraph::new(line), area);
+    frame.render_widget(Paragraph::new(super::fit(line, usize::from(area.width))), area);
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {

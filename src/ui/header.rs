@@ -21,7 +21,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         return;
     };
     let left = format!(" {} / {}", obs.group.application, obs.group.name);
-    let right = format!("{}  observed {} ago ", app.now, short(app.now.since(obs.at)));
+    let right = match &app.look_failed {
+        Some(f) => {
+            let next = f.retry_in.saturating_sub(app.now.since(f.at));
+            format!(
+                "{}  observed {} ago, last look failed, next in {} ",
+                app.now,
+                short(app.now.since(obs.at)),
+                short(next)
+            )
+        }
+        None => format!("{}  observed {} ago ", app.now, short(app.now.since(obs.at))),
+    };
+    let right_style = if app.look_failed.is_some() { theme.warn() } else { theme.plain() };
     let width = area.width as usize;
     let used = 11 + left.chars().count() + right.chars().count();
     let mut middle = format!("   {}   {}   ", obs.region, app.source);
@@ -37,7 +49,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         Span::raw(left),
         Span::styled(middle, theme.action()),
         Span::raw(" ".repeat(pad)),
-        Span::raw(right),
+        Span::styled(right, right_style),
     ]);
-    frame.render_widget(Paragraph::new(line), area);
+    frame.render_widget(Paragraph::new(super::fit(line, width)), area);
 }

@@ -24,6 +24,7 @@ mod events;
 mod footer;
 mod header;
 mod overlay;
+mod text;
 pub mod theme;
 mod traffic;
 
@@ -33,10 +34,18 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::app::App;
+pub use overlay::Rows;
+pub(crate) use text::{cut, fit};
 use theme::Theme;
 
 /// The smallest screen the console draws on.
-pub const MIN: (u16, u16) = (80, 24);
+pub const MIN: (u16, u16) = crate::app::MIN_SIZE;
+
+/// Rows of the open overlay's text and how many show at once, on a screen
+/// of `area` (the app scrolls overlays with it).
+pub fn overlay_rows(app: &App, area: Rect) -> Option<Rows> {
+    overlay::rows(app, area)
+}
 
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
@@ -88,16 +97,6 @@ fn too_small(frame: &mut Frame, area: Rect, theme: Theme) {
     let y = area.height.saturating_sub(3) / 2;
     let rect = Rect { x: area.x, y: area.y + y, width: area.width, height: area.height.min(3) };
     frame.render_widget(Paragraph::new(text).centered(), rect);
-}
-
-/// `i-0758fdd…`: an id cut to `width` characters with an ellipsis.
-pub(crate) fn cut(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// A rectangle of `width`×`height` centred in `area` (clamped to it).

@@ -1,107 +1,176 @@
 //! Overlays over the main screen: a plan before it runs, the help generated
-//! from the keymap, and an instance's lifecycle events with the log tail.
+//! from the keymap, an instance's lifecycle events with the log tail, and
+//! one event log entry whole. Their text is wrapped here, exactly, so the
+//! app knows how many rows an overlay has and whether all of them have been
+//! on screen; what does not fit scrolls, and the border says "↓ more".
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::centered;
+use super::text::{cut, wrap};
 use super::theme::Theme;
-use super::{centered, cut};
 use crate::app::keymap::KEYMAP;
 use crate::app::{App, Overlay, PlanView};
 use crate::cloud::plan::{Confirm, Step};
+use crate::domain::{Deployment, Target};
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    // The footer line (a plan's prompt) always shows; the body is cut first.
-    let (title, lines, footer) = match &app.overlay {
-        Overlay::None => return,
-        Overlay::Help => (" Keys ".to_string(), help(theme), None),
-        Overlay::Plan(view) => {
-            // Every step must show; the `aws` CLI lines go first when room is short.
-            let full = plan(view, area.width, true, theme);
-            let room = usize::from(area.height.saturating_sub(5));
-            let inner = usize::from(area.width.saturating_sub(10)).max(1);
-            let lines = if wrapped_height(&full, inner) > room { plan(view, area.width, false, theme) } else { full };
-            (format!(" Plan: {} ", view.plan.title), lines, Some(prompt(view, theme)))
+/// How many rows an overlay's text has, and how many of them show at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rows {
+    pub total: usize,
+    pub visible: usize,
+}
+
+/// An overlay's text, wrapped to its width.
+struct Doc {
+    title: String,
+    body: Vec<Line<'static>>,
+    /// Always shown under the body (a plan's prompt).
+    footer: Vec<Line<'static>>,
+}
+
+/// The widest an overlay gets, in columns.
+const MAX_WIDTH: u16 = 110;
+
+/// Narrow screens give an overlay their whole width (no slivers of the
+/// panels beneath at its sides); wide ones a comfortable reading width.
+fn box_width(area: Rect) -> u16 {
+    if area.width < MAX_WIDTH { area.width.max(10) } else { area.width.saturating_sub(6).min(MAX_WIDTH) }
+}
+
+fn doc(app: &App, width: usize, theme: Theme) -> Option<Doc> {
+    Some(match &app.overlay {
+        Overlay::None => return None,
+        Overlay::Help => Doc { title: " Keys ".into(), body: help(width, theme), footer: Vec::new() },
+        Overlay::Plan(view) => plan_doc(view, width, theme),
+        Overlay::Instance(id) => {
+            Doc { title: format!(" Instance {id} "), body: instance(app, id, width, theme), footer: Vec::new() }
         }
-        Overlay::Instance(id) => (format!(" Instance {id} "), instance(app, id, theme), None),
-    };
-    let width = area.width.saturating_sub(8).min(110);
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let wrapped = wrapped_height(&lines, inner) + footer.as_ref().map_or(0, |l| l.width().max(1).div_ceil(inner));
-    let height = (wrapped as u16 + 2).min(area.height.saturating_sub(2));
-    let rect = centered(area, width, height.max(5));
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered().title(Span::styled(cut(&title, rect.width as usize - 2), theme.title()));
-    let body = block.inner(rect);
-    frame.render_widget(block, rect);
-    let footer_rows = footer.as_ref().map_or(0, |l| l.width().max(1).div_ceil(inner) as u16).min(body.height);
-    let [text, bottom] = Layout::vertical([Constraint::Min(0), Constraint::Length(footer_rows)]).areas(body);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
-    if let Some(footer) = footer {
-        frame.render_widget(Paragraph::new(footer).wrap(Wrap { trim: false }), bottom);
+        Overlay::Event(entry) => {
+            let mut body = wrap(&format!("{}  ", entry.at), &entry.text, theme.tone(entry.tone), width);
+            body.push(Line::raw(""));
+            body.push(Line::styled("Esc or Enter closes", theme.dim()));
+            Doc { title: " Event ".into(), body, footer: Vec::new() }
+        }
+    })
+}
+
+fn plan_doc(view: &PlanView, width: usize, theme: Theme) -> Doc {
+    Doc {
+        title: format!(" Plan: {} ", view.plan.title),
+        body: plan(view, width, theme),
+        footer: prompt(view, width, theme),
     }
 }
 
-/// Rows `lines` take when wrapped at `width`.
-fn wrapped_height(lines: &[Line<'_>], width: usize) -> usize {
-    lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum()
+/// Where the overlay goes and how its rows divide.
+fn layout(area: Rect, doc: &Doc) -> (Rect, Rows) {
+    let width = box_width(area);
+    let max_height = area.height.saturating_sub(2).max(3);
+    let wanted = doc.body.len() + doc.footer.len() + 2;
+    let height = (wanted.min(usize::from(max_height)) as u16).max(3);
+    let visible = usize::from(height - 2).saturating_sub(doc.footer.len());
+    (centered(area, width, height), Rows { total: doc.body.len(), visible })
 }
 
-fn help(theme: Theme) -> Vec<Line<'static>> {
-    let mut lines: Vec<Line> = KEYMAP
-        .iter()
-        .map(|b| Line::from(vec![Span::styled(format!("{:<7}", b.label), theme.key()), Span::raw(b.help)]))
-        .collect();
+/// Rows of the open overlay on a screen of `area`, if one is open.
+pub fn rows(app: &App, area: Rect) -> Option<Rows> {
+    let width = usize::from(box_width(area) - 2);
+    let doc = doc(app, width, Theme { monochrome: true })?;
+    Some(layout(area, &doc).1)
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let width = usize::from(box_width(area) - 2);
+    let Some(doc) = doc(app, width, theme) else { return };
+    let (rect, rows) = layout(area, &doc);
+    let scroll = app.overlay_scroll.min(rows.total.saturating_sub(rows.visible));
+    frame.render_widget(Clear, rect);
+    let mut block = Block::bordered().title(Span::styled(cut(&doc.title, usize::from(rect.width - 2)), theme.title()));
+    let below = rows.total.saturating_sub(scroll + rows.visible);
+    if below > 0 {
+        block = block.title_bottom(Span::styled(format!(" ↓ {below} more (↓/PgDn) "), theme.warn()));
+    }
+    if scroll > 0 {
+        block = block.title_bottom(Line::styled(format!(" ↑ {scroll} above "), theme.dim()).right_aligned());
+    }
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let body: Vec<Line> = doc.body.into_iter().skip(scroll).take(rows.visible).collect();
+    let body_rows = body.len() as u16;
+    frame.render_widget(Paragraph::new(body), Rect { height: inner.height.min(body_rows), ..inner });
+    let footer_rows = (doc.footer.len() as u16).min(inner.height);
+    let bottom = Rect { y: inner.bottom() - footer_rows, height: footer_rows, ..inner };
+    frame.render_widget(Paragraph::new(doc.footer), bottom);
+}
+
+fn help(width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for b in KEYMAP {
+        let mut rows = wrap(&format!("{:<7}", b.label), b.help, Style::new(), width);
+        if let Some(first) = rows.first_mut() {
+            first.spans[0].style = theme.key();
+        }
+        lines.extend(rows);
+    }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("In a plan: y/Enter runs it, n/Esc cancels, ↑/↓ picks another choice.", theme.dim()));
-    lines.push(Line::styled("Destructive plans ask for the target's name typed back.", theme.dim()));
-    lines.push(Line::styled("Ctrl-C quits from anywhere; Esc, q or ? close this help.", theme.dim()));
+    for text in [
+        "In a plan: y/Enter runs it, n/Esc cancels, ↑/↓ picks another choice or scrolls, PgUp/PgDn scroll. A plan runs only after all of it has been on screen.",
+        "Destructive plans ask for the target's name typed back. ↵ marks a word broken across rows; … marks text cut short (Enter shows an event whole).",
+        "Ctrl-Z suspends (fg resumes); Ctrl-C quits from anywhere; Esc, q or ? close this help.",
+    ] {
+        lines.extend(wrap("", text, theme.dim(), width));
+    }
     lines
 }
 
-fn plan(view: &PlanView, width: u16, with_cli: bool, theme: Theme) -> Vec<Line<'static>> {
+fn plan(view: &PlanView, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let p = &view.plan;
     let mut lines = Vec::new();
     if p.choices.len() > 1 {
         lines.push(Line::styled("Choose with ↑/↓:", theme.title()));
         for (n, choice) in p.choices.iter().enumerate() {
             let picked = n == p.picked;
-            let text = format!("  {} {}", if picked { "▸" } else { " " }, cut(choice, width as usize - 16));
-            lines.push(if picked { Line::styled(text, theme.selected()) } else { Line::raw(text) });
+            let style = if picked { theme.selected() } else { Style::new() };
+            lines.extend(wrap(if picked { "  ▸ " } else { "    " }, choice, style, width));
         }
     }
     lines.push(Line::styled("Checked again when you confirm:", theme.title()));
     for pre in &p.preconditions {
-        lines.push(Line::raw(format!("  • {pre}")));
+        lines.extend(wrap("  • ", &pre.to_string(), Style::new(), width));
     }
     lines.push(Line::styled("Steps:", theme.title()));
     for (n, step) in p.steps.iter().enumerate() {
-        lines.push(Line::raw(format!("  {}. {step}", n + 1)));
-        if let (Step::Call(call), true) = (step, with_cli) {
-            lines.push(Line::styled(format!("     $ {}", call.cli()), theme.dim()));
+        lines.extend(wrap(&format!("  {}. ", n + 1), &step.to_string(), Style::new(), width));
+        if let Step::Call(call) = step {
+            lines.extend(wrap("     $ ", &call.cli(), theme.dim(), width));
         }
     }
     lines
 }
 
 /// The plan's prompt: how to run or cancel it.
-fn prompt(view: &PlanView, theme: Theme) -> Line<'static> {
+fn prompt(view: &PlanView, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let p = &view.plan;
-    match (&p.confirm, view.confirming) {
-        (_, true) => Line::styled("checking the preconditions against a fresh observation…", theme.warn()),
-        (Confirm::Key, false) => Line::from(vec![
-            Span::styled("y", theme.key()),
-            Span::raw("/"),
-            Span::styled("Enter", theme.key()),
-            Span::raw(" run   "),
-            Span::styled("n", theme.key()),
-            Span::raw("/"),
-            Span::styled("Esc", theme.key()),
-            Span::raw(" cancel"),
-        ]),
-        (Confirm::Typed(want), false) => Line::from(vec![
+    let keys = |pairs: &[(&str, &str)]| {
+        let mut spans = Vec::new();
+        for (key, what) in pairs {
+            spans.push(Span::styled((*key).to_string(), theme.key()));
+            spans.push(Span::raw(format!(" {what}   ")));
+        }
+        Line::from(spans)
+    };
+    let line = match (&p.confirm, view.confirming, view.seen_all) {
+        (_, true, _) => {
+            Line::styled("checking the preconditions against a fresh observation… (Esc cancels)", theme.warn())
+        }
+        (_, false, false) => keys(&[("↓/PgDn", "read the rest before confirming"), ("Esc", "cancel")]),
+        (Confirm::Key, false, true) => keys(&[("y/Enter", "run"), ("n/Esc", "cancel")]),
+        (Confirm::Typed(want), false, true) => Line::from(vec![
             Span::raw(format!("type {want} to confirm: ")),
             Span::styled(format!("{}▏", view.typed), theme.selected()),
             Span::raw("   "),
@@ -110,54 +179,64 @@ fn prompt(view: &PlanView, theme: Theme) -> Line<'static> {
             Span::styled("Esc", theme.key()),
             Span::raw(" cancel"),
         ]),
+    };
+    if line.width() <= width {
+        return vec![line];
     }
+    // A long name to type back: wrap the words, keep the typing visible.
+    wrap("", &line.to_string(), Style::new(), width)
 }
 
-fn instance(app: &App, id: &str, theme: Theme) -> Vec<Line<'static>> {
+fn instance(app: &App, id: &str, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let Some(obs) = &app.obs else { return vec![] };
     let mut lines = Vec::new();
     let found = obs.environments.iter().find_map(|e| e.instances.iter().find(|i| i.id == id).map(|i| (e, i)));
     match found {
         Some((env, i)) => {
-            let target = i
-                .target
-                .as_ref()
-                .map_or("not registered".into(), |t| format!("{} {}", t.state, t.reason.clone().unwrap_or_default()));
-            lines.push(Line::raw(format!("group {}  zone {}", env.asg, i.zone.clone().unwrap_or_default())));
-            lines.push(Line::raw(format!(
+            let target = i.target.as_ref().map_or("not registered".into(), |t| {
+                format!("{}{}", t.state, t.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default())
+            });
+            let zone = i.zone.clone().unwrap_or_default();
+            lines.extend(wrap("", &format!("group {}  zone {zone}", env.asg), Style::new(), width));
+            let text = format!(
                 "{}  {}  {}  target {target}  version {}",
                 i.private_ip.clone().unwrap_or_default(),
                 i.lifecycle,
                 i.health,
                 i.version.clone().unwrap_or_else(|| "—".into())
-            )));
+            );
+            lines.extend(wrap("", &text, Style::new(), width));
         }
         None => lines.push(Line::styled("this instance is gone", theme.dim())),
     }
     let touched: Vec<_> =
         obs.rolled_back.iter().chain(obs.latest()).filter_map(|d| d.target(id).map(|t| (d, t))).collect();
     if touched.is_empty() {
-        lines.push(Line::styled("no lifecycle events: the latest deployment did not touch this instance", theme.dim()));
+        lines.extend(wrap(
+            "",
+            "no lifecycle events: the latest deployment did not touch this instance",
+            theme.dim(),
+            width,
+        ));
     }
     for (d, t) in touched {
-        events(&mut lines, d, t, theme);
+        events(&mut lines, d, t, width, theme);
     }
     lines
 }
 
-fn events(lines: &mut Vec<Line<'static>>, d: &crate::domain::Deployment, t: &crate::domain::Target, theme: Theme) {
-    lines.push(Line::styled(format!("Lifecycle events in {} ({} · {})", d.id, t.label, t.status), theme.title()));
-    // The failure first: on a small screen it is what must fit.
+fn events(lines: &mut Vec<Line<'static>>, d: &Deployment, t: &Target, width: usize, theme: Theme) {
+    let head = format!("Lifecycle events in {} ({} · {})", d.id, t.label, t.status);
+    lines.extend(wrap("", &head, theme.title(), width));
+    // The failure first: it is what the user opened this for.
     if let Some(f) = t.failure() {
         if let Some(diag) = &f.diagnostics {
-            lines.push(Line::styled(
-                format!("{} failed: {} {}", f.name, diag.error_code, diag.script.clone().unwrap_or_default()),
-                theme.bad(),
-            ));
-            lines.push(Line::raw(diag.message.clone()));
+            let what = format!("{} failed: {} {}", f.name, diag.error_code, diag.script.clone().unwrap_or_default());
+            lines.extend(wrap("", &what, theme.bad(), width));
+            lines.extend(wrap("", &diag.message, Style::new(), width));
             lines.push(Line::styled("Log tail:", theme.title()));
             for l in &diag.log_tail {
-                lines.push(Line::styled(format!("  {l}"), theme.dim()));
+                lines.extend(wrap("  ", l, theme.dim(), width));
             }
         }
     }
@@ -174,10 +253,11 @@ fn events(lines: &mut Vec<Line<'static>>, d: &crate::domain::Deployment, t: &cra
             _ => theme.dim(),
         };
         let start = e.started_at.map(|s| s.to_string()).unwrap_or_default();
-        lines.push(Line::from(vec![
+        let row = Line::from(vec![
             Span::raw(format!("  {:<20}", e.name)),
             Span::styled(format!("{:<11}", e.status), style),
             Span::raw(format!("{start:<9} {took}")),
-        ]));
+        ]);
+        lines.push(super::text::fit(row, width));
     }
 }

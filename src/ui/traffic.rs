@@ -1,21 +1,20 @@
-//! What the load balancer actually serves, from the prober: the share of
-//! each version (and of failed requests) over the last seconds, one cell per recent request (its
-//! version's digit, or ✗ for a failure), request rate, failures, latency.
-
-use std::collections::BTreeMap;
+//! What the load balancer actually serves, from the prober: the mix of the
+//! last whole second (each version's share of all requests, failed
+//! requests as a share of their own: the same numbers the event log and
+//! `--plain` print), one cell per recent request (its version's digit, or ✗
+//! for a failure), request rate, failures, latency.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::cut;
 use super::theme::Theme;
+use super::{cut, fit};
 use crate::app::App;
 use crate::probe::Outcome;
+use crate::probe::stats::FAILED;
 
-/// Seconds the version shares are taken over.
-const SHARE_SECONDS: usize = 5;
 /// Seconds failures are counted over.
 const FAIL_SECONDS: usize = 60;
 
@@ -23,42 +22,37 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let url = cut(&app.url, area.width.saturating_sub(14) as usize);
     let block = Block::bordered().title(Span::styled(format!(" Traffic  {url} "), theme.title()));
     let inner = block.inner(area);
+    let width = usize::from(inner.width);
     let t = &app.traffic;
-    let recent: Vec<_> = t.seconds.iter().rev().take(SHARE_SECONDS).collect();
-    let mut versions: BTreeMap<String, u32> = BTreeMap::new();
-    for s in &recent {
-        for (v, n) in &s.versions {
-            *versions.entry(v.clone()).or_default() += n;
+    let last = t.seconds.back();
+    let mut lines = Vec::new();
+    let known: Vec<String> = last.map(|s| s.versions.keys().cloned().collect()).unwrap_or_default();
+    match last {
+        None if t.total_requests == 0 => lines.push(Line::styled("waiting for the first requests…", theme.dim())),
+        None => lines.push(Line::styled("measuring the first second…", theme.dim())),
+        Some(second) => {
+            let bar_room = width.saturating_sub(16);
+            let bar = |p: u32| "█".repeat((bar_room * p as usize / 100).max(1));
+            for (class, p) in second.mix() {
+                let line = if class == FAILED {
+                    Line::from(vec![
+                        Span::styled("✗   ", theme.bad()),
+                        Span::styled(bar(p), theme.bad()),
+                        Span::styled(format!(" {p}% failed"), theme.bad()),
+                    ])
+                } else {
+                    let i = known.iter().position(|k| *k == class).unwrap_or(0);
+                    Line::from(vec![
+                        Span::styled(format!("{class:<4}"), theme.version(i).patch(theme.title())),
+                        Span::styled(bar(p), theme.version(i)),
+                        Span::raw(format!(" {p}%")),
+                    ])
+                };
+                lines.push(line);
+            }
         }
     }
-    let known: Vec<String> = versions.keys().cloned().collect();
-    let failures: u32 = recent.iter().map(|s| s.failures).sum();
-    let total: u32 = versions.values().sum::<u32>() + failures;
-    let mut lines = Vec::new();
-    if recent.is_empty() {
-        lines.push(Line::styled("waiting for the first requests…", theme.dim()));
-    }
-    // Shares of all requests, failures included, so a version never reads
-    // 100% while requests fail.
-    let bar_room = inner.width.saturating_sub(12) as usize;
-    let pct = |n: u32| (n * 100 + total / 2) / total.max(1);
-    let bar = |n: u32| "█".repeat((bar_room * pct(n) as usize / 100).max(1));
-    for (i, (v, n)) in versions.iter().enumerate() {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{v:<4}"), theme.version(i).patch(theme.title())),
-            Span::styled(bar(*n), theme.version(i)),
-            Span::raw(format!(" {}%", pct(*n))),
-        ]));
-    }
-    if failures > 0 {
-        lines.push(Line::from(vec![
-            Span::styled("✗   ", theme.bad()),
-            Span::styled(bar(failures), theme.bad()),
-            Span::styled(format!(" {}% failed", pct(failures)), theme.bad()),
-        ]));
-    }
-    lines.push(strip(app, &known, inner.width as usize, theme));
-    let last = t.seconds.back();
+    lines.push(strip(app, &known, width, theme));
     let rate = last.map_or(0, |s| s.requests);
     let failed: u32 = t.seconds.iter().rev().take(FAIL_SECONDS).map(|s| s.failures).sum();
     let ms = |d: Option<std::time::Duration>| d.map_or("—".to_string(), |d| format!("{}ms", d.as_millis()));
@@ -66,15 +60,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     lines.push(Line::from(vec![
         Span::raw(format!("{rate} req/s  ")),
         Span::styled(format!("{failed} failed"), fail_style),
-        Span::raw(format!(" (last {FAIL_SECONDS}s)  p50 {}  p99 {}", ms(t.latency(50)), ms(t.latency(99)))),
+        Span::raw(format!(" in the last {FAIL_SECONDS}s")),
     ]));
     let gap = t.longest_gap().unwrap_or_default();
     let gap_style = if gap > std::time::Duration::from_secs(1) { theme.bad() } else { theme.plain() };
-    lines.push(Line::styled(
-        format!("longest gap {:.1}s in the last {} requests", gap.as_secs_f64(), t.recent.len()),
-        gap_style,
-    ));
+    lines.push(Line::from(vec![
+        Span::raw(format!("p50 {}  p99 {}  ", ms(t.latency(50)), ms(t.latency(99)))),
+        Span::styled(format!("longest gap {:.1}s", gap.as_secs_f64()), gap_style),
+    ]));
+    lines.push(Line::styled(format!("(latency and gap over the last {} requests)", t.recent.len()), theme.dim()));
     lines.push(Line::styled(format!("total {} requests, {} failed", t.total_requests, t.total_failures), theme.dim()));
+    let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, width)).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

@@ -101,7 +101,7 @@ fn deploy_promote_in_a_real_terminal() {
             && !panel.iter().any(|l| l.starts_with("v1 "))
     });
     let panel = traffic_panel(&text);
-    assert!(panel.iter().any(|l| l.contains(" 0 failed (last 60s)")), "no failed request: {panel:#?}");
+    assert!(panel.iter().any(|l| l.contains(" 0 failed in the last 60s")), "no failed request: {panel:#?}");
     assert!(text.contains("BLUE · original · idle"), "{text}");
 
     let url = text

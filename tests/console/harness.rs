@@ -54,13 +54,13 @@ impl Harness {
                 Effect::Call(call) => {
                     let result = self.world.apply(&call);
                     let obs = Box::new(self.world.observe());
-                    self.send(Msg::CallDone(result, obs));
+                    self.send(Msg::CallDone(result, Some(obs)));
                 }
                 Effect::Observe => {
                     let obs = Box::new(self.world.observe());
                     self.send(Msg::Fresh(obs));
                 }
-                Effect::Quit => {}
+                Effect::Quit | Effect::Suspend => {}
             }
         }
         outcome.redraw
@@ -82,6 +82,8 @@ impl Harness {
                 "<up>" => KeyCode::Up,
                 "<down>" => KeyCode::Down,
                 "<bs>" => KeyCode::Backspace,
+                "<pgdn>" => KeyCode::PageDown,
+                "<pgup>" => KeyCode::PageUp,
                 text => {
                     for c in text.chars() {
                         self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
@@ -135,8 +137,12 @@ impl Harness {
         Outcome::Served { version: v.version.clone(), instance: Some(v.id.clone()) }
     }
 
-    /// The screen as text, one line per row, plus a hash of every cell's style.
-    pub fn screen(&self, width: u16, height: u16) -> String {
+    /// The screen as text, one line per row, plus a hash of every cell's
+    /// style. The app is told the size first, as the console tells it.
+    pub fn screen(&mut self, width: u16, height: u16) -> String {
+        if self.app.size != Some((width, height)) {
+            self.resize(width, height);
+        }
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal.draw(|f| bluegreen::ui::render(&self.app, f)).unwrap();
         let buffer = terminal.backend().buffer();
@@ -157,4 +163,59 @@ impl Harness {
         let _ = writeln!(out, "styles_hash: {hash:016x}");
         out
     }
+}
+
+impl Harness {
+    /// Sets the terminal's size, as the console does at start and on a resize.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.send(Msg::Resize(width, height));
+    }
+
+    /// Reads the open overlay whole at `width`×`height`, as a user would:
+    /// screen after screen, pressing PgDn until nothing is hidden below.
+    /// Gives its body rows in order (borders and wrapping indents kept), and
+    /// leaves it scrolled to the end.
+    pub fn read_overlay(&mut self, width: u16, height: u16) -> Vec<String> {
+        self.resize(width, height);
+        let area = ratatui::layout::Rect::new(0, 0, width, height);
+        let mut rows: std::collections::BTreeMap<usize, String> = std::collections::BTreeMap::new();
+        for _ in 0..100 {
+            let shown = bluegreen::ui::overlay_rows(&self.app, area).expect("an overlay is open");
+            let screen = self.screen(width, height);
+            let lines: Vec<&str> = screen.lines().collect();
+            let top = lines
+                .iter()
+                .position(|l| {
+                    l.contains("┌ Plan:") || l.contains("┌ Keys") || l.contains("┌ Instance") || l.contains("┌ Event")
+                })
+                .expect("the overlay's top border");
+            for (i, line) in lines[top + 1..top + 1 + shown.visible].iter().enumerate() {
+                let start = line.find('│').expect("left border") + '│'.len_utf8();
+                let end = line.rfind('│').expect("right border");
+                rows.insert(self.app.overlay_scroll + i, line[start..end].trim_end().to_string());
+            }
+            if self.app.overlay_scroll + shown.visible >= shown.total {
+                assert_eq!(rows.len(), shown.total, "every row was seen once");
+                return rows.into_values().collect();
+            }
+            self.keys("<pgdn>");
+        }
+        panic!("PgDn never reached the end of the overlay");
+    }
+}
+
+/// Rows of wrapped text joined back: a row ending in `↵` continues the
+/// same word; other rows continue after a space.
+pub fn unwrap_rows(rows: &[String]) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let text = row.trim_start();
+        if out.ends_with('↵') {
+            out.pop();
+        } else if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(text);
+    }
+    out
 }

@@ -6,4 +6,5 @@ mod e2e;
 mod harness;
 mod redraw;
 mod screens;
+mod trust;
 mod update;

@@ -71,13 +71,18 @@ fn green_serving_after_success() {
     h.until("success", |o| o.active.is_none());
     h.pass(6);
     assert_snapshot!("succeeded", h.screen(120, 40));
+    h.resize(80, 24);
     h.keys("r");
     let small = h.screen(80, 24);
     assert!(
-        small.contains("5. deploy UpdateDeploymentGroup") && small.contains("y/Enter run"),
-        "every step fits at 80×24:\n{small}"
+        small.contains("more (↓/PgDn)") && small.contains("↓/PgDn read the rest before confirming"),
+        "what does not fit is announced, and confirming waits for it:\n{small}"
     );
     assert_snapshot!("reattach_plan_80x24", small);
+    h.keys("<pgdn> <pgdn>");
+    let end = h.screen(80, 24);
+    assert!(end.contains("5. deploy UpdateDeploymentGroup") && end.contains("y/Enter run"), "{end}");
+    assert_snapshot!("reattach_plan_80x24_end", end);
 }
 
 #[test]
@@ -147,7 +152,7 @@ fn help_from_the_keymap() {
 
 #[test]
 fn too_small() {
-    let h = Harness::new("manual-reroute");
+    let mut h = Harness::new("manual-reroute");
     assert_snapshot!("too_small", h.screen(70, 20));
 }
 

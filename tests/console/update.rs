@@ -36,7 +36,10 @@ fn deploy_shows_its_plan_then_checks_again_then_calls() {
     assert_eq!(h.effects[0], Effect::Observe, "confirming asks for a fresh observation first");
     assert!(matches!(&h.effects[1], Effect::Call(Call::CreateDeployment { key, .. }) if key.ends_with("v2.zip")));
     assert_eq!(h.effects.len(), 2);
-    assert_eq!(status(&h), "deploy: done");
+    assert_eq!(
+        status(&h),
+        format!("deployment {} created: green is being launched and installed", h.world.history()[0].id)
+    );
     assert!(h.obs().active.is_some());
 }
 

@@ -58,7 +58,9 @@ impl World {
 
     fn create_deployment(&mut self, application: &str, group: &str, bucket: &str, key: &str) -> Answer {
         self.check_group(application, group)?;
-        let Some(revision) = self.revisions.iter().position(|r| r.bucket == bucket && r.key == key) else {
+        let Some(revision) =
+            self.revisions.iter().position(|r| r.bucket == bucket && r.key == key).map(|i| i + self.revision_base)
+        else {
             return Err(ApiError::new(
                 "RevisionDoesNotExistException",
                 format!("No application revision found for revision s3://{bucket}/{key}"),
@@ -72,12 +74,14 @@ impl World {
         }
         let id = self.new_deployment_id();
         let mut info = blank_deployment(&id, self.now, Creator::User);
-        info.revision = Some(self.revisions[revision].label.clone());
-        info.previous_revision = Some(self.revisions[self.current_revision].label.clone());
+        info.revision = Some(self.revision(revision).label.clone());
+        info.previous_revision = Some(self.revision(self.current_revision).label.clone());
         info.original_asg = self.group.autoscaling_groups.first().cloned();
-        let faulty = self.deployments.iter().all(|d| d.info.is_rollback());
+        let faulty = self.user_deployments == 0;
+        self.user_deployments += 1;
         self.deployments.push(Dep::new(info, revision, faulty));
-        let label = self.revisions[revision].label.clone();
+        self.forget_old();
+        let label = self.revision(revision).label.clone();
         self.emit("created", format!("deployment {id} of {label} created"));
         Ok(CallOutput::DeploymentId(id))
     }
@@ -143,11 +147,10 @@ impl World {
         }
         let rollback = self.deployments[d].info.rollback.as_ref().and_then(|r| r.rollback_deployment_id.clone());
         Ok(match rollback {
-            Some(rid) => CallOutput::Stopping {
-                status: "Pending".into(),
-                message: format!("Stopping; rollback deployment {rid} started"),
-            },
-            None => CallOutput::Stopping { status: "Succeeded".into(), message: "Deployment stopped".into() },
+            Some(rid) => {
+                CallOutput::Stopping { status: "Pending".into(), message: format!("rollback deployment {rid} started") }
+            }
+            None => CallOutput::Stopping { status: "Succeeded".into(), message: "no rollback".into() },
         })
     }
 
@@ -258,6 +261,7 @@ impl World {
         }
         self.instances.retain(|i| i.asg != asg);
         self.registrations.retain(|r| !members.contains(&r.instance_id));
+        self.reported_health.retain(|id, _| !members.contains(id));
         self.asgs.retain(|a| a.name != asg);
         self.emit("asg-deleted", format!("Auto Scaling group {asg} deleted with {} instance(s)", members.len()));
         Ok(CallOutput::Done)

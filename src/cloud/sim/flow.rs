@@ -45,7 +45,7 @@ pub(crate) struct Dep {
     pub phase: Phase,
     /// Per target: when its running hook ends (timed hooks only).
     ends: Vec<Option<At>>,
-    /// Index into the world's revisions.
+    /// The world's number of the revision it deploys.
     pub revision: usize,
     /// Faults apply to the first deployment only.
     pub faulty: bool,
@@ -289,7 +289,7 @@ impl World {
                 self.emit("group-updated", format!("deployment group {} now uses {green}", self.group.name));
             }
             self.current_revision = revision;
-            if revision + 1 == self.revisions.len() {
+            if revision + 1 == self.revision_count() {
                 self.register_revision(self.now);
                 let label = self.revisions.last().map(|r| r.label.clone()).unwrap_or_default();
                 self.emit("revision-registered", format!("revision {label} registered"));
@@ -334,7 +334,7 @@ impl World {
         let id = self.new_deployment_id();
         let revision = self.current_revision;
         let mut info = blank_deployment(&id, self.now, Creator::CodeDeployRollback);
-        info.revision = Some(self.revisions[revision].label.clone());
+        info.revision = Some(self.revision(revision).label.clone());
         info.previous_revision.clone_from(&trigger.revision);
         info.original_asg = Some(original.clone());
         info.replacement_asg.clone_from(&trigger.replacement_asg);
@@ -479,7 +479,7 @@ impl World {
             }
             _ => None,
         });
-        let revision = self.revisions[dep.revision].label.clone();
+        let revision = self.revision(dep.revision).label.clone();
         let dep = &mut self.deployments[d];
         let target = &mut dep.info.targets[t];
         let event = &mut target.events[e];

@@ -29,8 +29,57 @@ use rng::Rng;
 pub use scenario::Scenario;
 use scenario::{LbKind, Originals, Reroute};
 
+/// How many deployments and revisions the world remembers at most.
+pub const KEEP: usize = 20;
+
 /// When every world starts: 2026-11-26 09:00:00 UTC.
 pub const EPOCH: At = At::from_secs(1_795_683_600);
+
+/// Every tag a world event can carry: what a story's `wait <event>` may name.
+pub const EVENT_TAGS: &[&str] = &[
+    // deployments
+    "created",
+    "InProgress",
+    "Ready",
+    "continued",
+    "Succeeded",
+    "Failed",
+    "Stopped",
+    "hook-failed",
+    "rollback-created",
+    "termination-wait",
+    "terminating",
+    "group-updated",
+    "revision-registered",
+    // lifecycle hooks, when they succeed
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+    "BeforeBlockTraffic",
+    "BlockTraffic",
+    "AfterBlockTraffic",
+    // groups and instances
+    "asg-created",
+    "asg-deleted",
+    "launched",
+    "in-service",
+    "terminated",
+    // the load balancer
+    "attached",
+    "detached",
+    "registered",
+    "healthy",
+    "unhealthy",
+    "deregistered",
+    "drained",
+];
 
 /// Something that happened in the world, for logs and for `[expect]` tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,9 +167,13 @@ pub struct World {
     registrations: Vec<Registration>,
     deployments: Vec<flow::Dep>,
     /// Oldest first.
+    /// The newest revisions (at most [`KEEP`]); the first is number `revision_base`.
     revisions: Vec<Revision>,
-    /// Index into `revisions` of what the deployment group last deployed.
+    revision_base: usize,
+    /// Number of what the deployment group last deployed (0 is `v1`).
     current_revision: usize,
+    /// Deployments users started so far (faults apply to the first).
+    user_deployments: u64,
     events: Vec<WorldEvent>,
     /// Results of real health checks (the demo's load balancer), by
     /// instance; where none is known the world's own model decides.
@@ -189,7 +242,9 @@ impl World {
             registrations: Vec::new(),
             deployments: Vec::new(),
             revisions: Vec::new(),
+            revision_base: 0,
             current_revision: 0,
+            user_deployments: 0,
             events: Vec::new(),
             reported_health: HashMap::new(),
         };
@@ -256,6 +311,7 @@ impl World {
     }
 
     fn emit(&mut self, tag: &str, text: String) {
+        debug_assert!(EVENT_TAGS.contains(&tag), "undeclared event tag {tag}");
         self.events.push(WorldEvent { at: self.now, tag: tag.to_string(), text });
     }
 
@@ -364,8 +420,33 @@ impl World {
         d.view(&self.scenario)
     }
 
+    /// Revision number `n` (0 is `v1`), while it is kept.
+    pub(crate) fn revision(&self, n: usize) -> &Revision {
+        &self.revisions[n - self.revision_base]
+    }
+
+    /// How many revisions were ever registered.
+    pub(crate) fn revision_count(&self) -> usize {
+        self.revision_base + self.revisions.len()
+    }
+
+    /// Forgets the oldest finished deployments and the oldest revisions no
+    /// deployment refers to, so that a demo going round for days keeps a
+    /// bounded world.
+    pub(crate) fn forget_old(&mut self) {
+        while self.deployments.len() > KEEP {
+            let Some(oldest) = self.deployments.iter().position(|d| !d.info.is_active()) else { break };
+            self.deployments.remove(oldest);
+        }
+        let referenced = self.deployments.iter().map(|d| d.revision).chain([self.current_revision]).min().unwrap_or(0);
+        while self.revisions.len() > KEEP && self.revision_base < referenced {
+            self.revisions.remove(0);
+            self.revision_base += 1;
+        }
+    }
+
     fn register_revision(&mut self, at: At) {
-        let n = self.revisions.len() + 1;
+        let n = self.revision_count() + 1;
         let app = self.group.application.clone();
         self.revisions.push(Revision {
             label: format!("v{n}"),

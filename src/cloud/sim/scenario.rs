@@ -169,27 +169,59 @@ pub struct Expect {
     pub failed_requests: FailedRequests,
 }
 
+/// The largest scenario file read, in bytes.
+pub const MAX_FILE: u64 = 64 * 1024;
+
+/// Hooks a green instance runs, which a `hook-fails` fault may name.
+const FAILABLE_HOOKS: [&str; 10] = [
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+];
+
 impl Scenario {
     /// A built-in scenario by name, or a TOML file by path.
     pub fn load(name_or_path: &str) -> Result<Self, String> {
         if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
             return Self::parse(text).map_err(|e| format!("built-in scenario {name_or_path}: {e}"));
         }
+        let shown = crate::domain::clean(name_or_path, 80);
         if !std::path::Path::new(name_or_path).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
             let names: Vec<_> = BUILTIN.iter().map(|(n, _)| *n).collect();
             return Err(format!(
-                "unknown scenario '{name_or_path}' (hint: one of {}, or a path to a .toml file)",
+                "unknown scenario '{shown}' (hint: one of {}, or a path to a .toml file)",
                 names.join(", ")
             ));
         }
-        let text = std::fs::read_to_string(name_or_path)
-            .map_err(|e| format!("cannot read scenario {name_or_path}: {e} (hint: check the path)"))?;
-        Self::parse(&text).map_err(|e| format!("scenario {name_or_path}: {e}"))
+        let unreadable = |e: std::io::Error| {
+            format!(
+                "cannot read scenario {shown}: {} (hint: check the path)",
+                crate::domain::clean(&e.to_string(), 200)
+            )
+        };
+        let size = std::fs::metadata(name_or_path).map_err(unreadable)?.len();
+        if size > MAX_FILE {
+            return Err(format!(
+                "scenario {shown} is {size} bytes (hint: a scenario file is at most {MAX_FILE} bytes; see assets/scenarios/)"
+            ));
+        }
+        let text = std::fs::read_to_string(name_or_path).map_err(unreadable)?;
+        Self::parse(&text).map_err(|e| format!("scenario {shown}: {e}"))
     }
 
     /// Parses and checks a scenario's text.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let s: Scenario = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+        let s: Scenario = toml::from_str(text).map_err(|e| {
+            let message = crate::domain::clean(&one_line(&e.to_string()), 300);
+            format!("{message} (hint: compare with a built-in scenario in assets/scenarios/)")
+        })?;
         s.check()?;
         Ok(s)
     }
@@ -202,6 +234,7 @@ impl Scenario {
             ("group.asg", &g.asg),
             ("group.load_balancer_name", &g.load_balancer_name),
             ("group.target_group", &g.target_group),
+            ("group.region", &g.region),
         ];
         for (field, value) in names {
             let ok = !value.is_empty()
@@ -214,30 +247,38 @@ impl Scenario {
                 ));
             }
         }
-        if self.description.chars().any(char::is_control) || self.name.chars().any(char::is_control) {
-            return Err("name and description must be plain text (hint: no control characters)".into());
+        let plain = |s: &str, max: usize| s.chars().count() <= max && !s.chars().any(char::is_control);
+        if !plain(&self.name, 64) || !plain(&self.description, 500) {
+            return Err(
+                "name and description must be plain text (hint: no control characters; at most 64 and 500 characters)"
+                    .into(),
+            );
         }
-        if g.instances == 0 || g.instances > 500 {
-            return Err("group.instances must be between 1 and 500".into());
-        }
+        range("group.instances", u64::from(g.instances), 1, 500)?;
+        range("group.ready_wait_minutes", u64::from(g.ready_wait_minutes), 1, 2880)?;
+        range("group.termination_wait_minutes", u64::from(g.termination_wait_minutes), 0, 2880)?;
         let t = &self.timing;
-        for (name, [lo, hi]) in [
-            ("launch_seconds", t.launch_seconds),
-            ("hook_seconds", t.hook_seconds),
-            ("traffic_hook_seconds", t.traffic_hook_seconds),
+        for (name, [lo, hi], min) in [
+            ("timing.launch_seconds", t.launch_seconds, 1),
+            ("timing.hook_seconds", t.hook_seconds, 0),
+            ("timing.traffic_hook_seconds", t.traffic_hook_seconds, 0),
         ] {
+            range(name, lo, min, 3600)?;
+            range(name, hi, min, 3600)?;
             if lo > hi {
-                return Err(format!("timing.{name}: the first number must not exceed the second"));
+                return Err(format!("{name}: the first number must not exceed the second (hint: [low, high])"));
             }
         }
-        if !(t.pace > 0.0 && t.pace <= 1000.0) {
-            return Err("timing.pace must be above 0 and at most 1000".into());
-        }
-        if t.health_interval_seconds == 0 || t.healthy_threshold == 0 || t.unhealthy_threshold == 0 {
-            return Err("timing: health interval and thresholds must be at least 1".into());
-        }
-        if g.originals == Originals::Terminate && g.termination_wait_minutes > 2880 {
-            return Err("group.termination_wait_minutes is at most 2880 (AWS's limit)".into());
+        range("timing.health_interval_seconds", t.health_interval_seconds, 1, 300)?;
+        range("timing.healthy_threshold", u64::from(t.healthy_threshold), 1, 10)?;
+        range("timing.unhealthy_threshold", u64::from(t.unhealthy_threshold), 1, 10)?;
+        range("timing.deregistration_delay_seconds", t.deregistration_delay_seconds, 0, 3600)?;
+        range("timing.termination_seconds", t.termination_seconds, 0, 3600)?;
+        if !(0.1..=1000.0).contains(&t.pace) {
+            return Err(format!(
+                "timing.pace {} is out of range (hint: from 0.1 to 1000 world seconds per real second)",
+                crate::domain::clean(&t.pace.to_string(), 24)
+            ));
         }
         if !matches!(self.expect.serving.as_str(), "original" | "replacement") {
             return Err("expect.serving must be 'original' or 'replacement'".into());
@@ -248,13 +289,35 @@ impl Scenario {
             };
             if n >= g.instances as usize {
                 return Err(format!(
-                    "a fault names green instance {n}, but the group has {} (counting from 0)",
+                    "a fault names green instance {n}, but the group has {} (hint: count from 0)",
                     g.instances
                 ));
+            }
+            match f {
+                Fault::HookFails { hook, log_tail, .. } => {
+                    if !FAILABLE_HOOKS.contains(&hook.as_str()) {
+                        return Err(format!(
+                            "a hook-fails fault names hook '{}' (hint: one of {})",
+                            crate::domain::clean(hook, 40),
+                            FAILABLE_HOOKS.join(", ")
+                        ));
+                    }
+                    if log_tail.len() > 4096 {
+                        return Err(
+                            "a hook-fails fault's log_tail is over 4 KB (hint: CodeDeploy keeps the last 4 KB)".into(),
+                        );
+                    }
+                }
+                Fault::Serves503 { seconds, .. } => range("a serves-503 fault's seconds", *seconds, 0, 86_400)?,
             }
         }
         Ok(())
     }
+}
+
+/// `value` within `lo..=hi`, or an error naming the accepted range.
+fn range(field: &str, value: u64, lo: u64, hi: u64) -> Result<(), String> {
+    if (lo..=hi).contains(&value) { Ok(()) } else { Err(format!("{field} is {value} (hint: from {lo} to {hi})")) }
 }
 
 fn one_line(s: &str) -> String {

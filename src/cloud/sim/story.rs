@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use super::{World, WorldEvent};
+use super::scenario::{Fault, Originals, Reroute, Scenario};
+use super::{EVENT_TAGS, World, WorldEvent};
 use crate::cloud::plan::{self, Intent};
 use crate::cloud::run::{Next, PlanRun};
 
@@ -20,35 +21,83 @@ pub enum Action {
     Sleep(Duration),
 }
 
-/// Parses `deploy; wait Ready; promote; sleep 30; …`.
+/// The longest `sleep` a story may ask for, in world seconds (a day).
+pub const MAX_SLEEP: u64 = 86_400;
+
+/// Parses `deploy; wait Ready; promote; sleep 30; …`. A wait must name an
+/// event the world can report ([`EVENT_TAGS`]).
 pub fn parse(script: &str) -> Result<Vec<Action>, String> {
+    if script.len() > 10_000 {
+        return Err(format!("the story is {} bytes long (hint: at most 10000)", script.len()));
+    }
     script
         .split([';', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|step| {
+            let shown = crate::domain::clean(step, 60);
             let mut words = step.split_whitespace();
             let verb = words.next().unwrap_or_default();
             let arg = words.next();
             if words.next().is_some() {
-                return Err(format!("story step '{step}' has too many words (hint: separate steps with ';')"));
+                return Err(format!("story step '{shown}' has too many words (hint: separate steps with ';')"));
             }
             match (verb, arg) {
                 ("deploy", None) => Ok(Action::Key(Intent::Deploy)),
                 ("promote", None) => Ok(Action::Key(Intent::Promote)),
                 ("reattach", None) => Ok(Action::Key(Intent::Reattach)),
                 ("cleanup" | "clean-up", None) => Ok(Action::Key(Intent::CleanUp)),
-                ("wait", Some(tag)) => Ok(Action::Wait(tag.to_string())),
-                ("sleep", Some(secs)) => secs
-                    .parse::<u64>()
-                    .map(|s| Action::Sleep(Duration::from_secs(s)))
-                    .map_err(|_| format!("story step '{step}': sleep takes whole seconds (hint: sleep 30)")),
+                ("wait", Some(tag)) if EVENT_TAGS.contains(&tag) => Ok(Action::Wait(tag.to_string())),
+                ("wait", Some(_)) => Err(format!(
+                    "story step '{shown}': no such event (hint: one of {})",
+                    EVENT_TAGS.join(", ")
+                )),
+                ("sleep", Some(secs)) => match secs.parse::<u64>() {
+                    Ok(s) if s <= MAX_SLEEP => Ok(Action::Sleep(Duration::from_secs(s))),
+                    _ => Err(format!("story step '{shown}': sleep takes whole seconds up to {MAX_SLEEP} (hint: sleep 30)")),
+                },
                 _ => Err(format!(
-                    "unknown story step '{step}' (hint: deploy, promote, reattach, cleanup, wait <event>, sleep <seconds>)"
+                    "unknown story step '{shown}' (hint: deploy, promote, reattach, cleanup, wait <event>, sleep <seconds>)"
                 )),
             }
         })
         .collect()
+}
+
+/// Refuses a story whose waits this scenario can never satisfy (a `wait
+/// Ready` where green is rerouted automatically, a failure where nothing
+/// fails), before anything starts.
+pub fn check(actions: &[Action], scenario: &Scenario) -> Result<(), String> {
+    let g = &scenario.group;
+    let hook_fault = scenario.faults.iter().any(|f| matches!(f, Fault::HookFails { .. }));
+    for (n, action) in actions.iter().enumerate() {
+        let Action::Wait(tag) = action else { continue };
+        let before = &actions[..n];
+        let pressed = |intent: Intent| before.contains(&Action::Key(intent));
+        let other = "leave that wait out, or pick a scenario where it happens ('bluegreen scenarios' lists them)";
+        let (why, hint) = match tag.as_str() {
+            "Ready" if g.reroute == Reroute::Automatic => {
+                ("it reroutes automatically, so no deployment waits in Ready", other)
+            }
+            "termination-wait" | "terminating" | "terminated" if g.originals == Originals::Keep => {
+                ("it keeps the original instances, so none is terminated", other)
+            }
+            "hook-failed" | "Failed" if !hook_fault => ("no lifecycle hook fails in it", other),
+            "rollback-created" if !(pressed(Intent::Reattach) || hook_fault && g.auto_rollback) => (
+                "nothing rolls back in it before this step",
+                "'reattach' while a deployment runs stops it with a rollback",
+            ),
+            "continued" if !pressed(Intent::Promote) => {
+                ("only a promote continues a deployment", "put 'promote' before it")
+            }
+            _ => continue,
+        };
+        return Err(format!(
+            "story step 'wait {tag}' cannot happen in scenario {}: {why} (hint: {hint})",
+            scenario.name
+        ));
+    }
+    Ok(())
 }
 
 /// What the story wants now.

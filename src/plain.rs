@@ -1,0 +1,150 @@
+//! The console without a screen (`--plain`, or stdout not a terminal): the
+//! same session, printed as lines. It prints what the world reports (the
+//! demo names its events), what the console does (plan steps and outcomes,
+//! notices, problems) and one line per second of traffic, in time order:
+//! lines wait a moment so that the traffic second they follow is printed
+//! first.
+
+use std::io::Write;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::time::Instant;
+
+use crate::app::log::Kind;
+use crate::cloud::Cloud;
+use crate::domain::At;
+use crate::exit::{Failure, SIGINT, SIGTERM};
+use crate::session::Session;
+
+/// How long after a story ends `--plain` keeps watching (so the last
+/// traffic seconds are printed).
+const AFTER_STORY: Duration = Duration::from_secs(3);
+
+/// How late a line may be printed so that lines come out in time order: a
+/// traffic second is closed half a second after it ends, and seen on the
+/// next tick.
+const ORDER_DELAY: Duration = Duration::from_secs(2);
+
+/// What a plain run measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub requests: u64,
+    pub failures: u64,
+}
+
+/// Lines waiting to come out in time order.
+struct Printer<W: Write> {
+    out: W,
+    queue: Vec<(At, u64, String)>,
+    seq: u64,
+    /// Entries of the app's log already taken.
+    logged: u64,
+    /// The last traffic second taken.
+    second: Option<u64>,
+}
+
+impl<W: Write> Printer<W> {
+    fn push(&mut self, at: At, kind: &str, text: &str) {
+        self.queue.push((at, self.seq, format!("{at} {kind:<8} {text}")));
+        self.seq += 1;
+    }
+
+    /// Takes what the session has to say since the last call.
+    fn take<C: Cloud>(&mut self, session: &mut Session<C>) {
+        let names_events = session.cloud().names_events();
+        for e in session.take_events() {
+            self.push(e.at, "world", &e.text);
+        }
+        let app = &session.app;
+        let new = usize::try_from(app.log.total() - self.logged).unwrap_or(usize::MAX);
+        let entries: Vec<_> = app.log.newest().take(new).cloned().collect();
+        self.logged = app.log.total();
+        for e in entries.into_iter().rev() {
+            match e.kind {
+                Kind::Console => self.push(e.at, "console", &e.text),
+                // Without world events (AWS), the log's differences are the events.
+                Kind::World if !names_events => self.push(e.at, "event", &e.text),
+                Kind::World | Kind::Traffic => {}
+            }
+        }
+        let start = app.traffic.start();
+        let last = self.second;
+        let seconds: Vec<_> =
+            app.traffic.seconds.iter().filter(|s| last.is_none_or(|last| s.index > last)).cloned().collect();
+        for s in seconds {
+            let at = session.cloud().world_at(start + Duration::from_secs(s.index));
+            self.push(at, "traffic", &s.to_string());
+            self.second = Some(s.index);
+        }
+    }
+
+    /// Prints the lines older than `until` (all of them with `None`), oldest first.
+    fn flush(&mut self, until: Option<At>) -> std::io::Result<()> {
+        self.queue.sort_by_key(|(at, seq, _)| (*at, *seq));
+        let n = until.map_or(self.queue.len(), |t| self.queue.iter().take_while(|(at, ..)| *at < t).count());
+        for (_, _, line) in self.queue.drain(..n) {
+            writeln!(self.out, "{line}")?;
+        }
+        self.out.flush()
+    }
+}
+
+/// Prints `lines` at once (what comes before everything else).
+pub fn header(out: &mut impl Write, lines: &[(At, &str, String)]) -> Result<(), Failure> {
+    for (at, kind, text) in lines {
+        writeln!(out, "{at} {kind:<8} {text}").map_err(write_failed)?;
+    }
+    out.flush().map_err(write_failed)
+}
+
+#[expect(clippy::needless_pass_by_value, reason = "used as map_err(write_failed)")]
+fn write_failed(e: std::io::Error) -> Failure {
+    Failure::Failed(format!("cannot write the output: {e} (hint: is the disk or pipe full?)"))
+}
+
+/// Runs the session headless until its story has ended (plus a few seconds
+/// of traffic), or until interrupted when `hold` is set.
+pub async fn run<C: Cloud>(mut session: Session<C>, out: impl Write, hold: bool) -> Result<Summary, Failure> {
+    let mut printer = Printer { out, queue: Vec::new(), seq: 0, logged: 0, second: None };
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| Failure::Failed(e.to_string()))?;
+    let mut term = signal(SignalKind::terminate()).map_err(|e| Failure::Failed(e.to_string()))?;
+    let result = loop {
+        if session.story_finished().is_some_and(|t| t.elapsed() > AFTER_STORY) && !hold {
+            break Ok(());
+        }
+        tokio::select! {
+            msg = session.next() => match msg {
+                Some(msg) => {
+                    if let Err(e) = session.send(msg) {
+                        break Err(e);
+                    }
+                }
+                None => break Err(Failure::Failed("the world stopped".into())),
+            },
+            _ = int.recv() => break Err(Failure::Signal(SIGINT)),
+            _ = term.recv() => break Err(Failure::Signal(SIGTERM)),
+        }
+        printer.take(&mut session);
+        let until = session.cloud().world_at(Instant::now().checked_sub(ORDER_DELAY).unwrap_or_else(Instant::now));
+        if let Err(e) = printer.flush(Some(until)) {
+            break Err(write_failed(e));
+        }
+    };
+    printer.take(&mut session);
+    printer.flush(None).map_err(write_failed)?;
+    result?;
+    let t = &session.app.traffic;
+    let summary = Summary { requests: t.total_requests, failures: t.total_failures };
+    let now = session.app.now;
+    header(
+        &mut printer.out,
+        &[(now, "summary", format!("{} requests, {} failed", summary.requests, summary.failures))],
+    )?;
+    match session.problems() {
+        0 => Ok(summary),
+        n => Err(Failure::Failed(format!(
+            "the demo's network face failed {n} time(s) (hint: the console lines above say what failed)"
+        ))),
+    }
+}
