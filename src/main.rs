@@ -55,7 +55,8 @@ fn run_demo(args: DemoArgs) -> Result<(), Failure> {
         let result = if opts.plain {
             let now = session.cloud().now();
             let mut out = std::io::stdout();
-            let lb = format!("load balancer: {}", running.url);
+            let taken = running.taken.map(|p| format!(" (port {p} is taken)")).unwrap_or_default();
+            let lb = format!("load balancer: {}{taken}", running.url);
             match plain::header(&mut out, &[(now, "lb", lb), (now, "demo", description)]) {
                 Ok(()) => plain::run(session, out, opts.hold).await.map(|_| ()),
                 Err(e) => Err(e),

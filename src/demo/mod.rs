@@ -125,6 +125,8 @@ fn open_files(instances: u64) -> Result<(), String> {
 pub struct Running {
     pub handle: SimHandle,
     pub url: String,
+    /// The port asked for by default that was taken, if it was.
+    pub taken: Option<u16>,
     prober: JoinHandle<()>,
 }
 
@@ -165,7 +167,7 @@ pub async fn start(opts: &Options, prepared: Prepared) -> Result<(Session<SimHan
     if let Some(port) = fallback {
         session.send(Msg::Notice(format!("port {port} is taken: the load balancer listens on {url}")))?;
     }
-    Ok((session, Running { handle: demo.handle, url, prober }))
+    Ok((session, Running { handle: demo.handle, url, taken: fallback, prober }))
 }
 
 fn port_error(port: u16, e: &std::io::Error) -> Failure {

@@ -20,4 +20,4 @@ pub use observation::{
     AutoRollback, DeploymentGroup, GreenProvisioning, Observation, ReadyAction, Revision, Sides, TerminationAction,
 };
 pub use text::{clean, clean_lines};
-pub use time::{At, short};
+pub use time::{At, millis, short};

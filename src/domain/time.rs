@@ -55,3 +55,9 @@ pub fn short(d: Duration) -> String {
         _ => format!("{}h{:02}m", s / 3600, (s / 60) % 60),
     }
 }
+
+/// `0.4ms`, `12ms`, `1520ms`: a latency, with a decimal below 10 ms.
+pub fn millis(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 10.0 { format!("{ms:.1}ms") } else { format!("{}ms", d.as_millis()) }
+}

@@ -121,6 +121,7 @@ fn help(width: usize, theme: Theme) -> Vec<Line<'static>> {
     for text in [
         "In a plan: y/Enter runs it, n/Esc cancels, ↑/↓ picks another choice or scrolls, PgUp/PgDn scroll. A plan runs only after all of it has been on screen.",
         "Destructive plans ask for the target's name typed back. ↵ marks a word broken across rows; … marks text cut short (Enter shows an event whole).",
+        "Traffic: shares of all requests in the last second, failed ones as their own share; gap is the longest time without a successful answer.",
         "Ctrl-Z suspends (fg resumes); Ctrl-C quits from anywhere; Esc, q or ? close this help.",
     ] {
         lines.extend(wrap("", text, theme.dim(), width));

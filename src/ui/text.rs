@@ -92,21 +92,35 @@ pub fn wrap(prefix: &str, text: &str, style: Style, max: usize) -> Vec<Line<'sta
             used = w;
             continue;
         }
-        // Too long for any row: break it, marking each break.
-        let mut piece = String::new();
-        let mut piece_w = 0;
-        for c in word.chars() {
-            let cw = width_of(c);
-            if piece_w + cw + 1 > room {
-                piece.push(BROKEN);
-                rows.push(std::mem::take(&mut piece));
-                piece_w = 0;
+        // Too long for any row: break it, after a separator where one is
+        // near (`,` `/` `:` `=`), and mark each break.
+        let mut rest: Vec<char> = word.chars().collect();
+        loop {
+            let total: usize = rest.iter().copied().map(width_of).sum();
+            if total <= room {
+                break;
             }
-            piece.push(c);
-            piece_w += cw;
+            let mut fits = 0;
+            let mut w = 0;
+            for &c in &rest {
+                if w + width_of(c) + 1 > room {
+                    break;
+                }
+                w += width_of(c);
+                fits += 1;
+            }
+            let fits = fits.max(1);
+            let at = rest[..fits]
+                .iter()
+                .rposition(|c| matches!(c, ',' | '/' | ':' | '='))
+                .filter(|&i| i + 1 >= fits / 2)
+                .map_or(fits, |i| i + 1);
+            let mut piece: String = rest.drain(..at).collect();
+            piece.push(BROKEN);
+            rows.push(piece);
         }
-        row = piece;
-        used = piece_w;
+        row = rest.iter().collect();
+        used = width(&row);
     }
     if used > 0 || rows.is_empty() {
         rows.push(row);

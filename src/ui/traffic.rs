@@ -55,7 +55,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     lines.push(strip(app, &known, width, theme));
     let rate = last.map_or(0, |s| s.requests);
     let failed: u32 = t.seconds.iter().rev().take(FAIL_SECONDS).map(|s| s.failures).sum();
-    let ms = |d: Option<std::time::Duration>| d.map_or("—".to_string(), |d| format!("{}ms", d.as_millis()));
+    let ms = |d: Option<std::time::Duration>| d.map_or("—".to_string(), crate::domain::millis);
     let fail_style = if failed > 0 { theme.bad() } else { theme.good() };
     lines.push(Line::from(vec![
         Span::raw(format!("{rate} req/s  ")),
@@ -66,9 +66,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let gap_style = if gap > std::time::Duration::from_secs(1) { theme.bad() } else { theme.plain() };
     lines.push(Line::from(vec![
         Span::raw(format!("p50 {}  p99 {}  ", ms(t.latency(50)), ms(t.latency(99)))),
-        Span::styled(format!("longest gap {:.1}s", gap.as_secs_f64()), gap_style),
+        Span::styled(format!("gap {:.1}s", gap.as_secs_f64()), gap_style),
     ]));
-    lines.push(Line::styled(format!("(latency and gap over the last {} requests)", t.recent.len()), theme.dim()));
+    lines.push(Line::styled(format!("(p50, p99, gap: last {} requests)", t.recent.len()), theme.dim()));
     lines.push(Line::styled(format!("total {} requests, {} failed", t.total_requests, t.total_failures), theme.dim()));
     let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, width)).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);

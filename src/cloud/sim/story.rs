@@ -21,14 +21,17 @@ pub enum Action {
     Sleep(Duration),
 }
 
+/// The longest story, in bytes.
+pub const MAX_SCRIPT: usize = 100_000;
+
 /// The longest `sleep` a story may ask for, in world seconds (a day).
 pub const MAX_SLEEP: u64 = 86_400;
 
 /// Parses `deploy; wait Ready; promote; sleep 30; …`. A wait must name an
 /// event the world can report ([`EVENT_TAGS`]).
 pub fn parse(script: &str) -> Result<Vec<Action>, String> {
-    if script.len() > 10_000 {
-        return Err(format!("the story is {} bytes long (hint: at most 10000)", script.len()));
+    if script.len() > MAX_SCRIPT {
+        return Err(format!("the story is {} bytes long (hint: at most {MAX_SCRIPT})", script.len()));
     }
     script
         .split([';', '\n'])
