@@ -60,6 +60,8 @@ pub const SIGINT: i32 = 2;
 pub const SIGHUP: i32 = 1;
 /// SIGTERM's number.
 pub const SIGTERM: i32 = 15;
+/// SIGPIPE's number (the reader of our output went away).
+pub const SIGPIPE: i32 = 13;
 
 #[cfg(test)]
 mod tests {

@@ -54,13 +54,9 @@ fn run_demo(args: DemoArgs) -> Result<(), Failure> {
         let (session, running) = demo::start(&opts, prepared).await?;
         let result = if opts.plain {
             let now = session.cloud().now();
-            let mut out = std::io::stdout();
             let taken = running.taken.map(|p| format!(" (port {p} is taken)")).unwrap_or_default();
-            let lb = format!("load balancer: {}{taken}", running.url);
-            match plain::header(&mut out, &[(now, "lb", lb), (now, "demo", description)]) {
-                Ok(()) => plain::run(session, out, opts.hold).await.map(|_| ()),
-                Err(e) => Err(e),
-            }
+            let first = [(now, "lb", format!("load balancer: {}{taken}", running.url)), (now, "demo", description)];
+            plain::run(session, std::io::stdout(), &first, opts.hold).await.map(|_| ())
         } else {
             console::run(session).await
         };

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use crate::app::log::Kind;
 use crate::cloud::Cloud;
 use crate::domain::At;
-use crate::exit::{Failure, SIGINT, SIGTERM};
+use crate::exit::{Failure, SIGINT, SIGPIPE, SIGTERM};
 use crate::session::Session;
 
 /// How long after a story ends `--plain` keeps watching (so the last
@@ -100,15 +100,27 @@ pub fn header(out: &mut impl Write, lines: &[(At, &str, String)]) -> Result<(), 
 
 #[expect(clippy::needless_pass_by_value, reason = "used as map_err(write_failed)")]
 fn write_failed(e: std::io::Error) -> Failure {
-    Failure::Failed(format!("cannot write the output: {e} (hint: is the disk or pipe full?)"))
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        // The reader went away (`| head`): end quietly, as SIGPIPE would.
+        return Failure::Signal(SIGPIPE);
+    }
+    Failure::Failed(format!("cannot write the output: {e} (hint: is the disk full?)"))
 }
 
 /// Runs the session headless until its story has ended (plus a few seconds
-/// of traffic), or until interrupted when `hold` is set.
-pub async fn run<C: Cloud>(mut session: Session<C>, out: impl Write, hold: bool) -> Result<Summary, Failure> {
-    let mut printer = Printer { out, queue: Vec::new(), seq: 0, logged: 0, second: None };
+/// of traffic), or until interrupted when `hold` is set. `first` are the
+/// lines printed before everything else (once signals are watched, so an
+/// interrupt that follows them is never missed).
+pub async fn run<C: Cloud>(
+    mut session: Session<C>,
+    mut out: impl Write,
+    first: &[(At, &str, String)],
+    hold: bool,
+) -> Result<Summary, Failure> {
     let mut int = signal(SignalKind::interrupt()).map_err(|e| Failure::Failed(e.to_string()))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| Failure::Failed(e.to_string()))?;
+    header(&mut out, first)?;
+    let mut printer = Printer { out, queue: Vec::new(), seq: 0, logged: 0, second: None };
     let result = loop {
         if session.story_finished().is_some_and(|t| t.elapsed() > AFTER_STORY) && !hold {
             break Ok(());

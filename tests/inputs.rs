@@ -151,11 +151,15 @@ fn plain_exits_130_on_sigint() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    // Keep reading: a closed pipe would end it with a write error instead.
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    out.read_line(&mut first).unwrap();
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let rest = std::thread::spawn(move || std::io::Read::read_to_end(&mut out, &mut Vec::new()));
     let status = child.wait().unwrap();
+    let _ = rest.join();
     assert_eq!(status.code(), Some(130));
 }
 
