@@ -1,13 +1,52 @@
-//! The command line.
+//! The command line: `bluegreen [OPTIONS]` opens the console on AWS;
+//! `bluegreen demo` on a simulated world.
+
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
 /// A terminal console for AWS CodeDeploy blue/green deployments on EC2 Auto Scaling groups.
+///
+/// Without a command it watches a deployment group on AWS; region and
+/// credentials come from the standard chain (environment, profile, SSO, the
+/// instance profile), AWS_ENDPOINT_URL points it at an emulator.
 #[derive(Debug, Parser)]
-#[command(name = "bluegreen", version, about)]
+#[command(name = "bluegreen", version, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// The console on AWS.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// The CodeDeploy application (picked when there is only one).
+    #[arg(long, env = "BLUEGREEN_APP")]
+    pub app: Option<String>,
+    /// The deployment group (picked when the application has only one).
+    #[arg(long, env = "BLUEGREEN_GROUP")]
+    pub group: Option<String>,
+    /// The AWS region [default: from AWS_REGION, the profile, or the instance].
+    #[arg(long)]
+    pub region: Option<String>,
+    /// A named profile from ~/.aws/config.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Where to probe what is served [default: the load balancer's DNS name].
+    #[arg(long, env = "BLUEGREEN_URL")]
+    pub url: Option<String>,
+    /// No screen: one line per event and per second of traffic.
+    #[arg(long)]
+    pub plain: bool,
+    /// Probe requests per second against the load balancer.
+    #[arg(long, default_value_t = 10)]
+    pub rate: u32,
+    /// Where to write the log [default: $XDG_STATE_HOME/bluegreen/bluegreen.log,
+    /// or ~/.local/state/bluegreen/bluegreen.log]; RUST_LOG sets the level.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

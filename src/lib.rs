@@ -20,6 +20,8 @@ pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod exit;
+pub mod live;
+pub mod logging;
 pub mod plain;
 pub mod probe;
 pub mod session;

@@ -2,12 +2,12 @@
 
 use std::process::ExitCode;
 
-use bluegreen::cli::{Cli, Command, DemoArgs};
+use bluegreen::cli::{AwsArgs, Cli, Command, DemoArgs};
 use bluegreen::cloud::Cloud;
 use bluegreen::cloud::sim::Scenario;
 use bluegreen::cloud::sim::scenario::BUILTIN;
 use bluegreen::exit::{self, Failure};
-use bluegreen::{console, demo, plain};
+use bluegreen::{console, demo, live, plain};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -16,11 +16,12 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scenarios => {
+        Some(Command::Scenarios) => {
             list_scenarios();
             Ok(())
         }
-        Command::Demo(args) => run_demo(args),
+        Some(Command::Demo(args)) => run_demo(args),
+        None => run_aws(cli.aws),
     };
     exit::report(result)
 }
@@ -30,6 +31,30 @@ fn list_scenarios() {
         let description = Scenario::load(name).map(|s| s.description).unwrap_or_default();
         println!("{name:<15} {description}");
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot start: {e}")))
+}
+
+fn run_aws(args: AwsArgs) -> Result<(), Failure> {
+    let opts = live::Options {
+        target: bluegreen::cloud::aws::Target {
+            application: args.app,
+            group: args.group,
+            region: args.region,
+            profile: args.profile,
+            url: args.url,
+        },
+        rate: args.rate,
+        plain: args.plain || !console::has_terminal(),
+        log_file: args.log_file,
+    };
+    live::check(&opts)?;
+    runtime()?.block_on(live::run(opts))
 }
 
 fn run_demo(args: DemoArgs) -> Result<(), Failure> {
@@ -45,11 +70,7 @@ fn run_demo(args: DemoArgs) -> Result<(), Failure> {
         plain: args.plain || !console::has_terminal(),
     };
     let prepared = demo::prepare(&opts)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Failed(format!("cannot start: {e}")))?;
-    rt.block_on(async {
+    runtime()?.block_on(async {
         let description = format!("scenario {}: {}", prepared.scenario.name, prepared.scenario.description);
         let (session, running) = demo::start(&opts, prepared).await?;
         let result = if opts.plain {

@@ -11,7 +11,7 @@ mod player;
 
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::app::{App, Effect, Msg, Outcome};
@@ -36,6 +36,8 @@ pub struct Session<C: Cloud> {
     events: Vec<WorldEvent>,
     /// Problems the feed reported (the demo's network face).
     problems: u32,
+    /// Tells a background watcher that a plan runs (look often).
+    hurry: Option<watch::Sender<bool>>,
 }
 
 impl<C: Cloud> Session<C> {
@@ -51,7 +53,14 @@ impl<C: Cloud> Session<C> {
         let (done_tx, done_rx) = mpsc::channel(64);
         let mut tick = tokio::time::interval(tick);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        Self { app, cloud, done_tx, done_rx, feed, samples, tick, player, events: Vec::new(), problems: 0 }
+        Self { app, cloud, done_tx, done_rx, feed, samples, tick, player, events: Vec::new(), problems: 0, hurry: None }
+    }
+
+    /// Keeps `hurry` true while a plan runs, so a watcher looks often.
+    #[must_use]
+    pub fn with_hurry(mut self, hurry: watch::Sender<bool>) -> Self {
+        self.hurry = Some(hurry);
+        self
     }
 
     pub fn cloud(&self) -> &C {
@@ -114,6 +123,10 @@ impl<C: Cloud> Session<C> {
         let outcome = self.app.update(msg);
         for effect in &outcome.effects {
             self.run(effect.clone());
+        }
+        if let Some(hurry) = &self.hurry {
+            let running = self.app.running.is_some();
+            hurry.send_if_modified(|h| std::mem::replace(h, running) != running);
         }
         outcome
     }

@@ -1,5 +1,6 @@
 //! The one integration test binary: every module below links the library once.
 
+mod aws;
 mod console;
 mod inputs;
 mod net;

@@ -154,6 +154,10 @@ pub struct App {
     pub look_failed: Option<LookFailure>,
     /// Colours off (NO_COLOR): words and symbols carry everything.
     pub monochrome: bool,
+    /// Where the log file is, for the help.
+    pub log_file: Option<String>,
+    /// An observation older than this is shown as stale.
+    pub stale_after: Option<Duration>,
     pub quit: bool,
     /// Versions (and failures) of the last closed second of traffic.
     served: Vec<String>,
@@ -186,6 +190,8 @@ impl App {
             running: None,
             look_failed: None,
             monochrome,
+            log_file: None,
+            stale_after: None,
             quit: false,
             served: Vec::new(),
             plan_end: None,

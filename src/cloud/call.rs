@@ -208,10 +208,46 @@ pub struct ApiError {
     /// The service's message, cleaned of control characters.
     pub message: String,
     pub request_id: Option<String>,
+    /// The call may have been carried out all the same (no answer in time,
+    /// a dropped connection, a server error): it must not be sent again
+    /// before the world is looked at.
+    pub uncertain: bool,
 }
+
+/// Codes AWS answers when a call was refused for its rate (not carried out).
+const THROTTLING: [&str; 7] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "EC2ThrottledException",
+    "TooManyRequestsException",
+    "SlowDown",
+];
 
 impl ApiError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_string(), message: crate::domain::clean(&message.into(), 400), request_id: None }
+        Self {
+            code: crate::domain::clean(code, 80),
+            message: crate::domain::clean(&message.into(), 400),
+            request_id: None,
+            uncertain: false,
+        }
+    }
+
+    /// An error after which the call may or may not have been carried out.
+    pub fn uncertain(code: &str, message: impl Into<String>) -> Self {
+        Self { uncertain: true, ..Self::new(code, message) }
+    }
+
+    #[must_use]
+    pub fn with_request_id(mut self, id: Option<&str>) -> Self {
+        self.request_id = id.map(|i| crate::domain::clean(i, 80));
+        self
+    }
+
+    /// Refused for its rate: not carried out, fine to try again later.
+    pub fn throttled(&self) -> bool {
+        THROTTLING.contains(&self.code.as_str()) || self.message.contains("Rate exceeded")
     }
 }

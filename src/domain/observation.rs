@@ -65,6 +65,10 @@ pub struct Revision {
     pub key: String,
     /// `zip`, `tar`, `tgz`, `YAML`, `JSON`.
     pub bundle: String,
+    /// The S3 object version, when the bucket keeps versions.
+    pub version: Option<String>,
+    /// The object's ETag, when CodeDeploy recorded one.
+    pub etag: Option<String>,
     pub registered_at: Option<At>,
     pub description: Option<String>,
 }

@@ -31,9 +31,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 short(next)
             )
         }
+        None if app.stale_after.is_some_and(|s| app.now.since(obs.at) > s) => {
+            format!("{}  observed {} ago (stale) ", app.now, short(app.now.since(obs.at)))
+        }
         None => format!("{}  observed {} ago ", app.now, short(app.now.since(obs.at))),
     };
-    let right_style = if app.look_failed.is_some() { theme.warn() } else { theme.plain() };
+    let stale = app.stale_after.is_some_and(|s| app.now.since(obs.at) > s);
+    let right_style = if app.look_failed.is_some() || stale { theme.warn() } else { theme.plain() };
     let width = area.width as usize;
     let used = 11 + left.chars().count() + right.chars().count();
     let mut middle = format!("   {}   {}   ", obs.region, app.source);

@@ -45,7 +45,7 @@ fn box_width(area: Rect) -> u16 {
 fn doc(app: &App, width: usize, theme: Theme) -> Option<Doc> {
     Some(match &app.overlay {
         Overlay::None => return None,
-        Overlay::Help => Doc { title: " Keys ".into(), body: help(width, theme), footer: Vec::new() },
+        Overlay::Help => Doc { title: " Keys ".into(), body: help(app, width, theme), footer: Vec::new() },
         Overlay::Plan(view) => plan_doc(view, width, theme),
         Overlay::Instance(id) => {
             Doc { title: format!(" Instance {id} "), body: instance(app, id, width, theme), footer: Vec::new() }
@@ -108,7 +108,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_widget(Paragraph::new(doc.footer), bottom);
 }
 
-fn help(width: usize, theme: Theme) -> Vec<Line<'static>> {
+fn help(app: &App, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for b in KEYMAP {
         let mut rows = wrap(&format!("{:<7}", b.label), b.help, Style::new(), width);
@@ -125,6 +125,9 @@ fn help(width: usize, theme: Theme) -> Vec<Line<'static>> {
         "Ctrl-Z suspends (fg resumes); Ctrl-C quits from anywhere; Esc, q or ? close this help.",
     ] {
         lines.extend(wrap("", text, theme.dim(), width));
+    }
+    if let Some(log) = &app.log_file {
+        lines.extend(wrap("Log file: ", log, theme.dim(), width));
     }
     lines
 }

@@ -28,6 +28,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let mut lines = Vec::new();
     let known: Vec<String> = last.map(|s| s.versions.keys().cloned().collect()).unwrap_or_default();
     match last {
+        None if app.url.is_empty() => {
+            lines.push(Line::styled("nothing to probe: no load balancer (--url)", theme.dim()));
+        }
         None if t.total_requests == 0 => lines.push(Line::styled("waiting for the first requests…", theme.dim())),
         None => lines.push(Line::styled("measuring the first second…", theme.dim())),
         Some(second) => {

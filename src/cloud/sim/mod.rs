@@ -453,6 +453,8 @@ impl World {
             bucket: format!("{app}-bucket"),
             key: format!("{app}/newversion-v{n}.zip"),
             bundle: "zip".into(),
+            version: None,
+            etag: None,
             registered_at: Some(at),
             description: Some(format!("application version {n}")),
         });

@@ -1,0 +1,333 @@
+//! Before the screen opens: which region, whether there are credentials,
+//! which application and deployment group (one is picked when it is the
+//! only one), and from the group its load balancer: the target groups'
+//! ARNs and the DNS name the prober watches (or the classic load
+//! balancer's). Every problem here is one line with a hint, exit 2.
+
+use std::time::Duration;
+
+use aws_credential_types::provider::ProvideCredentials;
+
+use super::clients::Clients;
+use super::errors::api_error;
+use super::map::text;
+use crate::cloud::ApiError;
+use crate::domain::{LoadBalancerKind, clean};
+use crate::exit::Failure;
+
+/// The regions this version knows; a name of the same shape is accepted too
+/// (regions AWS opens later).
+const REGIONS: [&str; 38] = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+];
+
+/// `us-east-1`, `eu-newplace-9`: a known region, or one of AWS's shape.
+pub fn check_region(region: &str) -> Result<(), Failure> {
+    if REGIONS.contains(&region) {
+        return Ok(());
+    }
+    let parts: Vec<&str> = region.split('-').collect();
+    let prefixes = ["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx", "cn"];
+    let shaped = parts.len() == 3
+        && prefixes.contains(&parts[0])
+        && !parts[1].is_empty()
+        && parts[1].chars().all(|c| c.is_ascii_lowercase())
+        && !parts[2].is_empty()
+        && parts[2].chars().all(|c| c.is_ascii_digit());
+    if shaped {
+        Ok(())
+    } else {
+        Err(Failure::Usage(format!(
+            "unknown region '{}' (hint: a region such as us-east-1, with --region or AWS_REGION)",
+            clean(region, 40)
+        )))
+    }
+}
+
+/// The region from the flag or the standard chain, checked.
+pub fn region(clients: &Clients) -> Result<String, Failure> {
+    let region = clients.region();
+    if region.is_empty() {
+        return Err(Failure::Usage(
+            "no AWS region (hint: --region us-east-1, AWS_REGION, or a profile with a region)".into(),
+        ));
+    }
+    check_region(&region)?;
+    Ok(region)
+}
+
+/// Fails unless the credential chain gives credentials (within 10 s: the
+/// instance profile's metadata service answers in milliseconds on EC2).
+pub async fn credentials(clients: &Clients) -> Result<(), Failure> {
+    let hint = "(hint: 'aws configure', AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID, or an instance profile on EC2)";
+    let Some(provider) = clients.config.credentials_provider() else {
+        return Err(Failure::Usage(format!("no AWS credentials {hint}")));
+    };
+    match tokio::time::timeout(Duration::from_secs(10), provider.provide_credentials()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => {
+            let why = clean(&aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(), 300);
+            Err(Failure::Usage(format!("no AWS credentials: {why} {hint}")))
+        }
+        Err(_) => Err(Failure::Usage(format!("no AWS credentials: the credential chain gave none within 10 s {hint}"))),
+    }
+}
+
+/// An error of a call made before the screen opens, as one line.
+fn usage(region: &str, e: &ApiError) -> Failure {
+    let hint = match e.code.as_str() {
+        "Unreachable" | "Timeout" | "ConnectionLost" => {
+            format!("check the network, a proxy, or AWS_ENDPOINT_URL; the region is {region}")
+        }
+        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" | "UnrecognizedClientException" => {
+            "the read permissions bluegreen needs are in assets/iam/read-only.json".into()
+        }
+        _ => "run with RUST_LOG=debug and read the log file for the whole answer".into(),
+    };
+    Failure::Usage(format!("{e} (hint: {hint})"))
+}
+
+/// A short list of names for an error line.
+fn list(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+    let more = names.len().saturating_sub(shown.len());
+    let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!("{}{tail}", shown.join(", "))
+}
+
+/// Picks `wanted` among `names` (or the only one); else says what there is.
+fn pick(what: &str, wanted: Option<&str>, names: &[String], flag: &str, region: &str) -> Result<String, Failure> {
+    match (wanted, names) {
+        (Some(w), _) if names.iter().any(|n| n == w) => Ok(w.to_string()),
+        (Some(w), []) => Err(Failure::Usage(format!(
+            "no {what} '{}' in {region}: there is none (hint: check --region)",
+            clean(w, 100)
+        ))),
+        (Some(w), _) => Err(Failure::Usage(format!(
+            "no {what} '{}' in {region} (hint: {flag} one of {})",
+            clean(w, 100),
+            list(names)
+        ))),
+        (None, [only]) => Ok(only.clone()),
+        (None, []) => Err(Failure::Usage(format!("no {what} in {region} (hint: check --region, or create one first)"))),
+        (None, _) => {
+            Err(Failure::Usage(format!("{} {what}s in {region}: {} (hint: {flag} NAME)", names.len(), list(names))))
+        }
+    }
+}
+
+/// The application and deployment group to watch.
+pub async fn names(
+    clients: &Clients,
+    region: &str,
+    application: Option<&str>,
+    group: Option<&str>,
+) -> Result<(String, String), Failure> {
+    let mut apps = Vec::new();
+    let mut pages = clients.codedeploy.list_applications().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| usage(region, &api_error("ListApplications", &e)))?;
+        apps.extend(page.applications().iter().map(|a| text(Some(a))));
+    }
+    let app = pick("CodeDeploy application", application, &apps, "--app", region)?;
+    let mut groups = Vec::new();
+    let mut pages = clients.codedeploy.list_deployment_groups().application_name(&app).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| usage(region, &api_error("ListDeploymentGroups", &e)))?;
+        groups.extend(page.deployment_groups().iter().map(|g| text(Some(g))));
+    }
+    let group = pick(&format!("deployment group of {app}"), group, &groups, "--group", region)?;
+    Ok((app, group))
+}
+
+/// The deployment group's load balancer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balancer {
+    pub kind: LoadBalancerKind,
+    /// The load balancer's name.
+    pub name: String,
+    /// Target groups (name, ARN), for an Application or Network Load Balancer.
+    pub target_groups: Vec<(String, String)>,
+    /// Classic load balancers' names.
+    pub classic: Vec<String>,
+    /// Where users reach it.
+    pub url: String,
+}
+
+/// Finds the load balancer from the group's `loadBalancerInfo`: the target
+/// groups' ARNs and their load balancer's DNS name and listener, or the
+/// classic load balancer's DNS name and port.
+pub async fn balancer(
+    clients: &Clients,
+    tg_names: &[String],
+    elb_names: &[String],
+    url: Option<&str>,
+) -> Result<Balancer, ApiError> {
+    if !tg_names.is_empty() {
+        let out = clients
+            .elbv2
+            .describe_target_groups()
+            .set_names(Some(tg_names.to_vec()))
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeTargetGroups", &e))?;
+        let groups: Vec<(String, String)> =
+            out.target_groups().iter().map(|t| (text(t.target_group_name()), text(t.target_group_arn()))).collect();
+        let lb_arns: Vec<String> = out
+            .target_groups()
+            .iter()
+            .flat_map(aws_sdk_elasticloadbalancingv2::types::TargetGroup::load_balancer_arns)
+            .map(|a| text(Some(a)))
+            .collect();
+        let (name, dns_url) = match lb_arns.first() {
+            Some(arn) => {
+                let lbs = clients
+                    .elbv2
+                    .describe_load_balancers()
+                    .load_balancer_arns(arn)
+                    .send()
+                    .await
+                    .map_err(|e| api_error("DescribeLoadBalancers", &e))?;
+                let lb = lbs.load_balancers().first();
+                let name = text(lb.and_then(|l| l.load_balancer_name()));
+                let dns = text(lb.and_then(|l| l.dns_name()));
+                let listeners = clients
+                    .elbv2
+                    .describe_listeners()
+                    .load_balancer_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| api_error("DescribeListeners", &e))?;
+                let (scheme, port) = listeners
+                    .listeners()
+                    .iter()
+                    .map(|l| {
+                        let https = l.protocol().is_some_and(|p| p.as_str() == "HTTPS");
+                        (if https { "https" } else { "http" }, l.port().unwrap_or(80))
+                    })
+                    .min_by_key(|(s, p)| (*s != "http" || *p != 80, *p))
+                    .unwrap_or(("http", 80));
+                (name, page_url(scheme, &dns, port))
+            }
+            None => (String::new(), String::new()),
+        };
+        return Ok(Balancer {
+            kind: LoadBalancerKind::Application,
+            name,
+            target_groups: groups,
+            classic: Vec::new(),
+            url: url.map_or(dns_url, ToString::to_string),
+        });
+    }
+    let Some(first) = elb_names.first() else {
+        return Ok(Balancer {
+            kind: LoadBalancerKind::Application,
+            name: String::new(),
+            target_groups: Vec::new(),
+            classic: Vec::new(),
+            url: url.unwrap_or_default().to_string(),
+        });
+    };
+    let out = clients
+        .elb
+        .describe_load_balancers()
+        .load_balancer_names(first)
+        .send()
+        .await
+        .map_err(|e| api_error("DescribeLoadBalancers", &e))?;
+    let lb = out.load_balancer_descriptions().first();
+    let dns = text(lb.and_then(|l| l.dns_name()));
+    let port = lb
+        .map(aws_sdk_elasticloadbalancing::types::LoadBalancerDescription::listener_descriptions)
+        .and_then(|ls| {
+            ls.iter()
+                .filter_map(|d| d.listener())
+                .map(aws_sdk_elasticloadbalancing::types::Listener::load_balancer_port)
+                .min()
+        })
+        .unwrap_or(80);
+    Ok(Balancer {
+        kind: LoadBalancerKind::Classic,
+        name: first.clone(),
+        target_groups: Vec::new(),
+        classic: elb_names.to_vec(),
+        url: url.map_or_else(|| page_url("http", &dns, port), ToString::to_string),
+    })
+}
+
+fn page_url(scheme: &str, host: &str, port: i32) -> String {
+    if host.is_empty() {
+        return String::new();
+    }
+    let default = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+    if default { format!("{scheme}://{host}/") } else { format!("{scheme}://{host}:{port}/") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        assert!(check_region("us-east-1").is_ok());
+        assert!(check_region("eu-newplace-9").is_ok(), "a region of AWS's shape");
+        for bad in ["mars-north-1", "us_east_1", "US-EAST-1", "us-east", "", "us-east-1x"] {
+            assert!(matches!(check_region(bad), Err(Failure::Usage(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn picking() {
+        let names = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(pick("app", Some("b"), &names, "--app", "r").unwrap(), "b");
+        assert_eq!(pick("app", None, &names[..1], "--app", "r").unwrap(), "a");
+        let Err(Failure::Usage(e)) = pick("app", None, &names, "--app", "r") else { panic!() };
+        assert_eq!(e, "2 apps in r: a, b (hint: --app NAME)");
+        let Err(Failure::Usage(e)) = pick("app", Some("c"), &names, "--app", "r") else { panic!() };
+        assert_eq!(e, "no app 'c' in r (hint: --app one of a, b)");
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(page_url("http", "lb-1.elb.amazonaws.com", 80), "http://lb-1.elb.amazonaws.com/");
+        assert_eq!(page_url("http", "lb", 8080), "http://lb:8080/");
+        assert_eq!(page_url("https", "lb", 443), "https://lb/");
+    }
+}

@@ -1,0 +1,521 @@
+//! One observation of a deployment group, as a fixed set of calls issued
+//! concurrently in rounds (each round needs the names the one before it
+//! found), whatever the number of instances:
+//!
+//! ```text
+//! 1  GetDeploymentGroup · ListDeployments (active)       [+ leftovers scan, revisions: slow cadence]
+//! 2  BatchGetDeployments (active, latest; not the ended ones already read)
+//!    · DescribeTargetHealth per target group (or DescribeInstanceHealth per classic load balancer)
+//! 3  DescribeAutoScalingGroups (all tracked groups in one call)
+//!    · ListDeploymentTargets (while active; an ended deployment's once)
+//! 4  DescribeInstances (all instances by id) · BatchGetDeploymentTargets (25 a call)
+//! ```
+//!
+//! Ended deployments never change, so one read (with their targets) is
+//! kept; leftover copies (`CodeDeploy_<group>_…`) and registered revisions
+//! are read on a slow cadence.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use aws_sdk_codedeploy::types::{ApplicationRevisionSortBy, DeploymentInfo, DeploymentStatus as CdStatus, SortOrder};
+use futures::future::try_join_all;
+
+use super::clients::Clients;
+use super::discover::Balancer;
+use super::errors::api_error;
+use super::map::{self, Placement, text};
+use crate::cloud::ApiError;
+use crate::domain::{
+    Deployment, Environment, LoadBalancer, Observation, Revision, Target, TargetHealth, TargetLabel, TargetState,
+};
+
+/// How often the slow reads are made.
+const SLOW_EVERY: Duration = Duration::from_secs(60);
+/// Ended deployments kept, with their targets.
+const KEEP_ENDED: usize = 20;
+/// Revisions listed, newest first.
+const REVISIONS: usize = 20;
+
+/// What one look remembers for the next.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Ended deployments already read whole (they do not change).
+    ended: VecDeque<Deployment>,
+    /// A deployment's original group, as first seen (AWS does not record it).
+    originals: HashMap<String, String>,
+    /// `CodeDeploy_<group>_…` groups found by the slow scan.
+    leftovers: Vec<String>,
+    leftovers_at: Option<Instant>,
+    revisions: Vec<Revision>,
+    revisions_at: Option<Instant>,
+}
+
+impl Memory {
+    fn ended(&self, id: &str) -> Option<&Deployment> {
+        self.ended.iter().find(|d| d.id == id)
+    }
+
+    fn keep(&mut self, d: Deployment) {
+        if self.ended(&d.id).is_none() {
+            self.ended.push_back(d);
+            while self.ended.len() > KEEP_ENDED {
+                self.ended.pop_front();
+            }
+        }
+    }
+
+    fn due(at: Option<Instant>) -> bool {
+        at.is_none_or(|t| t.elapsed() >= SLOW_EVERY)
+    }
+}
+
+/// Which group and load balancer to look at.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub application: String,
+    pub group: String,
+    pub region: String,
+    pub balancer: Balancer,
+}
+
+const ACTIVE: [CdStatus; 5] =
+    [CdStatus::Created, CdStatus::Queued, CdStatus::InProgress, CdStatus::Baking, CdStatus::Ready];
+
+/// Looks at the deployment group once.
+pub async fn observe(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<Observation, ApiError> {
+    let at = crate::domain::At(
+        u64::try_from(
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis(),
+        )
+        .unwrap_or(0),
+    );
+    let (group, active_ids, last_attempted) = round_one(c, s, memory).await?;
+    let (infos, health) = round_two(c, s, memory, &group, &active_ids, last_attempted.as_deref()).await?;
+    let names = names(s, memory, &infos);
+    let mut asg_names: Vec<String> = group.autoscaling_groups.clone();
+    asg_names.extend(memory.leftovers.iter().cloned());
+    asg_names.extend(names.iter().flat_map(|(_, o, r)| o.iter().chain(r.iter()).cloned()));
+    asg_names.sort();
+    asg_names.dedup();
+
+    // Round 3: the groups, and the targets of the deployments read.
+    let ids: Vec<String> = infos.iter().map(|i| text(i.deployment_id())).collect();
+    let (groups, target_ids) =
+        tokio::try_join!(describe_groups(c, &asg_names), try_join_all(ids.iter().map(|id| list_targets(c, id))),)?;
+    // Round 4: the instances' addresses, and the targets themselves.
+    let instance_ids: Vec<String> = groups
+        .iter()
+        .flat_map(aws_sdk_autoscaling::types::AutoScalingGroup::instances)
+        .filter_map(|i| i.instance_id())
+        .map(|i| text(Some(i)))
+        .collect();
+    let (placements, targets) = tokio::try_join!(
+        placements(c, &instance_ids),
+        try_join_all(ids.iter().zip(&target_ids).map(|(id, t)| get_targets(c, id, t))),
+    )?;
+
+    let mut active = Vec::new();
+    for ((info, targets), (_, original, replacement)) in infos.iter().zip(targets).zip(names) {
+        // Never seen active: the original is the group holding its Blue instances.
+        let original = original.or_else(|| owner_of_blue(&groups, &targets));
+        let d = map::deployment(info, original, replacement, targets);
+        if d.is_active() { active.push(d) } else { memory.keep(d) }
+    }
+    active.sort_by_key(|d| std::cmp::Reverse(d.created_at));
+    let active = active.into_iter().next();
+    let last = last_attempted.as_ref().and_then(|id| memory.ended(id).cloned());
+    let latest = active.as_ref().or(last.as_ref());
+    let rolled_back = latest
+        .and_then(|d| d.rollback.as_ref()?.triggering_deployment_id.clone())
+        .and_then(|t| memory.ended(&t).cloned());
+    let versions = versions(latest, rolled_back.as_ref());
+    let environments: Vec<Environment> =
+        groups.iter().map(|g| map::environment(g, &health, &placements, &versions)).collect();
+    let b = &s.balancer;
+    Ok(Observation {
+        at,
+        region: s.region.clone(),
+        group,
+        environments,
+        active,
+        last,
+        rolled_back,
+        revisions: memory.revisions.clone(),
+        load_balancer: LoadBalancer {
+            kind: b.kind.clone(),
+            name: b.name.clone(),
+            target_group: b.target_groups.first().map(|(n, _)| n.clone()),
+            target_group_arn: b.target_groups.first().map(|(_, a)| a.clone()),
+            url: b.url.clone(),
+        },
+    })
+}
+
+/// Round 1: the group, the active deployments' ids, and on the slow
+/// cadence the leftover copies and the revisions.
+async fn round_one(
+    c: &Clients,
+    s: &Subject,
+    memory: &mut Memory,
+) -> Result<(crate::domain::DeploymentGroup, Vec<String>, Option<String>), ApiError> {
+    let scan_leftovers = Memory::due(memory.leftovers_at);
+    let read_revisions = Memory::due(memory.revisions_at);
+    let (group, active_ids, leftovers, revisions) = tokio::try_join!(
+        get_group(c, s),
+        active_deployments(c, s),
+        async { if scan_leftovers { leftover_groups(c, s).await.map(Some) } else { Ok(None) } },
+        async { if read_revisions { revisions(c, s).await.map(Some) } else { Ok(None) } },
+    )?;
+    if let Some(l) = leftovers {
+        memory.leftovers = l;
+        memory.leftovers_at = Some(Instant::now());
+    }
+    if let Some(r) = revisions {
+        memory.revisions = r;
+        memory.revisions_at = Some(Instant::now());
+    }
+    let last = group.last_attempted_deployment().and_then(|d| d.deployment_id()).map(|d| text(Some(d)));
+    Ok((map::group(&group, &s.application, &s.group), active_ids, last))
+}
+
+/// Round 2: the deployments not read whole yet (and, once, the one the
+/// latest rolls back), and the load balancer's view of its targets.
+async fn round_two(
+    c: &Clients,
+    s: &Subject,
+    memory: &mut Memory,
+    group: &crate::domain::DeploymentGroup,
+    active_ids: &[String],
+    last_attempted: Option<&str>,
+) -> Result<(Vec<DeploymentInfo>, HashMap<String, TargetHealth>), ApiError> {
+    let mut wanted: Vec<String> = active_ids.to_vec();
+    wanted.extend(last_attempted.map(String::from));
+    wanted.retain(|id| memory.ended(id).is_none());
+    wanted.dedup();
+    let (mut infos, health) = tokio::try_join!(deployments(c, &wanted), target_health(c, &s.balancer))?;
+    let latest = active_ids.first().map(String::as_str).or(last_attempted);
+    let trigger = latest
+        .and_then(|id| infos.iter().find(|i| i.deployment_id() == Some(id)))
+        .and_then(rollback_of)
+        .filter(|t| memory.ended(t).is_none());
+    if let Some(t) = &trigger {
+        infos.extend(deployments(c, std::slice::from_ref(t)).await?);
+    }
+    // An active deployment's original group is the group's own while it runs.
+    for info in &infos {
+        let active = info.status().is_some_and(|st| ACTIVE.contains(st));
+        let id = text(info.deployment_id());
+        if let (true, Some(first)) = (active, group.autoscaling_groups.first()) {
+            memory.originals.entry(id).or_insert_with(|| first.clone());
+        }
+    }
+    Ok((infos, health))
+}
+
+fn rollback_of(info: &DeploymentInfo) -> Option<String> {
+    info.rollback_info().and_then(|r| r.rollback_triggering_deployment_id()).map(|t| text(Some(t)))
+}
+
+/// Each deployment's original and replacement groups: as first seen,
+/// from `targetInstances`, by the copy's name; a rollback moves traffic
+/// between its trigger's groups.
+fn names(s: &Subject, memory: &Memory, infos: &[DeploymentInfo]) -> Vec<(String, Option<String>, Option<String>)> {
+    let own = |id: &str, info: Option<&DeploymentInfo>| {
+        let original =
+            memory.originals.get(id).cloned().or_else(|| memory.ended(id).and_then(|d| d.original_asg.clone()));
+        let replacement = info
+            .and_then(DeploymentInfo::target_instances)
+            .and_then(|t| t.auto_scaling_groups().first())
+            .map(|n| text(Some(n)))
+            .or_else(|| memory.ended(id).and_then(|d| d.replacement_asg.clone()))
+            .or_else(|| copy_named(&memory.leftovers, &s.group, id));
+        (original, replacement)
+    };
+    infos
+        .iter()
+        .map(|info| {
+            let id = text(info.deployment_id());
+            let (mut original, mut replacement) = own(&id, Some(info));
+            if let Some(t) = rollback_of(info) {
+                let trigger = infos.iter().find(|i| i.deployment_id() == Some(t.as_str()));
+                let (o, r) = own(&t, trigger);
+                original = original.or(o);
+                replacement = replacement.or(r);
+            }
+            (id, original, replacement)
+        })
+        .collect()
+}
+
+/// `CodeDeploy_<group>_<id>` among the leftovers, whatever CodeDeploy did
+/// to the id's dash.
+fn copy_named(leftovers: &[String], group: &str, id: &str) -> Option<String> {
+    let prefix = format!("CodeDeploy_{group}_");
+    let bare = id.trim_start_matches("d-").trim_start_matches("d_");
+    leftovers.iter().find(|n| n.starts_with(&prefix) && n.ends_with(bare)).cloned()
+}
+
+/// The group that holds a deployment's Blue instances.
+fn owner_of_blue(groups: &[aws_sdk_autoscaling::types::AutoScalingGroup], targets: &[Target]) -> Option<String> {
+    let blue: Vec<&str> =
+        targets.iter().filter(|t| t.label == TargetLabel::Blue).map(|t| t.instance_id.as_str()).collect();
+    groups
+        .iter()
+        .find(|g| g.instances().iter().any(|i| i.instance_id().is_some_and(|id| blue.contains(&id))))
+        .map(|g| text(g.auto_scaling_group_name()))
+}
+
+/// Which revision each instance runs, as far as the deployments tell:
+/// a green target that installed runs the deployment's revision, a blue one
+/// the revision before it.
+fn versions(latest: Option<&Deployment>, rolled_back: Option<&Deployment>) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for d in rolled_back.into_iter().chain(latest) {
+        for t in &d.targets {
+            let installed =
+                t.events.iter().any(|e| e.name == "Install" && e.status == crate::domain::EventStatus::Succeeded);
+            let version = match t.label {
+                TargetLabel::Green if installed => d.revision.clone(),
+                TargetLabel::Blue if !d.is_rollback() => d.previous_revision.clone(),
+                _ => None,
+            };
+            if let Some(v) = version {
+                out.insert(t.instance_id.clone(), v);
+            }
+        }
+    }
+    out
+}
+
+async fn get_group(c: &Clients, s: &Subject) -> Result<aws_sdk_codedeploy::types::DeploymentGroupInfo, ApiError> {
+    let out = c
+        .codedeploy
+        .get_deployment_group()
+        .application_name(&s.application)
+        .deployment_group_name(&s.group)
+        .send()
+        .await
+        .map_err(|e| api_error("GetDeploymentGroup", &e))?;
+    out.deployment_group_info()
+        .cloned()
+        .ok_or_else(|| ApiError::new("EmptyAnswer", "GetDeploymentGroup: no deployment group in the answer"))
+}
+
+async fn active_deployments(c: &Clients, s: &Subject) -> Result<Vec<String>, ApiError> {
+    let out = c
+        .codedeploy
+        .list_deployments()
+        .application_name(&s.application)
+        .deployment_group_name(&s.group)
+        .set_include_only_statuses(Some(ACTIVE.to_vec()))
+        .send()
+        .await
+        .map_err(|e| api_error("ListDeployments", &e))?;
+    Ok(out.deployments().iter().map(|d| text(Some(d))).collect())
+}
+
+async fn deployments(c: &Clients, ids: &[String]) -> Result<Vec<DeploymentInfo>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut all = Vec::new();
+    for chunk in ids.chunks(25) {
+        let out = c
+            .codedeploy
+            .batch_get_deployments()
+            .set_deployment_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| api_error("BatchGetDeployments", &e))?;
+        all.extend(out.deployments_info().iter().cloned());
+    }
+    Ok(all)
+}
+
+async fn list_targets(c: &Clients, id: &str) -> Result<Vec<String>, ApiError> {
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = c.codedeploy.list_deployment_targets().deployment_id(id).set_next_token(token.take()).send().await;
+        match page {
+            Ok(page) => {
+                ids.extend(page.target_ids().iter().map(|t| text(Some(t))));
+                match page.next_token() {
+                    Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                    _ => break,
+                }
+            }
+            // Polled before the deployment started: no targets yet.
+            Err(e) if e.as_service_error().is_some_and(aws_sdk_codedeploy::operation::list_deployment_targets::ListDeploymentTargetsError::is_deployment_not_started_exception) => break,
+            Err(e) => return Err(api_error("ListDeploymentTargets", &e)),
+        }
+    }
+    Ok(ids)
+}
+
+async fn get_targets(c: &Clients, id: &str, target_ids: &[String]) -> Result<Vec<Target>, ApiError> {
+    let calls = target_ids.chunks(25).map(|chunk| async move {
+        c.codedeploy
+            .batch_get_deployment_targets()
+            .deployment_id(id)
+            .set_target_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| api_error("BatchGetDeploymentTargets", &e))
+    });
+    let pages = try_join_all(calls).await?;
+    Ok(pages.iter().flat_map(aws_sdk_codedeploy::operation::batch_get_deployment_targets::BatchGetDeploymentTargetsOutput::deployment_targets).filter_map(map::target).collect())
+}
+
+async fn revisions(c: &Clients, s: &Subject) -> Result<Vec<Revision>, ApiError> {
+    let out = c
+        .codedeploy
+        .list_application_revisions()
+        .application_name(&s.application)
+        .sort_by(ApplicationRevisionSortBy::RegisterTime)
+        .sort_order(SortOrder::Descending)
+        .send()
+        .await
+        .map_err(|e| api_error("ListApplicationRevisions", &e))?;
+    Ok(out.revisions().iter().filter_map(|r| map::revision(r, None)).take(REVISIONS).collect())
+}
+
+/// Every group named `CodeDeploy_<group>_…` (a full listing, paginated:
+/// Auto Scaling cannot filter by a name's prefix).
+async fn leftover_groups(c: &Clients, s: &Subject) -> Result<Vec<String>, ApiError> {
+    let prefix = format!("CodeDeploy_{}_", s.group);
+    let mut names = Vec::new();
+    let mut pages = c.autoscaling.describe_auto_scaling_groups().max_records(100).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| api_error("DescribeAutoScalingGroups", &e))?;
+        names.extend(
+            page.auto_scaling_groups()
+                .iter()
+                .filter_map(|g| g.auto_scaling_group_name())
+                .filter(|n| n.starts_with(&prefix))
+                .map(|n| text(Some(n))),
+        );
+    }
+    Ok(names)
+}
+
+async fn describe_groups(
+    c: &Clients,
+    names: &[String],
+) -> Result<Vec<aws_sdk_autoscaling::types::AutoScalingGroup>, ApiError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut groups = Vec::new();
+    let mut pages = c
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .set_auto_scaling_group_names(Some(names.to_vec()))
+        .max_records(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| api_error("DescribeAutoScalingGroups", &e))?;
+        groups.extend(page.auto_scaling_groups().iter().cloned());
+    }
+    Ok(groups)
+}
+
+/// Target health by instance id, from every target group (or classic load balancer).
+async fn target_health(c: &Clients, b: &Balancer) -> Result<HashMap<String, TargetHealth>, ApiError> {
+    let tgs = b.target_groups.iter().map(|(_, arn)| async move {
+        let out = c
+            .elbv2
+            .describe_target_health()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeTargetHealth", &e))?;
+        Ok::<_, ApiError>(
+            out.target_health_descriptions()
+                .iter()
+                .filter_map(|d| {
+                    let id = text(d.target().and_then(|t| t.id()));
+                    let h = d.target_health()?;
+                    let state =
+                        h.state().map_or(TargetState::Unknown("missing".into()), |s| TargetState::parse(s.as_str()));
+                    let reason = h.reason().map(|r| crate::domain::clean(r.as_str(), 64));
+                    Some((id, TargetHealth { state, reason }))
+                })
+                .collect::<Vec<_>>(),
+        )
+    });
+    let classic = b.classic.iter().map(|name| async move {
+        let out = c
+            .elb
+            .describe_instance_health()
+            .load_balancer_name(name)
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeInstanceHealth", &e))?;
+        Ok::<_, ApiError>(
+            out.instance_states()
+                .iter()
+                .map(|i| {
+                    // InService / OutOfService / Unknown, in ELBv2's words.
+                    let state = match i.state() {
+                        Some("InService") => TargetState::Healthy,
+                        Some("OutOfService") => TargetState::Unhealthy,
+                        Some(other) => TargetState::Unknown(crate::domain::clean(other, 32)),
+                        None => TargetState::Unknown("missing".into()),
+                    };
+                    let reason = i.reason_code().filter(|r| *r != "N/A").map(|r| crate::domain::clean(r, 64));
+                    (text(i.instance_id()), TargetHealth { state, reason })
+                })
+                .collect::<Vec<_>>(),
+        )
+    });
+    let (a, b) = tokio::try_join!(try_join_all(tgs), try_join_all(classic))?;
+    Ok(a.into_iter().chain(b).flatten().collect())
+}
+
+/// Private address and zone of each instance, in one call.
+async fn placements(c: &Clients, ids: &[String]) -> Result<HashMap<String, Placement>, ApiError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut out = HashMap::new();
+    let mut pages = c.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(p) => p,
+            // An instance that just went away: addresses are a nicety, not worth failing the look.
+            Err(e)
+                if e.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code)
+                    == Some("InvalidInstanceID.NotFound") =>
+            {
+                break;
+            }
+            Err(e) => return Err(api_error("DescribeInstances", &e)),
+        };
+        for i in page.reservations().iter().flat_map(aws_sdk_ec2::types::Reservation::instances) {
+            out.insert(
+                text(i.instance_id()),
+                Placement {
+                    private_ip: i.private_ip_address().map(|p| text(Some(p))),
+                    zone: i.placement().and_then(|p| p.availability_zone()).map(|z| text(Some(z))),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_is_found_by_its_prefix_and_id() {
+        let left = vec!["CodeDeploy_dg_d-ABC123XYZ".to_string(), "CodeDeploy_dg_d_QQQ".to_string()];
+        assert_eq!(copy_named(&left, "dg", "d-ABC123XYZ").as_deref(), Some("CodeDeploy_dg_d-ABC123XYZ"));
+        assert_eq!(copy_named(&left, "dg", "d-QQQ").as_deref(), Some("CodeDeploy_dg_d_QQQ"));
+        assert_eq!(copy_named(&left, "other", "d-QQQ"), None);
+    }
+}

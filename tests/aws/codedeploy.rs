@@ -1,0 +1,677 @@
+//! A scripted CodeDeploy endpoint of the tests' own, for what moto lacks
+//! (its GetDeploymentGroup drops the group's Auto Scaling groups; it has no
+//! deployment lifecycle and no deployment targets). It speaks CodeDeploy's
+//! JSON 1.1 protocol as the API model describes it, plays a blue/green
+//! deployment Created → InProgress → (Ready →) Succeeded in a few seconds,
+//! and drives moto as CodeDeploy would: it copies the Auto Scaling group,
+//! attaches the load balancer to the copy, detaches it from the original
+//! and points the deployment group at the copy.
+//!
+//! Faults can be scripted: throttle an operation, hold its answer, fail a
+//! hook. Every request is logged by operation name.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use bluegreen::demo::http::{Body, respond, serve};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use super::env::Env;
+
+const INSTALL: [&str; 7] = [
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+];
+const ALLOW: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
+const BLOCK: [&str; 3] = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"];
+
+/// How the deployment group deploys.
+#[derive(Debug, Clone)]
+pub struct GroupSettings {
+    pub application: String,
+    pub group: String,
+    /// Wait in Ready for ContinueDeployment (STOP_DEPLOYMENT), or go on.
+    pub manual: bool,
+    /// Seconds each lifecycle hook takes.
+    pub hook_seconds: f64,
+}
+
+impl GroupSettings {
+    pub fn tutorial(manual: bool) -> Self {
+        Self { application: "bluegreen-app".into(), group: "bluegreen-dg".into(), manual, hook_seconds: 0.15 }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Event {
+    name: &'static str,
+    status: &'static str,
+    start: Option<f64>,
+    end: Option<f64>,
+    diagnostics: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+struct Target {
+    id: String,
+    label: &'static str,
+    status: &'static str,
+    events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Created,
+    /// moto is copying the group.
+    Copying,
+    Installing,
+    Ready,
+    AllowTraffic,
+    BlockTraffic,
+    Done,
+}
+
+#[derive(Debug, Clone)]
+struct Deployment {
+    id: String,
+    status: &'static str,
+    phase: Phase,
+    since: Instant,
+    created: f64,
+    completed: Option<f64>,
+    revision: Value,
+    previous: Option<Value>,
+    original: String,
+    replacement: Option<String>,
+    targets: Vec<Target>,
+    error: Option<Value>,
+}
+
+/// A scripted fault: the next `times` requests of `operation`.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer `ThrottlingException` (nothing is done).
+    Throttle { operation: String, times: u32 },
+    /// Hold the answer this long (the request is carried out first).
+    Hold { operation: String, times: u32, hold: Duration },
+    /// Fail this hook on the first green instance, with a log tail.
+    FailHook { hook: &'static str, log_tail: String },
+}
+
+#[derive(Debug)]
+struct State {
+    settings: GroupSettings,
+    /// The deployment group's Auto Scaling groups.
+    asgs: Vec<String>,
+    target_groups: Vec<String>,
+    elbs: Vec<String>,
+    revisions: Vec<Value>,
+    deployments: Vec<Deployment>,
+    faults: Vec<Fault>,
+    /// Every request, by operation name, in order.
+    calls: Vec<String>,
+    ids: u64,
+    env: Env,
+    /// Work for moto, done outside the lock.
+    todo: VecDeque<Work>,
+}
+
+#[derive(Debug, Clone)]
+enum Work {
+    Copy { deployment: String, from: String, to: String },
+    Attach { asg: String },
+    Detach { asg: String },
+}
+
+/// The running endpoint.
+#[derive(Debug, Clone)]
+pub struct FakeCodeDeploy {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+fn now_secs() -> f64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs_f64()
+}
+
+impl FakeCodeDeploy {
+    /// Starts serving on 127.0.0.1 for the environment `env` built in moto,
+    /// with the revisions `v1` (deployed) and `v2` registered.
+    pub async fn start(env: Env, settings: GroupSettings) -> Self {
+        let revision = |n: u32| json!({"revisionType": "S3", "s3Location": {"bucket": "bluegreen-bucket", "key": format!("app/newversion-v{n}.zip"), "bundleType": "zip"}});
+        let state = State {
+            asgs: vec![env.asg.clone()],
+            target_groups: env.target_group.iter().map(|(n, _)| n.clone()).collect(),
+            elbs: env.classic.iter().cloned().collect(),
+            revisions: vec![revision(2), revision(1)],
+            deployments: Vec::new(),
+            faults: Vec::new(),
+            calls: Vec::new(),
+            ids: 0,
+            settings,
+            env,
+            todo: VecDeque::new(),
+        };
+        let state = Arc::new(Mutex::new(state));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let handler_state = state.clone();
+        let handler = move |req: Request<Incoming>, _peer| {
+            let state = handler_state.clone();
+            async move { answer(state, req).await }
+        };
+        let (_stop, stop_rx) = oneshot::channel::<()>();
+        std::mem::forget(_stop);
+        tokio::spawn(serve(listener, handler, stop_rx, Duration::from_secs(1)));
+        tokio::spawn(play(state.clone()));
+        Self { url: format!("http://{addr}"), state }
+    }
+
+    pub fn fault(&self, fault: Fault) {
+        self.state.lock().unwrap().faults.push(fault);
+    }
+
+    /// The operations received so far, in order.
+    pub fn calls(&self) -> Vec<String> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    /// How many times `operation` was received.
+    pub fn count(&self, operation: &str) -> usize {
+        self.calls().iter().filter(|c| *c == operation).count()
+    }
+
+    /// The deployment group's Auto Scaling groups now.
+    pub fn group_asgs(&self) -> Vec<String> {
+        self.state.lock().unwrap().asgs.clone()
+    }
+
+    /// The latest deployment's status and replacement group.
+    pub fn latest(&self) -> Option<(String, String, Option<String>)> {
+        let s = self.state.lock().unwrap();
+        s.deployments.last().map(|d| (d.id.clone(), d.status.to_string(), d.replacement.clone()))
+    }
+}
+
+/// Moves deployments along in the background, and does moto's share.
+async fn play(state: Arc<Mutex<State>>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (work, env) = {
+            let mut s = state.lock().unwrap();
+            advance(&mut s);
+            (s.todo.pop_front(), s.env.clone())
+        };
+        let Some(work) = work else { continue };
+        match work {
+            Work::Copy { deployment, from, to } => {
+                let blue = env.instance_ids(&from).await;
+                let ids = env.copy_group(&from, &to).await;
+                let mut s = state.lock().unwrap();
+                let hook = s.faults.iter().find_map(|f| match f {
+                    Fault::FailHook { hook, log_tail } => Some((*hook, log_tail.clone())),
+                    _ => None,
+                });
+                if let Some(d) = s.deployments.iter_mut().find(|d| d.id == deployment) {
+                    for b in blue {
+                        d.targets.push(Target {
+                            id: b,
+                            label: "Blue",
+                            status: "Pending",
+                            events: BLOCK.iter().map(|h| event(h)).collect(),
+                        });
+                    }
+                    for (n, id) in ids.iter().enumerate() {
+                        let mut events: Vec<Event> = INSTALL.iter().chain(ALLOW.iter()).map(|h| event(h)).collect();
+                        if let Some((h, tail)) = hook.as_ref().filter(|_| n == 0) {
+                            if let Some(e) = events.iter_mut().find(|e| e.name == *h) {
+                                e.diagnostics = Some(
+                                    json!({"errorCode": "ScriptFailed", "scriptName": format!("scripts/{h}.sh"), "message": "Script at specified location run as user root failed with exit code 1", "logTail": tail}),
+                                );
+                            }
+                        }
+                        d.targets.push(Target { id: id.clone(), label: "Green", status: "Pending", events });
+                    }
+                    d.phase = Phase::Installing;
+                    d.since = Instant::now();
+                }
+            }
+            Work::Attach { asg } => env.attach(&asg).await,
+            Work::Detach { asg } => env.detach(&asg).await,
+        }
+    }
+}
+
+fn event(name: &'static str) -> Event {
+    Event { name, status: "Pending", start: None, end: None, diagnostics: None }
+}
+
+/// One step of every deployment, by the clock.
+fn advance(s: &mut State) {
+    let hook_time = Duration::from_secs_f64(s.settings.hook_seconds);
+    let manual = s.settings.manual;
+    let mut todo = Vec::new();
+    let mut new_asgs = None;
+    for d in &mut s.deployments {
+        if d.since.elapsed() < hook_time {
+            continue;
+        }
+        match d.phase {
+            Phase::Created => {
+                d.status = "InProgress";
+                let green = format!("CodeDeploy_{}_{}", s.settings.group, d.id);
+                d.replacement = Some(green.clone());
+                todo.push(Work::Copy { deployment: d.id.clone(), from: d.original.clone(), to: green });
+                d.phase = Phase::Copying;
+            }
+            Phase::Installing => {
+                if step(d, &INSTALL, "Green") {
+                    if d.status == "Failed" {
+                        continue;
+                    }
+                    if manual {
+                        d.phase = Phase::Ready;
+                        d.status = "Ready";
+                        for t in d.targets.iter_mut().filter(|t| t.label == "Green") {
+                            t.status = "Ready";
+                        }
+                    } else {
+                        d.phase = Phase::AllowTraffic;
+                        todo.push(Work::Attach { asg: d.replacement.clone().unwrap() });
+                    }
+                }
+                d.since = Instant::now();
+            }
+            Phase::AllowTraffic => {
+                if step(d, &ALLOW, "Green") {
+                    d.phase = Phase::BlockTraffic;
+                    todo.push(Work::Detach { asg: d.original.clone() });
+                }
+                d.since = Instant::now();
+            }
+            Phase::BlockTraffic => {
+                if step(d, &BLOCK, "Blue") {
+                    d.phase = Phase::Done;
+                    d.status = "Succeeded";
+                    d.completed = Some(now_secs());
+                    for t in &mut d.targets {
+                        t.status = "Succeeded";
+                    }
+                    new_asgs = d.replacement.clone();
+                }
+                d.since = Instant::now();
+            }
+            Phase::Copying | Phase::Ready | Phase::Done => {}
+        }
+    }
+    if let Some(green) = new_asgs {
+        s.asgs = vec![green];
+    }
+    s.todo.extend(todo);
+}
+
+/// Moves one hook on each target with `label`; `true` when all are done.
+fn step(d: &mut Deployment, hooks: &[&str], label: &str) -> bool {
+    let now = now_secs();
+    let mut all_done = true;
+    let mut failed = false;
+    for t in d.targets.iter_mut().filter(|t| t.label == label) {
+        let Some(e) = t.events.iter_mut().find(|e| hooks.contains(&e.name) && e.status != "Succeeded") else {
+            continue;
+        };
+        all_done = false;
+        t.status = "InProgress";
+        if e.status == "Pending" {
+            e.status = "InProgress";
+            e.start = Some(now);
+        } else if e.diagnostics.is_some() {
+            e.status = "Failed";
+            e.end = Some(now);
+            t.status = "Failed";
+            failed = true;
+        } else {
+            e.status = "Succeeded";
+            e.end = Some(now);
+        }
+    }
+    if failed {
+        d.status = "Failed";
+        d.phase = Phase::Done;
+        d.completed = Some(now);
+        d.error = Some(
+            json!({"code": "HOOK_EXECUTION_FAILURE", "message": "The overall deployment failed because too many individual instances failed deployment"}),
+        );
+        return true;
+    }
+    all_done
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
+    let mut r = respond(status, "application/x-amz-json-1.1", json!({"__type": code, "message": message}).to_string());
+    r.headers_mut().insert("x-amzn-requestid", format!("fake-{}", now_secs()).parse().unwrap());
+    r
+}
+
+fn ok(body: Value) -> Response<Body> {
+    let mut r = respond(StatusCode::OK, "application/x-amz-json-1.1", body.to_string());
+    r.headers_mut().insert("x-amzn-requestid", format!("fake-{}", now_secs()).parse().unwrap());
+    r
+}
+
+async fn answer(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Body> {
+    let operation = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.strip_prefix("CodeDeploy_20141006."))
+        .unwrap_or("?")
+        .to_string();
+    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let input: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let (response, hold) = {
+        let mut s = state.lock().unwrap();
+        s.calls.push(operation.clone());
+        let mut hold = None;
+        let mut throttled = false;
+        for f in &mut s.faults {
+            match f {
+                Fault::Throttle { operation: op, times } if *op == operation && *times > 0 => {
+                    *times -= 1;
+                    throttled = true;
+                }
+                Fault::Hold { operation: op, times, hold: h } if *op == operation && *times > 0 => {
+                    *times -= 1;
+                    hold = Some(*h);
+                }
+                _ => {}
+            }
+        }
+        let response = if throttled {
+            error(StatusCode::BAD_REQUEST, "ThrottlingException", "Rate exceeded")
+        } else {
+            handle(&mut s, &operation, &input)
+        };
+        (response, hold)
+    };
+    if let Some(h) = hold {
+        tokio::time::sleep(h).await;
+    }
+    response
+}
+
+fn deployment_json(d: &Deployment, s: &State) -> Value {
+    let count = |st: &str| d.targets.iter().filter(|t| t.status == st).count();
+    let mut v = json!({
+        "applicationName": s.settings.application,
+        "deploymentGroupName": s.settings.group,
+        "deploymentId": d.id,
+        "status": d.status,
+        "creator": "user",
+        "createTime": d.created,
+        "revision": d.revision,
+        "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "deploymentOverview": {"Pending": count("Pending"), "InProgress": count("InProgress"), "Succeeded": count("Succeeded"), "Failed": count("Failed"), "Skipped": count("Skipped"), "Ready": count("Ready")},
+        "instanceTerminationWaitTimeStarted": false,
+    });
+    if let Some(p) = &d.previous {
+        v["previousRevision"] = p.clone();
+    }
+    if let Some(r) = &d.replacement {
+        v["targetInstances"] = json!({"autoScalingGroups": [r]});
+    }
+    if let Some(c) = d.completed {
+        v["completeTime"] = json!(c);
+    }
+    if let Some(e) = &d.error {
+        v["errorInformation"] = e.clone();
+    }
+    v
+}
+
+fn target_json(d: &Deployment, t: &Target) -> Value {
+    let events: Vec<Value> = t
+        .events
+        .iter()
+        .map(|e| {
+            let mut v = json!({"lifecycleEventName": e.name, "status": e.status});
+            if let Some(x) = e.start {
+                v["startTime"] = json!(x);
+            }
+            if let Some(x) = e.end {
+                v["endTime"] = json!(x);
+            }
+            if let (Some(diag), "Failed") = (&e.diagnostics, e.status) {
+                v["diagnostics"] = diag.clone();
+            }
+            v
+        })
+        .collect();
+    json!({"deploymentTargetType": "InstanceTarget", "instanceTarget": {
+        "deploymentId": d.id, "targetId": t.id, "targetArn": format!("arn:aws:ec2:us-east-1:123456789012:instance/{}", t.id),
+        "status": t.status, "lastUpdatedAt": now_secs(), "lifecycleEvents": events, "instanceLabel": t.label}})
+}
+
+fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
+    let app = &s.settings.application;
+    let str_of = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let check_app = |s: &State| -> Result<(), Response<Body>> {
+        let a = str_of("applicationName");
+        if a != s.settings.application {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "ApplicationDoesNotExistException",
+                &format!("No application found for name: {a}"),
+            ));
+        }
+        Ok(())
+    };
+    match operation {
+        "ListApplications" => ok(json!({"applications": [app]})),
+        "ListDeploymentGroups" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            ok(json!({"applicationName": app, "deploymentGroups": [s.settings.group]}))
+        }
+        "GetDeploymentGroup" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            if str_of("deploymentGroupName") != s.settings.group {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "DeploymentGroupDoesNotExistException",
+                    "No Deployment Group found",
+                );
+            }
+            let last = s.deployments.iter().rev().find(|d| d.phase == Phase::Done && d.status != "InProgress");
+            let mut info = json!({
+                "applicationName": app,
+                "deploymentGroupName": s.settings.group,
+                "deploymentConfigName": "CodeDeployDefault.AllAtOnce",
+                "autoScalingGroups": s.asgs.iter().map(|a| json!({"name": a})).collect::<Vec<_>>(),
+                "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+                "blueGreenDeploymentConfiguration": {
+                    "terminateBlueInstancesOnDeploymentSuccess": {"action": "KEEP_ALIVE", "terminationWaitTimeInMinutes": 0},
+                    "deploymentReadyOption": {"actionOnTimeout": if s.settings.manual { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" }, "waitTimeInMinutes": if s.settings.manual { 60 } else { 0 }},
+                    "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"}
+                },
+                "loadBalancerInfo": {
+                    "targetGroupInfoList": s.target_groups.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(),
+                    "elbInfoList": s.elbs.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()
+                },
+                "autoRollbackConfiguration": {"enabled": true, "events": ["DEPLOYMENT_FAILURE"]},
+            });
+            if let Some(d) = s.deployments.last() {
+                info["lastAttemptedDeployment"] =
+                    json!({"deploymentId": d.id, "status": d.status, "createTime": d.created});
+            }
+            if let Some(d) = last.filter(|d| d.status == "Succeeded") {
+                info["lastSuccessfulDeployment"] = json!({"deploymentId": d.id, "status": d.status});
+            }
+            ok(json!({"deploymentGroupInfo": info}))
+        }
+        "ListDeployments" => {
+            let statuses: Vec<String> = input
+                .get("includeOnlyStatuses")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            let ids: Vec<&String> = s
+                .deployments
+                .iter()
+                .rev()
+                .filter(|d| statuses.is_empty() || statuses.iter().any(|st| st == d.status))
+                .map(|d| &d.id)
+                .collect();
+            ok(json!({"deployments": ids}))
+        }
+        "BatchGetDeployments" => {
+            let ids: Vec<&str> = input
+                .get("deploymentIds")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let infos: Vec<Value> =
+                s.deployments.iter().filter(|d| ids.contains(&d.id.as_str())).map(|d| deployment_json(d, s)).collect();
+            ok(json!({"deploymentsInfo": infos}))
+        }
+        "ListDeploymentTargets" => {
+            let id = str_of("deploymentId");
+            match s.deployments.iter().find(|d| d.id == id) {
+                Some(d) if d.status == "Created" => {
+                    error(StatusCode::BAD_REQUEST, "DeploymentNotStartedException", "The deployment has not started")
+                }
+                Some(d) => ok(json!({"targetIds": d.targets.iter().map(|t| &t.id).collect::<Vec<_>>()})),
+                None => error(
+                    StatusCode::BAD_REQUEST,
+                    "DeploymentDoesNotExistException",
+                    &format!("The deployment {id} could not be found."),
+                ),
+            }
+        }
+        "BatchGetDeploymentTargets" => {
+            let id = str_of("deploymentId");
+            let wanted: Vec<&str> = input
+                .get("targetIds")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if wanted.len() > 25 {
+                return error(StatusCode::BAD_REQUEST, "InstanceLimitExceededException", "at most 25 targets");
+            }
+            let Some(d) = s.deployments.iter().find(|d| d.id == id) else {
+                return error(StatusCode::BAD_REQUEST, "DeploymentDoesNotExistException", "no such deployment");
+            };
+            let targets: Vec<Value> =
+                d.targets.iter().filter(|t| wanted.contains(&t.id.as_str())).map(|t| target_json(d, t)).collect();
+            ok(json!({"deploymentTargets": targets}))
+        }
+        "ListApplicationRevisions" => ok(json!({"revisions": s.revisions})),
+        "CreateDeployment" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            if let Some(active) = s.deployments.iter().find(|d| !matches!(d.status, "Succeeded" | "Failed" | "Stopped"))
+            {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "DeploymentLimitExceededException",
+                    &format!("The Deployment Group already has an active Deployment '{}'", active.id),
+                );
+            }
+            s.ids += 1;
+            let id = format!("d-TEST{:05}", s.ids);
+            let previous = s
+                .deployments
+                .iter()
+                .rev()
+                .find(|d| d.status == "Succeeded")
+                .map(|d| d.revision.clone())
+                .or_else(|| s.revisions.get(1).cloned());
+            let original = s.asgs.first().cloned().unwrap_or_default();
+            s.deployments.push(Deployment {
+                id: id.clone(),
+                status: "Created",
+                phase: Phase::Created,
+                since: Instant::now(),
+                created: now_secs(),
+                completed: None,
+                revision: input.get("revision").cloned().unwrap_or(Value::Null),
+                previous,
+                original,
+                replacement: None,
+                targets: Vec::new(),
+                error: None,
+            });
+            ok(json!({"deploymentId": id}))
+        }
+        "ContinueDeployment" => {
+            let id = str_of("deploymentId");
+            let Some(d) = s.deployments.iter_mut().find(|d| d.id == id) else {
+                return error(StatusCode::BAD_REQUEST, "DeploymentDoesNotExistException", "no such deployment");
+            };
+            if d.phase != Phase::Ready {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "DeploymentIsNotInReadyStateException",
+                    "The deployment is not in a ready state",
+                );
+            }
+            d.phase = Phase::AllowTraffic;
+            d.status = "InProgress";
+            d.since = Instant::now();
+            for t in d.targets.iter_mut().filter(|t| t.status == "Ready") {
+                t.status = "InProgress";
+            }
+            let green = d.replacement.clone().unwrap();
+            s.todo.push_back(Work::Attach { asg: green });
+            ok(json!({}))
+        }
+        "StopDeployment" => {
+            let id = str_of("deploymentId");
+            let Some(d) = s.deployments.iter_mut().find(|d| d.id == id) else {
+                return error(StatusCode::BAD_REQUEST, "DeploymentDoesNotExistException", "no such deployment");
+            };
+            if matches!(d.status, "Succeeded" | "Failed" | "Stopped") {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "DeploymentAlreadyCompletedException",
+                    "The deployment has already completed",
+                );
+            }
+            d.status = "Stopped";
+            d.phase = Phase::Done;
+            d.completed = Some(now_secs());
+            d.error = Some(json!({"code": "MANUAL_STOP", "message": "The deployment was stopped by a user."}));
+            ok(json!({"status": "Succeeded", "statusMessage": "stopped"}))
+        }
+        "UpdateDeploymentGroup" => {
+            let asgs: Vec<String> = input
+                .get("autoScalingGroups")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            if !asgs.is_empty() {
+                s.asgs = asgs;
+            }
+            ok(json!({"hooksNotCleanedUp": []}))
+        }
+        other => error(
+            StatusCode::BAD_REQUEST,
+            "UnknownOperationException",
+            &format!("the scripted endpoint does not know {other}"),
+        ),
+    }
+}

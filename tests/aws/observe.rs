@@ -1,0 +1,194 @@
+//! Observing a deployment group built in moto: groups, instances with their
+//! addresses, target health (ALB and classic), the load balancer's DNS name,
+//! a deployment's phases with its targets and a failed hook's log tail, the
+//! budget of calls, throttling and a hanging call.
+
+use std::time::{Duration, Instant};
+
+use bluegreen::cloud::Cloud;
+use bluegreen::domain::{DeploymentStatus, LoadBalancerKind, Observation, TargetState};
+
+use super::World;
+use super::codedeploy::{Fault, GroupSettings};
+use super::env::Env;
+use super::moto::region;
+
+async fn until(world: &World, what: &str, done: impl Fn(&Observation) -> bool) -> Observation {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let obs = world.cloud.observe().await.expect("an observation");
+        if done(&obs) {
+            return obs;
+        }
+        assert!(Instant::now() < deadline, "waited for {what}; last observation: {obs:#?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alb_environment_as_the_console_sees_it() {
+    let env = Env::alb(region(), 2).await;
+    let world = World::new(env.clone(), GroupSettings::tutorial(true)).await;
+    let obs = world.cloud.observe().await.unwrap();
+    assert_eq!((obs.group.application.as_str(), obs.group.name.as_str()), ("bluegreen-app", "bluegreen-dg"));
+    assert_eq!(obs.group.autoscaling_groups, ["bluegreen-asg"]);
+    assert_eq!(obs.load_balancer.kind, LoadBalancerKind::Application);
+    assert_eq!(obs.load_balancer.url, format!("http://{}/", env.dns), "the prober's URL is the ALB's DNS name");
+    assert_eq!(obs.load_balancer.target_group_arn.as_deref(), env.target_group.as_ref().map(|(_, a)| a.as_str()));
+    assert_eq!(obs.environments.len(), 1);
+    let blue = &obs.environments[0];
+    assert_eq!((blue.asg.as_str(), blue.instances.len()), ("bluegreen-asg", 2));
+    assert!(blue.attached_to(&obs.load_balancer), "{blue:#?}");
+    for i in &blue.instances {
+        assert!(i.private_ip.as_ref().is_some_and(|ip| ip.starts_with("10.200.")), "{i:#?}");
+        assert_eq!(i.lifecycle.as_str(), "InService");
+        assert_eq!(i.target.as_ref().map(|t| &t.state), Some(&TargetState::Healthy), "{i:#?}");
+    }
+    assert!(obs.active.is_none() && obs.last.is_none());
+    assert_eq!(obs.revisions.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(), ["newversion-v2", "newversion-v1"]);
+    assert_eq!(obs.sides().blue.map(|(n, _)| n), Some("bluegreen-asg"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_classic_load_balancer_and_its_instance_health() {
+    let env = Env::classic(region(), 2).await;
+    let world = World::new(env.clone(), GroupSettings::tutorial(false)).await;
+    let obs = world.cloud.observe().await.unwrap();
+    assert_eq!(obs.load_balancer.kind, LoadBalancerKind::Classic);
+    assert_eq!(obs.load_balancer.name, "bluegreen-elb");
+    assert_eq!(obs.load_balancer.url, format!("http://{}/", env.dns));
+    let blue = &obs.environments[0];
+    assert!(blue.attached_to(&obs.load_balancer), "{blue:#?}");
+    assert!(blue.serving(), "InService at the classic load balancer reads as healthy: {blue:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_through_its_phases() {
+    let env = Env::alb(region(), 2).await;
+    let world = World::new(env.clone(), GroupSettings::tutorial(true)).await;
+    let id = world.deploy().await;
+    let obs = until(&world, "green installing", |o| {
+        o.active.as_ref().is_some_and(|d| d.replacement_asg.is_some() && d.green_targets().count() == 2)
+    })
+    .await;
+    let d = obs.active.as_ref().unwrap();
+    assert_eq!(d.id, id);
+    let green = d.replacement_asg.clone().unwrap();
+    assert!(green.starts_with("CodeDeploy_bluegreen-dg_"), "{green}");
+    assert_eq!(d.original_asg.as_deref(), Some("bluegreen-asg"), "the original is the group's own when it started");
+    assert_eq!(obs.sides().green.map(|(n, _)| n), Some(green.as_str()));
+    let obs = until(&world, "Ready", |o| o.active.as_ref().is_some_and(|d| d.status == DeploymentStatus::Ready)).await;
+    let green_env = obs.environment(&green).expect("the copy is observed");
+    assert_eq!(green_env.instances.len(), 2);
+    assert!(!green_env.serving(), "green waits in Ready without traffic");
+    assert!(obs.environment("bluegreen-asg").unwrap().serving(), "blue still serves");
+    let d = obs.active.as_ref().unwrap();
+    assert!(
+        d.green_targets()
+            .all(|t| t.events.iter().any(|e| e.name == "ValidateService" && e.status.as_str() == "Succeeded"))
+    );
+    assert_eq!(d.revision.as_deref(), Some("newversion-v2"));
+    assert!(
+        green_env.instances.iter().all(|i| i.version.as_deref() == Some("newversion-v2")),
+        "green instances run the new revision: {green_env:#?}"
+    );
+
+    world.codedeploy.continue_deployment().deployment_id(&id).send().await.unwrap();
+    let obs = until(&world, "success", |o| o.active.is_none() && o.last.is_some()).await;
+    let last = obs.last.as_ref().unwrap();
+    assert_eq!(last.status, DeploymentStatus::Succeeded);
+    assert_eq!(obs.group.autoscaling_groups, [green.clone()], "the group now copies green");
+    assert!(obs.environment(&green).unwrap().serving(), "green serves");
+    assert!(!obs.environment("bluegreen-asg").unwrap().serving(), "blue no longer does");
+    assert_eq!(obs.sides().blue.map(|(n, _)| n), Some("bluegreen-asg"), "BLUE stays the original after success");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_hook_comes_with_its_log_tail() {
+    let env = Env::alb(region(), 2).await;
+    let world = World::new(env, GroupSettings::tutorial(true)).await;
+    world.fake.fault(Fault::FailHook {
+        hook: "ValidateService",
+        log_tail: "[stderr]curl: (7) Failed to connect\n\u{1b}[31m[stderr]the page did not answer\u{1b}[0m".into(),
+    });
+    world.deploy().await;
+    let obs =
+        until(&world, "the failure", |o| o.last.as_ref().is_some_and(|d| d.status == DeploymentStatus::Failed)).await;
+    let d = obs.last.as_ref().unwrap();
+    assert_eq!(d.error.as_ref().map(|e| e.code.as_str()), Some("HOOK_EXECUTION_FAILURE"));
+    let failed = d.targets.iter().find_map(|t| t.failure()).expect("a failed event");
+    assert_eq!(failed.name, "ValidateService");
+    let diag = failed.diagnostics.as_ref().unwrap();
+    assert_eq!(diag.error_code, "ScriptFailed");
+    assert_eq!(
+        diag.log_tail,
+        ["[stderr]curl: (7) Failed to connect", "[31m[stderr]the page did not answer[0m"],
+        "cleaned of escapes"
+    );
+}
+
+/// Calls of one observation, leaving out the deployment targets' and the slow cadence's.
+async fn calls_of_one_look(world: &World) -> u64 {
+    let log = world.cloud.calls();
+    let before = log.counts();
+    world.cloud.observe().await.unwrap();
+    let after = log.counts();
+    after
+        .iter()
+        .filter(|(op, _)| !op.contains("DeploymentTargets"))
+        .map(|(op, n)| n - before.get(op).copied().unwrap_or(0))
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_look_makes_the_same_calls_for_2_and_for_200_instances() {
+    let mut counts = Vec::new();
+    for n in [2, 200] {
+        let env = Env::alb(region(), n).await;
+        let world = World::new(env, GroupSettings::tutorial(true)).await;
+        world.cloud.observe().await.unwrap(); // the first look also reads the slow things
+        let idle = calls_of_one_look(&world).await;
+        world.deploy().await;
+        until(&world, "green's targets", |o| {
+            o.active.as_ref().is_some_and(|d| d.green_targets().count() == n as usize)
+        })
+        .await;
+        let active = calls_of_one_look(&world).await;
+        counts.push((n, idle, active));
+    }
+    assert_eq!(counts[0].1, counts[1].1, "idle: {counts:?}");
+    assert_eq!(counts[0].2, counts[1].2, "during a deployment: {counts:?}");
+    assert!(counts[1].2 <= 8, "at most 8 calls besides the targets: {counts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_is_said_and_the_next_look_waits_longer() {
+    let env = Env::alb(region(), 2).await;
+    let world = World::new(env, GroupSettings::tutorial(true)).await;
+    world.fake.fault(Fault::Throttle { operation: "GetDeploymentGroup".into(), times: 3 });
+    let (feed_tx, mut feed) = tokio::sync::mpsc::channel(4);
+    let (_hurry, hurry) = tokio::sync::watch::channel(false);
+    let watcher = bluegreen::cloud::watch::watch(world.cloud.clone(), feed_tx, hurry, Duration::from_secs(20));
+    let first = feed.recv().await.unwrap();
+    let bluegreen::cloud::Feed::ObserveFailed { error, retry_in } = first else { panic!("{first:?}") };
+    assert!(error.throttled(), "{error:?}");
+    assert!(retry_in >= bluegreen::cloud::cadence::STILL.mul_f64(1.6), "doubled: {retry_in:?}");
+    assert_eq!(world.fake.count("GetDeploymentGroup"), 4, "the SDK tried 3 times: {:?}", world.fake.calls());
+    watcher.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_that_hangs_fails_the_look_not_the_console() {
+    let env = Env::alb(region(), 2).await;
+    let world = World::new(env, GroupSettings::tutorial(true)).await;
+    world.fake.fault(Fault::Hold { operation: "GetDeploymentGroup".into(), times: 10, hold: Duration::from_secs(30) });
+    let (feed_tx, mut feed) = tokio::sync::mpsc::channel(4);
+    let (_hurry, hurry) = tokio::sync::watch::channel(false);
+    let started = Instant::now();
+    let watcher = bluegreen::cloud::watch::watch(world.cloud.clone(), feed_tx, hurry, Duration::from_secs(2));
+    let first = feed.recv().await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "the look gave up in time");
+    let bluegreen::cloud::Feed::ObserveFailed { error, .. } = first else { panic!("{first:?}") };
+    assert_eq!(error.code, "Timeout", "{error:?}");
+    watcher.abort();
+}
