@@ -175,3 +175,73 @@ fn steps_show_service_operation_and_parameters() {
     );
     assert!(call.cli().starts_with("aws deploy create-deployment --application-name bluegreen-app"));
 }
+
+#[test]
+fn a_pick_past_the_end_of_the_choices_is_the_last_choice() {
+    let obs = world("manual-reroute").observe();
+    let p = plan(&obs, Intent::Deploy, 99).unwrap();
+    assert_eq!(p.picked, 1);
+    assert!(matches!(&p.steps[0], Step::Call(Call::CreateDeployment { key, .. }) if key.ends_with("v1.zip")));
+    let mut w = world("hook-fails");
+    super::support::play(&mut w, "deploy; wait Failed; wait Succeeded");
+    let p = plan(&w.observe(), Intent::CleanUp, 99).unwrap();
+    assert_eq!((p.picked, p.choices.len()), (0, 1));
+}
+
+#[test]
+fn kept_originals_that_are_gone_were_not_terminated() {
+    // KEEP_ALIVE: after success the originals are kept; when someone deletes
+    // their group, r says there are none, not that CodeDeploy terminated them.
+    let mut w = after("manual-reroute", "deploy; wait Ready; promote; wait Succeeded");
+    pass(&mut w, 120);
+    w.apply(&Call::DeleteAutoScalingGroup { asg: "bluegreen-asg".into(), force: true }).unwrap();
+    let r = plan(&w.observe(), Intent::Reattach, 0);
+    assert_eq!(refused(&r), "no kept originals to reattach");
+    let mut w = after("terminate", "deploy; wait Succeeded");
+    pass(&mut w, 120);
+    let r = plan(&w.observe(), Intent::Reattach, 0);
+    assert_eq!(refused(&r), "the originals were terminated: deploy the previous revision with d");
+}
+
+#[test]
+fn preconditions_fail_when_the_situation_moved_on() {
+    use bluegreen::cloud::plan::Precondition;
+    let mut w = after("manual-reroute", "deploy; wait Ready");
+    let obs = w.observe();
+    let id = obs.active.as_ref().unwrap().id.clone();
+    let ready = Precondition::DeploymentAt { deployment_id: id.clone(), stage: Stage::Ready };
+    assert!(ready.check(&obs).is_ok());
+    let other = Precondition::DeploymentAt { deployment_id: "d-OTHER0000".into(), stage: Stage::Ready };
+    assert!(other.check(&obs).is_err(), "another deployment");
+    let installing = Precondition::DeploymentAt { deployment_id: id.clone(), stage: Stage::Installing };
+    assert!(installing.check(&obs).is_err(), "another stage");
+    let active = Precondition::DeploymentActive { deployment_id: id.clone() };
+    assert!(active.check(&obs).is_ok());
+    assert!(Precondition::DeploymentActive { deployment_id: "d-OTHER0000".into() }.check(&obs).is_err());
+    let green = obs.active.as_ref().unwrap().replacement_asg.clone().unwrap();
+    let kept_green = Precondition::GroupKept { asg: green.clone() };
+    assert!(kept_green.check(&obs).is_ok(), "installed green: in service, no traffic");
+    let kept_blue = Precondition::GroupKept { asg: "bluegreen-asg".into() };
+    assert_eq!(kept_blue.check(&obs), Err("bluegreen-asg already serves traffic".into()));
+    super::support::play(&mut w, "promote; wait Succeeded");
+    let obs = w.observe();
+    assert_eq!(active.check(&obs), Err(format!("deployment {id} has ended")));
+    assert!(ready.check(&obs).is_err());
+    assert!(Precondition::GroupKept { asg: "nope".into() }.check(&obs).is_err());
+}
+
+#[test]
+fn a_group_with_instances_out_of_service_is_not_kept() {
+    use bluegreen::cloud::plan::Precondition;
+    let mut w = world("manual-reroute");
+    super::support::play(&mut w, "deploy");
+    pass(&mut w, 5);
+    let obs = w.observe();
+    let green = obs.active.as_ref().unwrap().replacement_asg.clone().unwrap();
+    let kept = Precondition::GroupKept { asg: green.clone() };
+    assert_eq!(
+        kept.check(&obs),
+        Err(format!("{green} has instances that are not InService")),
+        "green is still launching"
+    );
+}

@@ -195,4 +195,63 @@ mod tests {
         assert_eq!(t.longest_gap(), Some(Duration::from_millis(500)), "from 200 ms to the next success at 700 ms");
         assert_eq!(t.total_failures, 4);
     }
+
+    fn served(start: Instant, ms: u64, version: &str, latency_ms: u64) -> Sample {
+        let outcome = Outcome::Served { version: Some(version.into()), instance: None };
+        Sample { started: start + Duration::from_millis(ms), latency: Duration::from_millis(latency_ms), outcome }
+    }
+
+    #[test]
+    fn shares_round_to_the_nearest_percent() {
+        let start = Instant::now();
+        let mut t = Traffic::new(start);
+        t.record(served(start, 0, "v1", 1));
+        for ms in 1..6 {
+            t.record(served(start, ms * 100, "v2", 1));
+        }
+        let closed = t.close(start + Duration::from_secs(2), Duration::ZERO);
+        assert_eq!(closed[0].mix(), vec![("v1".to_string(), 17), ("v2".to_string(), 83)], "1/6 is 16.7%, shown 17%");
+        assert_eq!(closed[0].classes(), ["v1", "v2"]);
+    }
+
+    #[test]
+    fn a_second_knows_which_second_it_is_and_closes_only_when_over() {
+        let start = Instant::now();
+        let mut t = Traffic::new(start);
+        t.record(served(start, 1_200, "v1", 1));
+        t.record(served(start, 2_100, "v1", 1));
+        assert!(
+            t.close(start + Duration::from_millis(1_900), Duration::from_millis(500)).is_empty(),
+            "second 1 ends at 2.0 s, plus grace"
+        );
+        let closed = t.close(start + Duration::from_millis(2_600), Duration::from_millis(500));
+        assert_eq!(closed.iter().map(|s| s.index).collect::<Vec<_>>(), [1], "second 2 is still open");
+        let closed = t.close(start + Duration::from_millis(3_600), Duration::from_millis(500));
+        assert_eq!(closed.iter().map(|s| s.index).collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn closed_seconds_are_kept_up_to_their_bound() {
+        let start = Instant::now();
+        let mut t = Traffic::new(start);
+        for s in 0..400u64 {
+            t.record(served(start, s * 1000, "v1", 1));
+            t.close(start + Duration::from_secs(s + 1), Duration::ZERO);
+        }
+        assert_eq!(t.seconds.len(), 300, "the newest 300 seconds");
+        assert_eq!(t.seconds.front().map(|s| s.index), Some(100));
+        assert_eq!(t.recent.len(), 256, "the newest 256 requests");
+    }
+
+    #[test]
+    fn latency_percentiles() {
+        let start = Instant::now();
+        let mut t = Traffic::new(start);
+        assert_eq!(t.latency(50), None);
+        for n in (1..=100u64).rev() {
+            t.record(served(start, n, "v1", n));
+        }
+        let ms = |p| t.latency(p).unwrap().as_millis();
+        assert_eq!((ms(0), ms(50), ms(99), ms(100)), (1, 50, 99, 100));
+    }
 }
