@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use crate::domain::{Deployment, EventStatus, Instance, Observation};
+use crate::domain::{Deployment, DeploymentStatus, EventStatus, Instance, Observation};
 
 /// How an entry reads: good news, bad news, an action of ours, or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +143,10 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
             None if d.is_active() => {
                 let kind = if d.is_rollback() { "rollback deployment" } else { "deployment" };
                 let rev = d.revision.clone().unwrap_or_default();
-                say(format!("{kind} {} created ({rev}, by {})", d.id, d.creator), Tone::Action);
+                // First seen part-way through: say where it is.
+                let now =
+                    if d.status == DeploymentStatus::Created { String::new() } else { format!(", now {}", d.status) };
+                say(format!("{kind} {} created ({rev}, by {}){now}", d.id, d.creator), Tone::Action);
             }
             None => {}
             Some(o) => deployment_changes(o, &d, &mut say),

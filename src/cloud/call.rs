@@ -126,58 +126,106 @@ impl Call {
         }
     }
 
-    /// The equivalent `aws` CLI command line.
+    /// The equivalent `aws` CLI command line, every argument shell-quoted.
     pub fn cli(&self) -> String {
-        match self {
-            Self::CreateDeployment { application, group, bucket, key, bundle } => format!(
-                "aws deploy create-deployment --application-name {application} --deployment-group-name {group} --s3-location bucket={bucket},key={key},bundleType={bundle}"
+        let words: Vec<String> = match self {
+            Self::CreateDeployment { application, group, bucket, key, bundle } => {
+                let location = format!("bucket={bucket},key={key},bundleType={bundle}");
+                args(
+                    "deploy create-deployment",
+                    &[
+                        ("--application-name", application),
+                        ("--deployment-group-name", group),
+                        ("--s3-location", &location),
+                    ],
+                )
+            }
+            Self::ContinueDeployment { deployment_id, wait } => args(
+                "deploy continue-deployment",
+                &[("--deployment-id", deployment_id), ("--deployment-wait-type", wait.as_str())],
             ),
-            Self::ContinueDeployment { deployment_id, wait } => format!(
-                "aws deploy continue-deployment --deployment-id {deployment_id} --deployment-wait-type {}",
-                wait.as_str()
+            Self::StopDeployment { deployment_id, auto_rollback } => {
+                let mut w = args("deploy stop-deployment", &[("--deployment-id", deployment_id)]);
+                w.push(if *auto_rollback { "--auto-rollback-enabled" } else { "--no-auto-rollback-enabled" }.into());
+                w
+            }
+            Self::AttachTargetGroups { asg, target_group_arns } => list(
+                args("autoscaling attach-load-balancer-target-groups", &[("--auto-scaling-group-name", asg)]),
+                "--target-group-arns",
+                target_group_arns,
             ),
-            Self::StopDeployment { deployment_id, auto_rollback } => format!(
-                "aws deploy stop-deployment --deployment-id {deployment_id} {}",
-                if *auto_rollback { "--auto-rollback-enabled" } else { "--no-auto-rollback-enabled" }
+            Self::DetachTargetGroups { asg, target_group_arns } => list(
+                args("autoscaling detach-load-balancer-target-groups", &[("--auto-scaling-group-name", asg)]),
+                "--target-group-arns",
+                target_group_arns,
             ),
-            Self::AttachTargetGroups { asg, target_group_arns } => format!(
-                "aws autoscaling attach-load-balancer-target-groups --auto-scaling-group-name {asg} --target-group-arns {}",
-                target_group_arns.join(" ")
+            Self::AttachClassicLoadBalancers { asg, names } => list(
+                args("autoscaling attach-load-balancers", &[("--auto-scaling-group-name", asg)]),
+                "--load-balancer-names",
+                names,
             ),
-            Self::DetachTargetGroups { asg, target_group_arns } => format!(
-                "aws autoscaling detach-load-balancer-target-groups --auto-scaling-group-name {asg} --target-group-arns {}",
-                target_group_arns.join(" ")
+            Self::DetachClassicLoadBalancers { asg, names } => list(
+                args("autoscaling detach-load-balancers", &[("--auto-scaling-group-name", asg)]),
+                "--load-balancer-names",
+                names,
             ),
-            Self::AttachClassicLoadBalancers { asg, names } => format!(
-                "aws autoscaling attach-load-balancers --auto-scaling-group-name {asg} --load-balancer-names {}",
-                names.join(" ")
+            Self::RegisterTargets { target_group_arn, instance_ids } => {
+                let targets: Vec<String> = instance_ids.iter().map(|id| format!("Id={id}")).collect();
+                list(args("elbv2 register-targets", &[("--target-group-arn", target_group_arn)]), "--targets", &targets)
+            }
+            Self::DeregisterTargets { target_group_arn, instance_ids } => {
+                let targets: Vec<String> = instance_ids.iter().map(|id| format!("Id={id}")).collect();
+                list(
+                    args("elbv2 deregister-targets", &[("--target-group-arn", target_group_arn)]),
+                    "--targets",
+                    &targets,
+                )
+            }
+            Self::UpdateDeploymentGroup { application, group, autoscaling_groups } => list(
+                args(
+                    "deploy update-deployment-group",
+                    &[("--application-name", application), ("--current-deployment-group-name", group)],
+                ),
+                "--auto-scaling-groups",
+                autoscaling_groups,
             ),
-            Self::DetachClassicLoadBalancers { asg, names } => format!(
-                "aws autoscaling detach-load-balancers --auto-scaling-group-name {asg} --load-balancer-names {}",
-                names.join(" ")
-            ),
-            Self::RegisterTargets { target_group_arn, instance_ids } => format!(
-                "aws elbv2 register-targets --target-group-arn {target_group_arn} --targets {}",
-                targets_arg(instance_ids)
-            ),
-            Self::DeregisterTargets { target_group_arn, instance_ids } => format!(
-                "aws elbv2 deregister-targets --target-group-arn {target_group_arn} --targets {}",
-                targets_arg(instance_ids)
-            ),
-            Self::UpdateDeploymentGroup { application, group, autoscaling_groups } => format!(
-                "aws deploy update-deployment-group --application-name {application} --current-deployment-group-name {group} --auto-scaling-groups {}",
-                autoscaling_groups.join(" ")
-            ),
-            Self::DeleteAutoScalingGroup { asg, force } => format!(
-                "aws autoscaling delete-auto-scaling-group --auto-scaling-group-name {asg}{}",
-                if *force { " --force-delete" } else { "" }
-            ),
-        }
+            Self::DeleteAutoScalingGroup { asg, force } => {
+                let mut w = args("autoscaling delete-auto-scaling-group", &[("--auto-scaling-group-name", asg)]);
+                if *force {
+                    w.push("--force-delete".into());
+                }
+                w
+            }
+        };
+        words.join(" ")
     }
 }
 
-fn targets_arg(ids: &[String]) -> String {
-    ids.iter().map(|id| format!("Id={id}")).collect::<Vec<_>>().join(" ")
+/// `aws <command>` and its options, each value quoted for a POSIX shell.
+fn args(command: &str, options: &[(&str, &str)]) -> Vec<String> {
+    let mut words = vec![format!("aws {command}")];
+    for (name, value) in options {
+        words.push((*name).to_string());
+        words.push(quote(value));
+    }
+    words
+}
+
+/// Appends an option that takes several values.
+fn list(mut words: Vec<String>, name: &str, values: &[String]) -> Vec<String> {
+    words.push(name.to_string());
+    words.extend(values.iter().map(|v| quote(v)));
+    words
+}
+
+/// A word as a POSIX shell reads it back unchanged: as it is when it is
+/// plain, else in single quotes (a quote inside becomes `'\''`).
+pub fn quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '%' | '+')
+        });
+    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
 }
 
 impl fmt::Display for Call {
@@ -249,5 +297,29 @@ impl ApiError {
     /// Refused for its rate: not carried out, fine to try again later.
     pub fn throttled(&self) -> bool {
         THROTTLING.contains(&self.code.as_str()) || self.message.contains("Rate exceeded")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_arguments_are_quoted_for_the_shell() {
+        assert_eq!(quote("bluegreen-asg"), "bluegreen-asg");
+        assert_eq!(quote("my group"), "'my group'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("a;rm -rf /"), "'a;rm -rf /'");
+        let call = Call::DeleteAutoScalingGroup { asg: "CodeDeploy_my dg_d-1".into(), force: true };
+        assert_eq!(
+            call.cli(),
+            "aws autoscaling delete-auto-scaling-group --auto-scaling-group-name 'CodeDeploy_my dg_d-1' --force-delete"
+        );
+        let call = Call::ContinueDeployment { deployment_id: "d-ABC".into(), wait: WaitType::ReadyWait };
+        assert_eq!(
+            call.cli(),
+            "aws deploy continue-deployment --deployment-id d-ABC --deployment-wait-type READY_WAIT"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! the tests) and a scripted CodeDeploy endpoint of the tests' own, through
 //! the real SDK.
 
+mod cli;
 pub mod codedeploy;
 pub mod env;
 pub mod moto;

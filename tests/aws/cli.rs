@@ -1,0 +1,157 @@
+//! The binary on AWS (moto and the scripted CodeDeploy endpoint), as a user
+//! runs it: what is wrong before the screen opens is one line with a hint
+//! and exit 2; in a pseudo-terminal the console shows BLUE and GREEN, the
+//! deployment's phases and the versions served, as in the demo.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bluegreen::demo::http::{respond, serve};
+use hyper::StatusCode;
+
+use super::World;
+use super::codedeploy::{FakeCodeDeploy, GroupSettings};
+use super::env::{Env, KEY_ID, SECRET};
+use super::moto::{moto, region, scratch};
+use crate::pty::Pty;
+
+/// The environment a user's shell would have for this world (and nothing
+/// of the machine's own AWS settings).
+fn aws_env(fake: &FakeCodeDeploy, region: &str, name: &str) -> Vec<(String, String)> {
+    let home = scratch(&format!("home-{name}"));
+    std::fs::create_dir_all(&home).unwrap();
+    vec![
+        ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+        ("HOME".into(), home.display().to_string()),
+        ("XDG_STATE_HOME".into(), home.join("state").display().to_string()),
+        ("AWS_ENDPOINT_URL".into(), moto().url.clone()),
+        ("AWS_ENDPOINT_URL_CODEDEPLOY".into(), fake.url.clone()),
+        ("AWS_ACCESS_KEY_ID".into(), KEY_ID.into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), SECRET.into()),
+        ("AWS_REGION".into(), region.into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+    ]
+}
+
+fn run(env: &[(String, String)], args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bluegreen")).env_clear().envs(env.iter().cloned()).args(args).output().unwrap()
+}
+
+fn one_line(out: &Output, says: &str) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "exit 2; stderr: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("hint"), "a hint: {err}");
+    assert!(err.contains(says), "'{says}' in: {err}");
+    assert!(out.stdout.is_empty(), "no screen was opened");
+    err
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_wrong_before_the_screen_opens_is_one_line() {
+    let region = region();
+    let env = Env::alb(region, 2).await;
+    let fake = FakeCodeDeploy::start(env, GroupSettings::tutorial(true)).await;
+    let vars = aws_env(&fake, region, "errors");
+    let (vars2, region2) = (vars.clone(), region.to_string());
+    tokio::task::spawn_blocking(move || {
+        let err = one_line(&run(&vars2, &["--app", "nope"]), "no CodeDeploy application 'nope'");
+        assert!(err.contains("--app one of bluegreen-app"), "{err}");
+        one_line(&run(&vars2, &["--group", "nope"]), "no deployment group of bluegreen-app 'nope'");
+        one_line(&run(&vars2, &["--region", "mars-north-1"]), "unknown region 'mars-north-1'");
+        let no_keys: Vec<_> = vars2
+            .iter()
+            .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"))
+            .cloned()
+            .collect();
+        one_line(&run(&no_keys, &[]), "no AWS credentials");
+        let no_region: Vec<_> = vars2.iter().filter(|(k, _)| k != "AWS_REGION").cloned().collect();
+        one_line(&run(&no_region, &[]), "no AWS region");
+        let _ = region2;
+    })
+    .await
+    .unwrap();
+}
+
+/// A page server standing in for the load balancer: it serves the
+/// tutorial's page with version 1 until the deployment has succeeded.
+async fn page_server(fake: FakeCodeDeploy) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let fake = Arc::new(fake);
+    let handler = move |_req, _peer| {
+        let fake = fake.clone();
+        async move {
+            let v = if fake.latest().is_some_and(|(_, status, _)| status == "Succeeded") { 2 } else { 1 };
+            respond(
+                StatusCode::OK,
+                "text/html",
+                format!("<h1>application version: {v}</h1><h1>instance-id: i-0page</h1>"),
+            )
+        }
+    };
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    std::mem::forget(stop);
+    tokio::spawn(serve(listener, handler, stop_rx, Duration::from_secs(1)));
+    format!("http://{addr}/")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_on_aws_in_a_real_terminal() {
+    let region = region();
+    // Slow hooks: the console looks every 20 s while nothing moves, and
+    // must catch green installing.
+    let settings = GroupSettings { hook_seconds: 3.0, ..GroupSettings::tutorial(true) };
+    let world = World::new(Env::alb(region, 2).await, settings).await;
+    let url = page_server(world.fake.clone()).await;
+    let log: PathBuf = scratch("console.log");
+    let _ = std::fs::remove_file(&log);
+    let vars = aws_env(&world.fake, region, "console");
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let args = ["--url", url.as_str(), "--log-file", log.to_str().unwrap()];
+    let screen = Pty::start_with(&args, &env, 120, 40);
+    let s = tokio::task::spawn_blocking(move || {
+        screen.wait_for("the console", |t| {
+            t.contains("bluegreen-app / bluegreen-dg") && t.contains("BLUE · original · serving") && t.contains("v1  █")
+        });
+        screen
+    })
+    .await
+    .unwrap();
+    let id = world.deploy().await;
+    let s = tokio::task::spawn_blocking(move || {
+        s.wait_for("green installing", |t| {
+            t.contains("GREEN · replacement · installing") && t.contains("CodeDeploy_bluegreen-dg_")
+        });
+        s.wait_for("Ready", |t| t.contains(" Ready ") && t.contains("GREEN · replacement · installed"));
+        s
+    })
+    .await
+    .unwrap();
+    world.codedeploy.continue_deployment().deployment_id(&id).send().await.unwrap();
+    let mut s = tokio::task::spawn_blocking(move || {
+        let text = s.wait_for("success with green serving v2", |t| {
+            t.contains("Succeeded") && t.contains("GREEN · replacement · serving") && t.contains("v2  █")
+        });
+        assert!(text.contains("BLUE · original · idle"), "{text}");
+        s.press("?");
+        s.wait_for("the help with the log file", |t| t.contains("Log file:"));
+        s.press("q");
+        s.wait_for("the help closed", |t| !t.contains("Log file:"));
+        s.press("q");
+        s
+    })
+    .await
+    .unwrap();
+    assert_eq!(s.exit_code(), 0);
+    s.given_back().unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("operation=\"GetDeploymentGroup\"") || logged.contains("operation=GetDeploymentGroup"),
+        "{logged}"
+    );
+    assert!(logged.contains("request_id"), "request ids are logged");
+    assert!(!logged.contains(SECRET), "no credentials in the log");
+}
