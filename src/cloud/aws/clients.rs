@@ -24,15 +24,30 @@ use aws_smithy_types::timeout::TimeoutConfig;
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(12);
 
-/// Calls made, by `service:Operation`, for the budget and the policies.
+/// Calls made, by `service:Operation`, for the budget and the policies;
+/// and the latest calls' latencies (at most [`RECENT`]).
 #[derive(Debug, Default)]
 pub struct CallLog {
     counts: Mutex<BTreeMap<String, u64>>,
+    recent: Mutex<Vec<(String, Duration)>>,
 }
 
+/// Latencies kept, newest last.
+pub const RECENT: usize = 1000;
+
 impl CallLog {
-    fn record(&self, name: String) {
-        *self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(name).or_default() += 1;
+    fn record(&self, name: String, latency: Duration) {
+        *self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(name.clone()).or_default() += 1;
+        let mut recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if recent.len() == RECENT {
+            recent.remove(0);
+        }
+        recent.push((name, latency));
+    }
+
+    /// The calls since the last take, with their latencies.
+    pub fn take_latencies(&self) -> Vec<(String, Duration)> {
+        std::mem::take(&mut *self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Every call made so far, by `service:Operation`.
@@ -116,7 +131,7 @@ impl Intercept for Recorder {
             ok,
             "call"
         );
-        self.log.record(format!("{}:{operation}", service_prefix(service)));
+        self.log.record(format!("{}:{operation}", service_prefix(service)), latency);
         Ok(())
     }
 }

@@ -3,12 +3,14 @@
 //! found), whatever the number of instances:
 //!
 //! ```text
-//! 1  GetDeploymentGroup · ListDeployments (active)       [+ leftovers scan, revisions: slow cadence]
-//! 2  BatchGetDeployments (active, latest; not the ended ones already read)
+//! 1  GetDeploymentGroup · ListDeployments (active)
 //!    · DescribeTargetHealth per target group (or DescribeInstanceHealth per classic load balancer)
-//! 3  DescribeAutoScalingGroups (all tracked groups in one call)
+//!    [+ the leftovers scan and the revisions, on the slow cadence]
+//! 2  BatchGetDeployments (active, latest; not the ended ones already read)
 //!    · ListDeploymentTargets (while active; an ended deployment's once)
-//! 4  DescribeInstances (all instances by id) · BatchGetDeploymentTargets (25 a call)
+//! 3  DescribeAutoScalingGroups (all tracked groups in one call)
+//!    · BatchGetDeploymentTargets (25 a call)
+//! 4  DescribeInstances (only instances not seen before: addresses never change)
 //! ```
 //!
 //! Ended deployments never change, so one read (with their targets) is
@@ -49,6 +51,9 @@ pub struct Memory {
     leftovers_at: Option<Instant>,
     revisions: Vec<Revision>,
     revisions_at: Option<Instant>,
+    /// Instances' addresses and zones (they never change while an
+    /// instance lives): EC2 is asked only about instances not seen yet.
+    placements: HashMap<String, Placement>,
 }
 
 impl Memory {
@@ -90,8 +95,8 @@ pub async fn observe(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<Ob
         )
         .unwrap_or(0),
     );
-    let (group, active_ids, last_attempted) = round_one(c, s, memory).await?;
-    let (infos, health) = round_two(c, s, memory, &group, &active_ids, last_attempted.as_deref()).await?;
+    let (group, active_ids, last_attempted, health) = round_one(c, s, memory).await?;
+    let (infos, target_ids) = round_two(c, memory, &group, &active_ids, last_attempted.as_deref()).await?;
     let names = names(s, memory, &infos);
     let mut asg_names: Vec<String> = group.autoscaling_groups.clone();
     asg_names.extend(memory.leftovers.iter().cloned());
@@ -101,19 +106,22 @@ pub async fn observe(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<Ob
 
     // Round 3: the groups, and the targets of the deployments read.
     let ids: Vec<String> = infos.iter().map(|i| text(i.deployment_id())).collect();
-    let (groups, target_ids) =
-        tokio::try_join!(describe_groups(c, &asg_names), try_join_all(ids.iter().map(|id| list_targets(c, id))),)?;
-    // Round 4: the instances' addresses, and the targets themselves.
+    let no_targets = Vec::new();
+    let (groups, targets) = tokio::try_join!(
+        describe_groups(c, &asg_names),
+        try_join_all(ids.iter().map(|id| get_targets(c, id, target_ids.get(id).unwrap_or(&no_targets)))),
+    )?;
+    // Round 4: the addresses of instances not seen before.
     let instance_ids: Vec<String> = groups
         .iter()
         .flat_map(aws_sdk_autoscaling::types::AutoScalingGroup::instances)
         .filter_map(|i| i.instance_id())
         .map(|i| text(Some(i)))
         .collect();
-    let (placements, targets) = tokio::try_join!(
-        placements(c, &instance_ids),
-        try_join_all(ids.iter().zip(&target_ids).map(|(id, t)| get_targets(c, id, t))),
-    )?;
+    let unknown: Vec<String> = instance_ids.iter().filter(|i| !memory.placements.contains_key(*i)).cloned().collect();
+    let found = placements(c, &unknown).await?;
+    memory.placements.extend(found);
+    memory.placements.retain(|id, _| instance_ids.contains(id));
 
     let mut active = Vec::new();
     for ((info, targets), (_, original, replacement)) in infos.iter().zip(targets).zip(names) {
@@ -131,7 +139,7 @@ pub async fn observe(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<Ob
         .and_then(|t| memory.ended(&t).cloned());
     let versions = versions(latest, rolled_back.as_ref());
     let environments: Vec<Environment> =
-        groups.iter().map(|g| map::environment(g, &health, &placements, &versions)).collect();
+        groups.iter().map(|g| map::environment(g, &health, &memory.placements, &versions)).collect();
     let b = &s.balancer;
     Ok(Observation {
         at,
@@ -152,18 +160,19 @@ pub async fn observe(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<Ob
     })
 }
 
-/// Round 1: the group, the active deployments' ids, and on the slow
-/// cadence the leftover copies and the revisions.
-async fn round_one(
-    c: &Clients,
-    s: &Subject,
-    memory: &mut Memory,
-) -> Result<(crate::domain::DeploymentGroup, Vec<String>, Option<String>), ApiError> {
+/// What round 1 finds.
+type RoundOne = (crate::domain::DeploymentGroup, Vec<String>, Option<String>, HashMap<String, TargetHealth>);
+
+/// Round 1: the group, the active deployments' ids, the load balancer's
+/// view of its targets, and on the slow cadence the leftover copies and
+/// the revisions.
+async fn round_one(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<RoundOne, ApiError> {
     let scan_leftovers = Memory::due(memory.leftovers_at);
     let read_revisions = Memory::due(memory.revisions_at);
-    let (group, active_ids, leftovers, revisions) = tokio::try_join!(
+    let (group, active_ids, health, leftovers, revisions) = tokio::try_join!(
         get_group(c, s),
         active_deployments(c, s),
+        target_health(c, &s.balancer),
         async { if scan_leftovers { leftover_groups(c, s).await.map(Some) } else { Ok(None) } },
         async { if read_revisions { revisions(c, s).await.map(Some) } else { Ok(None) } },
     )?;
@@ -176,31 +185,34 @@ async fn round_one(
         memory.revisions_at = Some(Instant::now());
     }
     let last = group.last_attempted_deployment().and_then(|d| d.deployment_id()).map(|d| text(Some(d)));
-    Ok((map::group(&group, &s.application, &s.group), active_ids, last))
+    Ok((map::group(&group, &s.application, &s.group), active_ids, last, health))
 }
 
 /// Round 2: the deployments not read whole yet (and, once, the one the
-/// latest rolls back), and the load balancer's view of its targets.
+/// latest rolls back), with their targets' ids.
 async fn round_two(
     c: &Clients,
-    s: &Subject,
     memory: &mut Memory,
     group: &crate::domain::DeploymentGroup,
     active_ids: &[String],
     last_attempted: Option<&str>,
-) -> Result<(Vec<DeploymentInfo>, HashMap<String, TargetHealth>), ApiError> {
+) -> Result<(Vec<DeploymentInfo>, HashMap<String, Vec<String>>), ApiError> {
     let mut wanted: Vec<String> = active_ids.to_vec();
     wanted.extend(last_attempted.map(String::from));
     wanted.retain(|id| memory.ended(id).is_none());
     wanted.dedup();
-    let (mut infos, health) = tokio::try_join!(deployments(c, &wanted), target_health(c, &s.balancer))?;
+    let (mut infos, lists) =
+        tokio::try_join!(deployments(c, &wanted), try_join_all(wanted.iter().map(|id| list_targets(c, id))))?;
+    let mut target_ids: HashMap<String, Vec<String>> = wanted.into_iter().zip(lists).collect();
     let latest = active_ids.first().map(String::as_str).or(last_attempted);
     let trigger = latest
         .and_then(|id| infos.iter().find(|i| i.deployment_id() == Some(id)))
         .and_then(rollback_of)
         .filter(|t| memory.ended(t).is_none());
-    if let Some(t) = &trigger {
-        infos.extend(deployments(c, std::slice::from_ref(t)).await?);
+    if let Some(t) = trigger {
+        let (info, ids) = tokio::try_join!(deployments(c, std::slice::from_ref(&t)), list_targets(c, &t))?;
+        infos.extend(info);
+        target_ids.insert(t, ids);
     }
     // An active deployment's original group is the group's own while it runs.
     for info in &infos {
@@ -210,7 +222,7 @@ async fn round_two(
             memory.originals.entry(id).or_insert_with(|| first.clone());
         }
     }
-    Ok((infos, health))
+    Ok((infos, target_ids))
 }
 
 fn rollback_of(info: &DeploymentInfo) -> Option<String> {
