@@ -43,6 +43,14 @@ pub struct AwsArgs {
     /// Probe requests per second against the load balancer.
     #[arg(long, default_value_t = 10)]
     pub rate: u32,
+    /// Watch only: the keys that change anything are refused, and no
+    /// mutating call leaves the process.
+    #[arg(long, env = "BLUEGREEN_READ_ONLY", value_parser = clap::builder::FalseyValueParser::new())]
+    pub read_only: bool,
+    /// Where to record every mutation [default: $XDG_STATE_HOME/bluegreen/audit.jsonl,
+    /// or ~/.local/state/bluegreen/audit.jsonl].
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
     /// Where to write the log [default: $XDG_STATE_HOME/bluegreen/bluegreen.log,
     /// or ~/.local/state/bluegreen/bluegreen.log]; RUST_LOG sets the level.
     #[arg(long, value_name = "PATH")]

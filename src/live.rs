@@ -36,13 +36,13 @@ pub fn check(opts: &Options) -> Result<(), Failure> {
             opts.rate
         )));
     }
-    if let Some(url) = &opts.target.url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(Failure::Usage(format!(
-                "--url '{}' is not an http:// or https:// address (hint: --url http://my-lb-123.us-east-1.elb.amazonaws.com/)",
-                crate::domain::clean(url, 80)
-            )));
-        }
+    if let Some(url) = &opts.target.url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(Failure::Usage(format!(
+            "--url '{}' is not an http:// or https:// address (hint: --url http://my-lb-123.us-east-1.elb.amazonaws.com/)",
+            crate::domain::clean(url, 80)
+        )));
     }
     Ok(())
 }
@@ -64,6 +64,10 @@ pub async fn run(opts: Options) -> Result<(), Failure> {
     let source = opts.target.profile.as_ref().map_or_else(|| "aws".to_string(), |p| format!("aws · {p}"));
     let mut app = App::new(source, url.clone(), Instant::now(), monochrome);
     app.log_file = Some(log_path.display().to_string());
+    app.audit_log = Some(cloud.audit_log().display().to_string());
+    if cloud.read_only() {
+        app.read_only = Some("started with --read-only".into());
+    }
     app.stale_after = Some(Duration::from_secs(60));
     let tick = if opts.plain { Duration::from_millis(250) } else { Duration::from_secs(1) };
     let mut session = Session::new(app, cloud.clone(), feed, samples, tick, None).with_hurry(hurry_tx);

@@ -48,6 +48,8 @@ fn run_aws(args: AwsArgs) -> Result<(), Failure> {
             region: args.region,
             profile: args.profile,
             url: args.url,
+            read_only: args.read_only,
+            audit_log: args.audit_log,
         },
         rate: args.rate,
         plain: args.plain || !console::has_terminal(),

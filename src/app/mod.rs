@@ -156,6 +156,10 @@ pub struct App {
     pub monochrome: bool,
     /// Where the log file is, for the help.
     pub log_file: Option<String>,
+    /// Where mutations are recorded, for the help.
+    pub audit_log: Option<String>,
+    /// Why the keys that change anything are refused, if they are.
+    pub read_only: Option<String>,
     /// An observation older than this is shown as stale.
     pub stale_after: Option<Duration>,
     pub quit: bool,
@@ -191,6 +195,8 @@ impl App {
             look_failed: None,
             monochrome,
             log_file: None,
+            audit_log: None,
+            read_only: None,
             stale_after: None,
             quit: false,
             served: Vec::new(),
@@ -404,10 +410,10 @@ impl App {
             self.overlay_scroll = self.overlay_scroll.min(r.total.saturating_sub(r.visible));
         }
         let scroll = self.overlay_scroll;
-        if let Overlay::Plan(view) = &mut self.overlay {
-            if rows.is_none_or(|r| scroll + r.visible >= r.total) {
-                view.seen_all = true;
-            }
+        if let Overlay::Plan(view) = &mut self.overlay
+            && rows.is_none_or(|r| scroll + r.visible >= r.total)
+        {
+            view.seen_all = true;
         }
     }
 

@@ -17,10 +17,16 @@ use crate::domain::Observation;
 impl App {
     /// Whether a key's plan would be offered now (the footer dims the others).
     pub fn offers(&self, intent: Intent) -> bool {
-        self.running.is_none() && self.obs.as_ref().is_some_and(|o| plan::plan(o, intent, 0).is_ok())
+        self.read_only.is_none()
+            && self.running.is_none()
+            && self.obs.as_ref().is_some_and(|o| plan::plan(o, intent, 0).is_ok())
     }
 
     pub(super) fn open_plan(&mut self, intent: Intent) {
+        if let Some(why) = &self.read_only {
+            let text = format!("{}: read-only ({why}): nothing is changed from here", intent.verb());
+            return self.say(text, Tone::Info);
+        }
         if let Some(r) = &self.running {
             let busy = format!("{} is still running: wait for it to finish", r.intent.verb());
             return self.say(busy, Tone::Info);
@@ -153,7 +159,7 @@ impl App {
         effects: &mut Vec<Effect>,
     ) -> bool {
         if let Some(r) = &mut self.running {
-            r.run.call_done(result);
+            r.run.call_done(result, obs.as_ref());
         }
         if let Some(obs) = obs {
             self.on_observed(obs, effects)

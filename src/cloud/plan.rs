@@ -387,3 +387,49 @@ fn stage_name(stage: Stage) -> &'static str {
         Stage::Done => "ended",
     }
 }
+
+/// What an observation says about what `call` would have changed: after an
+/// answer was lost, this tells the user whether it happened.
+pub fn aftermath(call: &Call, obs: &Observation) -> String {
+    let deployment = |id: &str| obs.active.iter().chain(obs.last.iter()).find(|d| d.id == id);
+    let attached = |asg: &str| obs.environment(asg).map(|e| e.attached_to(&obs.load_balancer));
+    match call {
+        Call::CreateDeployment { .. } => match &obs.active {
+            Some(d) => format!("deployment {} is active ({})", d.id, d.status),
+            None => "no deployment is active".into(),
+        },
+        Call::ContinueDeployment { deployment_id, .. } | Call::StopDeployment { deployment_id, .. } => {
+            match deployment(deployment_id) {
+                Some(d) => format!("deployment {deployment_id} is {}", d.status),
+                None => format!("deployment {deployment_id} is not in sight"),
+            }
+        }
+        Call::AttachTargetGroups { asg, .. }
+        | Call::AttachClassicLoadBalancers { asg, .. }
+        | Call::DetachTargetGroups { asg, .. }
+        | Call::DetachClassicLoadBalancers { asg, .. } => match attached(asg) {
+            Some(true) => format!("{asg} is attached to the load balancer"),
+            Some(false) => format!("{asg} is not attached to the load balancer"),
+            None => format!("{asg} does not exist"),
+        },
+        Call::RegisterTargets { instance_ids, .. } | Call::DeregisterTargets { instance_ids, .. } => {
+            let registered = obs
+                .environments
+                .iter()
+                .flat_map(Environment::registered)
+                .filter(|i| instance_ids.contains(&i.id))
+                .count();
+            format!("{registered} of the {} instances are registered", instance_ids.len())
+        }
+        Call::UpdateDeploymentGroup { .. } => {
+            format!("the deployment group uses {}", obs.group.autoscaling_groups.join(", "))
+        }
+        Call::DeleteAutoScalingGroup { asg, .. } => {
+            if obs.environment(asg).is_some() {
+                format!("{asg} still exists")
+            } else {
+                format!("{asg} is gone")
+            }
+        }
+    }
+}

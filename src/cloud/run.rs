@@ -95,8 +95,11 @@ impl PlanRun {
         }
     }
 
-    /// Records the result of the call that [`PlanRun::next`] asked for.
-    pub fn call_done(&mut self, result: Result<CallOutput, ApiError>) {
+    /// Records the result of the call that [`PlanRun::next`] asked for,
+    /// with the observation made right after it (if one could be made).
+    /// An answer that was lost stops the plan: the call is never sent
+    /// again, and the message says what is observed now.
+    pub fn call_done(&mut self, result: Result<CallOutput, ApiError>, after: Option<&Observation>) {
         let Some(Step::Call(call)) = self.plan.steps.get(self.step).cloned() else {
             return;
         };
@@ -109,6 +112,17 @@ impl PlanRun {
                 };
                 self.last_output = Some(output);
                 self.finish_step(&format!("{call}{extra}"));
+            }
+            Err(err) if err.uncertain => {
+                let now = after.map_or_else(
+                    || "it could not be looked at either".to_string(),
+                    |obs| super::plan::aftermath(&call, obs),
+                );
+                self.fail(&format!(
+                    "{}: no answer ({}), so it may or may not have been done; now {now}; it was not sent again",
+                    call.operation(),
+                    err.code
+                ));
             }
             Err(err) => self.fail(&format!("{} failed: {err}", call.operation())),
         }

@@ -20,6 +20,9 @@ pub fn status(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let mut spans = vec![Span::raw(" ")];
+    if app.read_only.is_some() {
+        spans.push(Span::styled("read-only  ", theme.warn()));
+    }
     for b in KEYMAP {
         let Some(hint) = b.hint else { continue };
         let live = b.action.intent().is_none_or(|i| app.offers(i));
@@ -27,5 +30,5 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         spans.push(Span::styled(b.label, key));
         spans.push(Span::styled(format!(" {hint}  "), word));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(super::fit(Line::from(spans), usize::from(area.width))), area);
 }

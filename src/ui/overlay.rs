@@ -126,8 +126,19 @@ fn help(app: &App, width: usize, theme: Theme) -> Vec<Line<'static>> {
     ] {
         lines.extend(wrap("", text, theme.dim(), width));
     }
+    if let Some(why) = &app.read_only {
+        lines.extend(wrap(
+            "Read-only: ",
+            &format!("{why}; d, p, r and c are refused and no mutating call is sent."),
+            theme.warn(),
+            width,
+        ));
+    }
     if let Some(log) = &app.log_file {
         lines.extend(wrap("Log file: ", log, theme.dim(), width));
+    }
+    if let Some(audit) = &app.audit_log {
+        lines.extend(wrap("Audit log: ", audit, theme.dim(), width));
     }
     lines
 }
@@ -233,15 +244,15 @@ fn events(lines: &mut Vec<Line<'static>>, d: &Deployment, t: &Target, width: usi
     let head = format!("Lifecycle events in {} ({} · {})", d.id, t.label, t.status);
     lines.extend(wrap("", &head, theme.title(), width));
     // The failure first: it is what the user opened this for.
-    if let Some(f) = t.failure() {
-        if let Some(diag) = &f.diagnostics {
-            let what = format!("{} failed: {} {}", f.name, diag.error_code, diag.script.clone().unwrap_or_default());
-            lines.extend(wrap("", &what, theme.bad(), width));
-            lines.extend(wrap("", &diag.message, Style::new(), width));
-            lines.push(Line::styled("Log tail:", theme.title()));
-            for l in &diag.log_tail {
-                lines.extend(wrap("  ", l, theme.dim(), width));
-            }
+    if let Some(f) = t.failure()
+        && let Some(diag) = &f.diagnostics
+    {
+        let what = format!("{} failed: {} {}", f.name, diag.error_code, diag.script.clone().unwrap_or_default());
+        lines.extend(wrap("", &what, theme.bad(), width));
+        lines.extend(wrap("", &diag.message, Style::new(), width));
+        lines.push(Line::styled("Log tail:", theme.title()));
+        for l in &diag.log_tail {
+            lines.extend(wrap("  ", l, theme.dim(), width));
         }
     }
     for e in &t.events {

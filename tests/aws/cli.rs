@@ -3,7 +3,6 @@
 //! and exit 2; in a pseudo-terminal the console shows BLUE and GREEN, the
 //! deployment's phases and the versions served, as in the demo.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,7 +75,8 @@ async fn what_is_wrong_before_the_screen_opens_is_one_line() {
 }
 
 /// A page server standing in for the load balancer: it serves the
-/// tutorial's page with version 1 until the deployment has succeeded.
+/// tutorial's page with version 2 while the deployment group points at a
+/// copy (green), else version 1.
 async fn page_server(fake: FakeCodeDeploy) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -84,7 +84,8 @@ async fn page_server(fake: FakeCodeDeploy) -> String {
     let handler = move |_req, _peer| {
         let fake = fake.clone();
         async move {
-            let v = if fake.latest().is_some_and(|(_, status, _)| status == "Succeeded") { 2 } else { 1 };
+            let green = fake.group_asgs().first().is_some_and(|g| g.starts_with("CodeDeploy_"));
+            let v = if green { 2 } else { 1 };
             respond(
                 StatusCode::OK,
                 "text/html",
@@ -98,60 +99,80 @@ async fn page_server(fake: FakeCodeDeploy) -> String {
     format!("http://{addr}/")
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_console_on_aws_in_a_real_terminal() {
-    let region = region();
-    // Slow hooks: the console looks every 20 s while nothing moves, and
-    // must catch green installing.
-    let settings = GroupSettings { hook_seconds: 3.0, ..GroupSettings::tutorial(true) };
-    let world = World::new(Env::alb(region, 2).await, settings).await;
-    let url = page_server(world.fake.clone()).await;
-    let log: PathBuf = scratch("console.log");
-    let _ = std::fs::remove_file(&log);
-    let vars = aws_env(&world.fake, region, "console");
-    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let args = ["--url", url.as_str(), "--log-file", log.to_str().unwrap()];
-    let screen = Pty::start_with(&args, &env, 120, 40);
-    let s = tokio::task::spawn_blocking(move || {
-        screen.wait_for("the console", |t| {
-            t.contains("bluegreen-app / bluegreen-dg") && t.contains("BLUE · original · serving") && t.contains("v1  █")
-        });
+/// Runs `f` with the screen on a blocking thread (the test's runtime keeps
+/// serving the scripted endpoint meanwhile) and gives the screen back.
+async fn with(screen: Pty, f: impl FnOnce(&Pty) + Send + 'static) -> Pty {
+    tokio::task::spawn_blocking(move || {
+        f(&screen);
         screen
     })
     .await
-    .unwrap();
-    let id = world.deploy().await;
-    let s = tokio::task::spawn_blocking(move || {
-        s.wait_for("green installing", |t| {
-            t.contains("GREEN · replacement · installing") && t.contains("CodeDeploy_bluegreen-dg_")
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_promote_reattach_clean_up_in_a_real_terminal_on_aws() {
+    let region = region();
+    let world =
+        World::new(Env::alb(region, 2).await, GroupSettings { hook_seconds: 0.3, ..GroupSettings::tutorial(true) })
+            .await;
+    let url = page_server(world.fake.clone()).await;
+    let (log, audit) = (scratch("console.log"), scratch("console-audit.jsonl"));
+    let _ = (std::fs::remove_file(&log), std::fs::remove_file(&audit));
+    let vars = aws_env(&world.fake, region, "console");
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let args = ["--url", url.as_str(), "--log-file", log.to_str().unwrap(), "--audit-log", audit.to_str().unwrap()];
+    let screen = Pty::start_with(&args, &env, 120, 40);
+    let screen = with(screen, |s| {
+        s.wait_for("the console", |t| {
+            t.contains("bluegreen-app / bluegreen-dg") && t.contains("BLUE · original · serving") && t.contains("v1  █")
         });
+        s.press("d");
+        s.wait_for("the deploy plan", |t| t.contains("Plan: Deploy newversion-v2 to bluegreen-dg"));
+        s.press("y");
+        s.wait_for("green appearing", |t| t.contains("CodeDeploy_bluegreen-dg_d-TEST00001"));
         s.wait_for("Ready", |t| t.contains(" Ready ") && t.contains("GREEN · replacement · installed"));
-        s
-    })
-    .await
-    .unwrap();
-    world.codedeploy.continue_deployment().deployment_id(&id).send().await.unwrap();
-    let mut s = tokio::task::spawn_blocking(move || {
+        s.press("p");
+        s.wait_for("the promote plan", |t| t.contains("Plan: Reroute traffic to green now"));
+        s.press("y");
         let text = s.wait_for("success with green serving v2", |t| {
             t.contains("Succeeded") && t.contains("GREEN · replacement · serving") && t.contains("v2  █")
         });
         assert!(text.contains("BLUE · original · idle"), "{text}");
+        s.press("r");
+        s.wait_for("the reattach plan", |t| t.contains("Plan: Reattach blue"));
+        s.press("y");
+        s.wait_for("blue back", |t| t.contains("bluegreen-asg is attached and serves again") && t.contains("v1  █"));
+        s.press("c");
+        s.wait_for("the clean-up plan", |t| {
+            t.contains("Plan: Delete the idle Auto Scaling group CodeDeploy_bluegreen-dg_d-TEST00001")
+        });
+        s.press("CodeDeploy_bluegreen-dg_d-TEST00001\r");
+        s.wait_for("green deleted", |t| t.contains("CodeDeploy_bluegreen-dg_d-TEST00001 deleted with its instances"));
         s.press("?");
-        s.wait_for("the help with the log file", |t| t.contains("Log file:"));
+        s.wait_for("the help with the log and audit files", |t| t.contains("Log file:") && t.contains("Audit log:"));
         s.press("q");
         s.wait_for("the help closed", |t| !t.contains("Log file:"));
         s.press("q");
-        s
     })
-    .await
-    .unwrap();
-    assert_eq!(s.exit_code(), 0);
-    s.given_back().unwrap();
+    .await;
+    let mut screen = screen;
+    assert_eq!(screen.exit_code(), 0);
+    screen.given_back().unwrap();
+
+    assert!(!world.env.group_exists("CodeDeploy_bluegreen-dg_d-TEST00001").await, "green is gone from moto");
+    assert!(world.env.group_exists("bluegreen-asg").await, "the original is untouched");
+    assert_eq!(world.fake.group_asgs(), ["bluegreen-asg"]);
+    assert_eq!((world.fake.count("CreateDeployment"), world.fake.count("ContinueDeployment")), (1, 1), "exactly once");
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&audit).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6, "one audit line per mutation: {lines:#?}");
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(
-        logged.contains("operation=\"GetDeploymentGroup\"") || logged.contains("operation=GetDeploymentGroup"),
-        "{logged}"
+        logged.contains("GetDeploymentGroup") && logged.contains("request_id"),
+        "calls are logged with request ids"
     );
-    assert!(logged.contains("request_id"), "request ids are logged");
-    assert!(!logged.contains(SECRET), "no credentials in the log");
+    for secret_file in [&logged, &std::fs::read_to_string(&audit).unwrap()] {
+        assert!(!secret_file.contains(SECRET), "no credentials");
+    }
 }

@@ -171,8 +171,9 @@ impl FakeCodeDeploy {
             let state = handler_state.clone();
             async move { answer(state, req).await }
         };
-        let (_stop, stop_rx) = oneshot::channel::<()>();
-        std::mem::forget(_stop);
+        // The endpoint serves until the test process ends.
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        std::mem::forget(stop);
         tokio::spawn(serve(listener, handler, stop_rx, Duration::from_secs(1)));
         tokio::spawn(play(state.clone()));
         Self { url: format!("http://{addr}"), state }
@@ -195,12 +196,6 @@ impl FakeCodeDeploy {
     /// The deployment group's Auto Scaling groups now.
     pub fn group_asgs(&self) -> Vec<String> {
         self.state.lock().unwrap().asgs.clone()
-    }
-
-    /// The latest deployment's status and replacement group.
-    pub fn latest(&self) -> Option<(String, String, Option<String>)> {
-        let s = self.state.lock().unwrap();
-        s.deployments.last().map(|d| (d.id.clone(), d.status.to_string(), d.replacement.clone()))
     }
 }
 
@@ -234,12 +229,12 @@ async fn play(state: Arc<Mutex<State>>) {
                     }
                     for (n, id) in ids.iter().enumerate() {
                         let mut events: Vec<Event> = INSTALL.iter().chain(ALLOW.iter()).map(|h| event(h)).collect();
-                        if let Some((h, tail)) = hook.as_ref().filter(|_| n == 0) {
-                            if let Some(e) = events.iter_mut().find(|e| e.name == *h) {
-                                e.diagnostics = Some(
-                                    json!({"errorCode": "ScriptFailed", "scriptName": format!("scripts/{h}.sh"), "message": "Script at specified location run as user root failed with exit code 1", "logTail": tail}),
-                                );
-                            }
+                        if let Some((h, tail)) = hook.as_ref().filter(|_| n == 0)
+                            && let Some(e) = events.iter_mut().find(|e| e.name == *h)
+                        {
+                            e.diagnostics = Some(
+                                json!({"errorCode": "ScriptFailed", "scriptName": format!("scripts/{h}.sh"), "message": "Script at specified location run as user root failed with exit code 1", "logTail": tail}),
+                            );
                         }
                         d.targets.push(Target { id: id.clone(), label: "Green", status: "Pending", events });
                     }
@@ -308,7 +303,7 @@ fn advance(s: &mut State) {
                     for t in &mut d.targets {
                         t.status = "Succeeded";
                     }
-                    new_asgs = d.replacement.clone();
+                    new_asgs.clone_from(&d.replacement);
                 }
                 d.since = Instant::now();
             }
@@ -363,6 +358,7 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
     r
 }
 
+#[expect(clippy::needless_pass_by_value, reason = "called with json! values")]
 fn ok(body: Value) -> Response<Body> {
     let mut r = respond(StatusCode::OK, "application/x-amz-json-1.1", body.to_string());
     r.headers_mut().insert("x-amzn-requestid", format!("fake-{}", now_secs()).parse().unwrap());
@@ -377,7 +373,7 @@ async fn answer(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Bo
         .and_then(|t| t.strip_prefix("CodeDeploy_20141006."))
         .unwrap_or("?")
         .to_string();
-    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = req.into_body().collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
     let input: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let (response, hold) = {
         let mut s = state.lock().unwrap();
@@ -462,9 +458,11 @@ fn target_json(d: &Deployment, t: &Target) -> Value {
         "status": t.status, "lastUpdatedAt": now_secs(), "lifecycleEvents": events, "instanceLabel": t.label}})
 }
 
+#[expect(clippy::too_many_lines, reason = "one arm per operation the endpoint plays")]
 fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
     let app = &s.settings.application;
     let str_of = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    #[expect(clippy::result_large_err, reason = "the error is the answer itself")]
     let check_app = |s: &State| -> Result<(), Response<Body>> {
         let a = str_of("applicationName");
         if a != s.settings.application {

@@ -210,7 +210,7 @@ impl Env {
             self.clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(asg).send().await.unwrap();
         out.auto_scaling_groups()
             .iter()
-            .flat_map(|g| g.instances())
+            .flat_map(aws_sdk_autoscaling::types::AutoScalingGroup::instances)
             .filter_map(|i| i.instance_id())
             .map(String::from)
             .collect()
@@ -272,7 +272,7 @@ impl Env {
         (
             out.auto_scaling_groups()
                 .iter()
-                .flat_map(|g| g.instances())
+                .flat_map(aws_sdk_autoscaling::types::AutoScalingGroup::instances)
                 .filter_map(|i| i.instance_id())
                 .map(String::from)
                 .collect(),

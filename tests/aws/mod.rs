@@ -2,6 +2,7 @@
 //! the tests) and a scripted CodeDeploy endpoint of the tests' own, through
 //! the real SDK.
 
+mod act;
 mod cli;
 pub mod codedeploy;
 pub mod env;
@@ -36,9 +37,14 @@ pub async fn config(region: &str) -> aws_config::SdkConfig {
 
 impl World {
     pub async fn new(env: Env, settings: GroupSettings) -> Self {
+        Self::with_target(env, settings, Target::default()).await
+    }
+
+    /// A world whose console connects with these options.
+    pub async fn with_target(env: Env, settings: GroupSettings, target: Target) -> Self {
         let fake = FakeCodeDeploy::start(env.clone(), settings).await;
         let config = config(&env.region).await;
-        let cloud = aws::connect_with(config.clone(), Some(&fake.url), &Target::default()).await.expect("connects");
+        let cloud = aws::connect_with(config.clone(), Some(&fake.url), &target).await.expect("connects");
         let codedeploy = aws_sdk_codedeploy::Client::from_conf(
             aws_sdk_codedeploy::config::Builder::from(&config).endpoint_url(&fake.url).build(),
         );
@@ -68,5 +74,87 @@ impl World {
             .await
             .expect("CreateDeployment");
         out.deployment_id().unwrap().to_string()
+    }
+}
+
+/// The console's session on a world, without a screen: keys in, the app's
+/// state read back, the watcher and the prober as in the binary.
+pub struct Console {
+    pub session: bluegreen::session::Session<AwsCloud>,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+impl Console {
+    pub fn new(world: &World) -> Self {
+        use bluegreen::app::{App, Msg};
+        let (feed_tx, feed) = tokio::sync::mpsc::channel(16);
+        let (hurry_tx, hurry) = tokio::sync::watch::channel(false);
+        let watcher =
+            bluegreen::cloud::watch::watch(world.cloud.clone(), feed_tx, hurry, std::time::Duration::from_secs(20));
+        // No prober here: a sender kept alive keeps the channel open.
+        let (samples_tx, samples) = tokio::sync::mpsc::channel(1);
+        let mut app = App::new("aws".into(), String::new(), tokio::time::Instant::now(), true);
+        if world.cloud.read_only() {
+            app.read_only = Some("started with --read-only".into());
+        }
+        let mut session = bluegreen::session::Session::new(
+            app,
+            world.cloud.clone(),
+            feed,
+            samples,
+            std::time::Duration::from_millis(250),
+            None,
+        )
+        .with_hurry(hurry_tx);
+        session.send(Msg::Resize(120, 40)).unwrap();
+        std::mem::forget(samples_tx);
+        Self { session, watcher }
+    }
+
+    pub fn app(&self) -> &bluegreen::app::App {
+        &self.session.app
+    }
+
+    pub fn status(&self) -> String {
+        self.app().status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+    }
+
+    /// Presses keys: words separated by spaces; `<enter>` and `<esc>` name keys.
+    pub fn keys(&mut self, script: &str) {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        for word in script.split(' ').filter(|w| !w.is_empty()) {
+            let codes: Vec<KeyCode> = match word {
+                "<enter>" => vec![KeyCode::Enter],
+                "<esc>" => vec![KeyCode::Esc],
+                "<end>" => vec![KeyCode::End],
+                text => text.chars().map(KeyCode::Char).collect(),
+            };
+            for code in codes {
+                self.session.send(bluegreen::app::Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
+            }
+        }
+    }
+
+    /// Runs the session until `done` holds (at most a minute).
+    pub async fn until(&mut self, what: &str, done: impl Fn(&bluegreen::app::App) -> bool) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !done(self.app()) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            assert!(
+                !left.is_zero(),
+                "waited a minute for {what}; status: {}; log: {:#?}",
+                self.status(),
+                self.app().log.newest().take(12).map(|e| e.text.clone()).collect::<Vec<_>>()
+            );
+            if let Ok(Some(msg)) = tokio::time::timeout(left, self.session.next()).await {
+                self.session.send(msg).unwrap();
+            }
+        }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        self.watcher.abort();
     }
 }

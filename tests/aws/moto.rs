@@ -84,6 +84,7 @@ fn start() -> Moto {
         server.display(),
         std::process::id()
     );
+    #[expect(clippy::zombie_processes, reason = "the watchdog lives as long as the test process")]
     Command::new("sh")
         .arg("-c")
         .arg(script)

@@ -97,7 +97,7 @@ async fn a_deployment_through_its_phases() {
     let obs = until(&world, "success", |o| o.active.is_none() && o.last.is_some()).await;
     let last = obs.last.as_ref().unwrap();
     assert_eq!(last.status, DeploymentStatus::Succeeded);
-    assert_eq!(obs.group.autoscaling_groups, [green.clone()], "the group now copies green");
+    assert_eq!(obs.group.autoscaling_groups, std::slice::from_ref(&green), "the group now copies green");
     assert!(obs.environment(&green).unwrap().serving(), "green serves");
     assert!(!obs.environment("bluegreen-asg").unwrap().serving(), "blue no longer does");
     assert_eq!(obs.sides().blue.map(|(n, _)| n), Some("bluegreen-asg"), "BLUE stays the original after success");

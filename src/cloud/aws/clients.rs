@@ -166,14 +166,9 @@ pub struct Clients {
 /// IMDSv2); endpoint overrides (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`)
 /// come from the environment as the SDK reads them.
 pub async fn load(region: Option<&str>, profile: Option<&str>) -> SdkConfig {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_millis(3100))
-        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-        .operation_timeout(CALL_TIMEOUT)
-        .build();
     let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12())
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(timeouts())
+        .retry_config(retries())
         .app_name(AppName::new("bluegreen").expect("a valid app name"));
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_string()));
@@ -184,17 +179,44 @@ pub async fn load(region: Option<&str>, profile: Option<&str>) -> SdkConfig {
     loader.load().await
 }
 
+/// No call may hang a panel: one attempt, and one call with its retries,
+/// have a limit.
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(3100))
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(CALL_TIMEOUT)
+        .build()
+}
+
+/// Reads are retried (three attempts, backing off); mutations override
+/// this with one attempt.
+fn retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
+}
+
 impl Clients {
     /// Clients of one configuration; CodeDeploy may have an endpoint of its own.
     pub fn new(config: SdkConfig, codedeploy_endpoint: Option<&str>) -> Self {
         let log = Arc::new(CallLog::default());
         let recorder = Recorder { log: log.clone() };
+        // Timeouts and retries are set on each client, so that a
+        // configuration made elsewhere (an emulator's) has them too.
         macro_rules! client {
             ($krate:ident) => {
-                $krate::Client::from_conf($krate::config::Builder::from(&config).interceptor(recorder.clone()).build())
+                $krate::Client::from_conf(
+                    $krate::config::Builder::from(&config)
+                        .interceptor(recorder.clone())
+                        .timeout_config(timeouts())
+                        .retry_config(retries())
+                        .build(),
+                )
             };
         }
-        let mut codedeploy = aws_sdk_codedeploy::config::Builder::from(&config).interceptor(recorder.clone());
+        let mut codedeploy = aws_sdk_codedeploy::config::Builder::from(&config)
+            .interceptor(recorder.clone())
+            .timeout_config(timeouts())
+            .retry_config(retries());
         if let Some(url) = codedeploy_endpoint {
             codedeploy = codedeploy.endpoint_url(url);
         }

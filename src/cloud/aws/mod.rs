@@ -5,8 +5,11 @@
 //! - [`discover`]: region, credentials, application, group, load balancer.
 //! - [`observe`]: one observation, a fixed set of concurrent calls.
 //! - [`map`]: SDK shapes into the domain's.
+//! - [`act`]: the mutating calls, exactly once; [`audit`]: their record.
 //! - [`errors`]: SDK errors into `ApiError`.
 
+pub mod act;
+pub mod audit;
 pub mod clients;
 pub mod discover;
 mod errors;
@@ -34,6 +37,10 @@ pub struct Target {
     pub profile: Option<String>,
     /// Where to probe, instead of the load balancer's DNS name.
     pub url: Option<String>,
+    /// Refuse every mutating call in the port itself (nothing leaves).
+    pub read_only: bool,
+    /// Where mutations are recorded (default: the state directory's audit.jsonl).
+    pub audit_log: Option<std::path::PathBuf>,
 }
 
 /// One deployment group on AWS.
@@ -48,6 +55,8 @@ struct Inner {
     subject: Subject,
     /// Held for a whole observation: never two at once.
     memory: Mutex<Memory>,
+    read_only: bool,
+    audit: audit::Audit,
 }
 
 impl AwsCloud {
@@ -68,6 +77,15 @@ impl AwsCloud {
     /// Every call made so far, by `service:Operation`.
     pub fn calls(&self) -> Arc<CallLog> {
         self.inner.clients.log.clone()
+    }
+
+    /// Where mutations are recorded.
+    pub fn audit_log(&self) -> &std::path::Path {
+        self.inner.audit.path()
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.inner.read_only
     }
 }
 
@@ -120,7 +138,21 @@ pub async fn connect_with(
         .await
         .map_err(|e| Failure::Usage(format!("{e} (hint: the deployment group's load balancer could not be read)")))?;
     let subject = Subject { application, group, region, balancer };
-    Ok(AwsCloud { inner: Arc::new(Inner { clients, subject, memory: Mutex::new(Memory::default()) }) })
+    let audit_path = match &target.audit_log {
+        Some(p) => p.clone(),
+        None => crate::logging::state_dir()
+            .ok_or_else(|| Failure::Usage("no place for the audit log (hint: --audit-log PATH, or set HOME)".into()))?
+            .join("audit.jsonl"),
+    };
+    Ok(AwsCloud {
+        inner: Arc::new(Inner {
+            clients,
+            subject,
+            memory: Mutex::new(Memory::default()),
+            read_only: target.read_only,
+            audit: audit::Audit::new(audit_path),
+        }),
+    })
 }
 
 impl Cloud for AwsCloud {
@@ -130,7 +162,14 @@ impl Cloud for AwsCloud {
     }
 
     async fn apply(&self, call: Call) -> Result<CallOutput, ApiError> {
-        Err(ApiError::new("ReadOnly", format!("{}: this version only watches AWS; nothing was sent", call.operation())))
+        if self.inner.read_only {
+            return Err(ApiError::new(
+                "ReadOnly",
+                format!("{}: refused, bluegreen runs read-only; nothing was sent", call.operation()),
+            ));
+        }
+        tracing::info!(operation = call.operation(), target = %call.target(), "mutation");
+        act::apply(&self.inner.clients, &self.inner.audit, &call).await
     }
 
     fn world_at(&self, real: Instant) -> At {

@@ -101,6 +101,14 @@ pub async fn observe(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<Ob
     let mut asg_names: Vec<String> = group.autoscaling_groups.clone();
     asg_names.extend(memory.leftovers.iter().cloned());
     asg_names.extend(names.iter().flat_map(|(_, o, r)| o.iter().chain(r.iter()).cloned()));
+    // The groups of the deployments already read whole that the panels
+    // still follow: the last one, and the one it rolled back.
+    let last = last_attempted.as_deref().and_then(|id| memory.ended(id));
+    let trigger =
+        last.and_then(|d| d.rollback.as_ref()?.triggering_deployment_id.as_deref()).and_then(|t| memory.ended(t));
+    for d in last.into_iter().chain(trigger) {
+        asg_names.extend(d.original_asg.iter().chain(d.replacement_asg.iter()).cloned());
+    }
     asg_names.sort();
     asg_names.dedup();
 

@@ -504,10 +504,10 @@ impl World {
         if target.events.iter().all(|e| e.status == EventStatus::Succeeded) {
             target.status = TargetStatus::Succeeded;
         }
-        if hook == "Install" {
-            if let Some(inst) = self.inst_mut(&instance) {
-                inst.version = Some(revision);
-            }
+        if hook == "Install"
+            && let Some(inst) = self.inst_mut(&instance)
+        {
+            inst.version = Some(revision);
         }
         self.emit(&hook, format!("{hook} succeeded on {instance}"));
     }

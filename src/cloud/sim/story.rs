@@ -240,7 +240,7 @@ fn run_key_with(
         match run.next(&obs) {
             Next::Call(call) => {
                 let result = world.apply(&call);
-                run.call_done(result);
+                run.call_done(result, Some(&world.observe()));
             }
             Next::Pending => {
                 if world.now().since(start) > limit {
