@@ -31,6 +31,8 @@ fn create(w: &World, key: &str) -> Call {
         bucket: "bluegreen-app-bucket".into(),
         key: key.into(),
         bundle: "zip".into(),
+        version: None,
+        etag: None,
     }
 }
 

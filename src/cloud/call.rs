@@ -24,17 +24,58 @@ impl WaitType {
 /// A call that changes the world.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
-    CreateDeployment { application: String, group: String, bucket: String, key: String, bundle: String },
-    ContinueDeployment { deployment_id: String, wait: WaitType },
-    StopDeployment { deployment_id: String, auto_rollback: bool },
-    AttachTargetGroups { asg: String, target_group_arns: Vec<String> },
-    DetachTargetGroups { asg: String, target_group_arns: Vec<String> },
-    AttachClassicLoadBalancers { asg: String, names: Vec<String> },
-    DetachClassicLoadBalancers { asg: String, names: Vec<String> },
-    RegisterTargets { target_group_arn: String, instance_ids: Vec<String> },
-    DeregisterTargets { target_group_arn: String, instance_ids: Vec<String> },
-    UpdateDeploymentGroup { application: String, group: String, autoscaling_groups: Vec<String> },
-    DeleteAutoScalingGroup { asg: String, force: bool },
+    CreateDeployment {
+        application: String,
+        group: String,
+        bucket: String,
+        key: String,
+        bundle: String,
+        /// The S3 object's version or ETag, when the revision names one (the
+        /// same key is often pushed again).
+        version: Option<String>,
+        etag: Option<String>,
+    },
+    ContinueDeployment {
+        deployment_id: String,
+        wait: WaitType,
+    },
+    StopDeployment {
+        deployment_id: String,
+        auto_rollback: bool,
+    },
+    AttachTargetGroups {
+        asg: String,
+        target_group_arns: Vec<String>,
+    },
+    DetachTargetGroups {
+        asg: String,
+        target_group_arns: Vec<String>,
+    },
+    AttachClassicLoadBalancers {
+        asg: String,
+        names: Vec<String>,
+    },
+    DetachClassicLoadBalancers {
+        asg: String,
+        names: Vec<String>,
+    },
+    RegisterTargets {
+        target_group_arn: String,
+        instance_ids: Vec<String>,
+    },
+    DeregisterTargets {
+        target_group_arn: String,
+        instance_ids: Vec<String>,
+    },
+    UpdateDeploymentGroup {
+        application: String,
+        group: String,
+        autoscaling_groups: Vec<String>,
+    },
+    DeleteAutoScalingGroup {
+        asg: String,
+        force: bool,
+    },
 }
 
 impl Call {
@@ -93,11 +134,18 @@ impl Call {
     /// The parameters, named as in the API.
     pub fn params(&self) -> Vec<(&'static str, String)> {
         match self {
-            Self::CreateDeployment { application, group, bucket, key, bundle } => vec![
-                ("applicationName", application.clone()),
-                ("deploymentGroupName", group.clone()),
-                ("revision", format!("s3://{bucket}/{key} ({bundle})")),
-            ],
+            Self::CreateDeployment { application, group, bucket, key, bundle, version, etag } => {
+                let pinned = match (version, etag) {
+                    (Some(v), _) => format!(" version {v}"),
+                    (None, Some(e)) => format!(" eTag {e}"),
+                    (None, None) => String::new(),
+                };
+                vec![
+                    ("applicationName", application.clone()),
+                    ("deploymentGroupName", group.clone()),
+                    ("revision", format!("s3://{bucket}/{key} ({bundle}{pinned})")),
+                ]
+            }
             Self::ContinueDeployment { deployment_id, wait } => {
                 vec![("deploymentId", deployment_id.clone()), ("deploymentWaitType", wait.as_str().to_string())]
             }
@@ -129,8 +177,14 @@ impl Call {
     /// The equivalent `aws` CLI command line, every argument shell-quoted.
     pub fn cli(&self) -> String {
         let words: Vec<String> = match self {
-            Self::CreateDeployment { application, group, bucket, key, bundle } => {
-                let location = format!("bucket={bucket},key={key},bundleType={bundle}");
+            Self::CreateDeployment { application, group, bucket, key, bundle, version, etag } => {
+                let mut location = format!("bucket={bucket},key={key},bundleType={bundle}");
+                if let Some(v) = version {
+                    location.push_str(&format!(",version={v}"));
+                }
+                if let Some(e) = etag {
+                    location.push_str(&format!(",eTag={e}"));
+                }
                 args(
                     "deploy create-deployment",
                     &[
@@ -315,6 +369,20 @@ mod tests {
         assert_eq!(
             call.cli(),
             "aws autoscaling delete-auto-scaling-group --auto-scaling-group-name 'CodeDeploy_my dg_d-1' --force-delete"
+        );
+        let call = Call::CreateDeployment {
+            application: "app".into(),
+            group: "dg".into(),
+            bucket: "b".into(),
+            key: "k/new version.zip".into(),
+            bundle: "zip".into(),
+            version: None,
+            etag: Some("3f2a".into()),
+        };
+        assert_eq!(
+            call.cli(),
+            "aws deploy create-deployment --application-name app --deployment-group-name dg --s3-location 'bucket=b,key=k/new version.zip,bundleType=zip,eTag=3f2a'",
+            "the pushed object is named, not whatever the key holds now"
         );
         let call = Call::ContinueDeployment { deployment_id: "d-ABC".into(), wait: WaitType::ReadyWait };
         assert_eq!(

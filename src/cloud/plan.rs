@@ -140,6 +140,8 @@ fn deploy(obs: &Observation, pick: usize) -> Result<Plan, Refusal> {
             bucket: rev.bucket.clone(),
             key: rev.key.clone(),
             bundle: rev.bundle.clone(),
+            version: rev.version.clone(),
+            etag: rev.etag.clone(),
         })],
         confirm: Confirm::Key,
         choices,

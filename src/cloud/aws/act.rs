@@ -78,11 +78,13 @@ async fn send_codedeploy(c: &Clients, call: &Call) -> Result<(CallOutput, Option
         };
     }
     match call {
-        Call::CreateDeployment { application, group, bucket, key, bundle } => {
+        Call::CreateDeployment { application, group, bucket, key, bundle, version, etag } => {
             let s3 = cd::types::S3Location::builder()
                 .bucket(bucket)
                 .key(key)
                 .bundle_type(cd::types::BundleType::from(bundle.as_str()))
+                .set_version(version.clone())
+                .set_e_tag(etag.clone())
                 .build();
             let revision = cd::types::RevisionLocation::builder()
                 .revision_type(cd::types::RevisionLocationType::S3)
