@@ -42,10 +42,10 @@ fn fixture() -> (World, App, Instant) {
         app.log.push(Entry { at: world.now(), text, tone: Tone::Info, kind: Kind::World });
     }
     for n in 0..300u64 {
-        let version = Some(if n % 3 == 0 { "v1" } else { "v2" }.to_string());
+        let version = if n % 3 == 0 { "v1" } else { "v2" }.to_string();
         let outcome = Outcome::Served { version, instance: Some(format!("i-0{n:016x}")) };
         let sample =
-            Sample { started: start + Duration::from_millis(n * 100), latency: Duration::from_millis(3), outcome };
+            Sample { scheduled: start + Duration::from_millis(n * 100), latency: Duration::from_millis(3), outcome };
         app.update(Msg::Sample(sample));
     }
     app.update(Msg::Tick { world: world.now(), real: start + Duration::from_secs(40) });
@@ -75,9 +75,9 @@ fn report_bytes() {
     for s in 0..frames {
         world.advance(world.now() + Duration::from_secs(1));
         app.update(Msg::Observed(Box::new(world.observe())));
-        let outcome = Outcome::Served { version: Some("v2".into()), instance: None };
+        let outcome = Outcome::Served { version: "v2".into(), instance: None };
         let started = start + Duration::from_secs(40 + s);
-        app.update(Msg::Sample(Sample { started, latency: Duration::from_millis(2), outcome }));
+        app.update(Msg::Sample(Sample { scheduled: started, latency: Duration::from_millis(2), outcome }));
         app.update(Msg::Tick { world: world.now(), real: started + Duration::from_secs(1) });
         terminal.draw(|f| bluegreen::ui::render(&app, f)).unwrap();
         total += bytes.take();

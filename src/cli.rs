@@ -51,6 +51,8 @@ pub struct AwsArgs {
     /// or ~/.local/state/bluegreen/audit.jsonl].
     #[arg(long, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
+    #[command(flatten)]
+    pub page: PageArgs,
     /// Where to write the log [default: $XDG_STATE_HOME/bluegreen/bluegreen.log,
     /// or ~/.local/state/bluegreen/bluegreen.log]; RUST_LOG sets the level.
     #[arg(long, value_name = "PATH")]
@@ -64,6 +66,69 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the built-in scenarios.
     Scenarios,
+    /// Probe any URL at a fixed rate and judge each cutover: did moving
+    /// traffic between versions drop a request?
+    Probe(ProbeArgs),
+}
+
+/// How to read which version (and instance) answered.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PageArgs {
+    /// A pattern whose first group is the version [default: the tutorial's
+    /// page, `application version: N`].
+    #[arg(long, value_name = "REGEX")]
+    pub version_regex: Option<String>,
+    /// A pattern whose first group is the instance [default: `instance-id: …`].
+    #[arg(long, value_name = "REGEX")]
+    pub instance_regex: Option<String>,
+    /// Read the version from this response header instead of the page.
+    #[arg(long, value_name = "NAME")]
+    pub version_header: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "each is a command-line switch")]
+pub struct ProbeArgs {
+    /// The URL to probe (http://).
+    pub url: String,
+    /// Requests per second, sent on schedule whatever the answers' latency.
+    #[arg(long, default_value_t = 10)]
+    pub rate: u32,
+    /// Longest a request may take from when it was due (500ms, 2s, …).
+    #[arg(long, default_value = "2s", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+    /// Open a new connection for every request (default: keep-alive, as browsers do).
+    #[arg(long)]
+    pub new_connection: bool,
+    /// Stop after this long (30s, 10m, …) [default: until Ctrl-C].
+    #[arg(long, value_parser = parse_positive)]
+    pub duration: Option<std::time::Duration>,
+    /// Exit 1 when a cutover's verdict counted a failed request.
+    #[arg(long)]
+    pub fail_on_errors: bool,
+    /// No screen: one line per second and one per verdict.
+    #[arg(long)]
+    pub plain: bool,
+    /// No screen: one JSON object per line (see the README for the fields).
+    #[arg(long, conflicts_with = "plain")]
+    pub json: bool,
+    #[command(flatten)]
+    pub page: PageArgs,
+}
+
+fn parse_positive(text: &str) -> Result<std::time::Duration, String> {
+    match crate::probe::run::parse_duration(text)? {
+        d if d.is_zero() => Err("must be longer than zero".into()),
+        d => Ok(d),
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let d = crate::probe::run::parse_duration(text)?;
+    if d < std::time::Duration::from_millis(50) || d > std::time::Duration::from_secs(60) {
+        return Err("must be between 50ms and 60s".into());
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Args)]

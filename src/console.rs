@@ -5,6 +5,7 @@
 //! back, the process stops, and `fg` takes the screen again and repaints.
 
 use std::io::{self, IsTerminal, Stdout, stdout};
+use std::time::Duration;
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::event::{Event, EventStream, KeyEventKind};
@@ -14,6 +15,7 @@ use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::time::Instant;
 
 use crate::app::{Effect, Msg};
 use crate::cloud::Cloud;
@@ -22,25 +24,71 @@ use crate::session::Session;
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
+/// Coalesces redraws: a change is drawn at once when the last frame is at
+/// least [`Pacer::FRAME`] old (or a key asks for it), else once that much
+/// time has passed; so probing at 500 requests a second draws about 30
+/// frames a second, not 500.
+#[derive(Debug, Clone, Default)]
+pub struct Pacer {
+    last: Option<Instant>,
+    pending: bool,
+}
+
+impl Pacer {
+    /// The shortest time between two frames drawn for changes alone.
+    pub const FRAME: Duration = Duration::from_millis(33);
+
+    /// Something changed at `now`; `urgent` for what the user just did.
+    /// Gives whether to draw now (else [`Pacer::due`] says when).
+    pub fn changed(&mut self, now: Instant, urgent: bool) -> bool {
+        if urgent || self.last.is_none_or(|l| now.saturating_duration_since(l) >= Self::FRAME) {
+            self.drawn(now);
+            true
+        } else {
+            self.pending = true;
+            false
+        }
+    }
+
+    /// When the change not yet drawn is due.
+    pub fn due(&self) -> Option<Instant> {
+        self.pending.then(|| self.last.map_or_else(Instant::now, |l| l + Self::FRAME))
+    }
+
+    /// A frame was drawn at `now`.
+    pub fn drawn(&mut self, now: Instant) {
+        self.last = Some(now);
+        self.pending = false;
+    }
+}
+
+/// Sleeps until `due`, or forever without one (a `select!` branch).
+pub async fn until(due: Option<Instant>) {
+    match due {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Whether the console can own this terminal (else the demo runs plain).
 pub fn has_terminal() -> bool {
     stdout().is_terminal() && io::stdin().is_terminal()
 }
 
 /// Raw mode, the alternate screen, no cursor.
-fn take_terminal() -> io::Result<()> {
+pub(crate) fn take_terminal() -> io::Result<()> {
     enable_raw_mode()?;
     execute!(stdout(), EnterAlternateScreen, Hide)
 }
 
 /// The terminal as it was: cooked mode, the main screen, the cursor.
-fn give_back() {
+pub(crate) fn give_back() {
     let _ = disable_raw_mode();
     let _ = execute!(stdout(), LeaveAlternateScreen, Show);
 }
 
 /// Gives the terminal back before a panic's message is printed.
-fn restore_on_panic() {
+pub(crate) fn restore_on_panic() {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         give_back();
@@ -61,15 +109,15 @@ pub async fn run<C: Cloud>(mut session: Session<C>) -> Result<(), Failure> {
     result
 }
 
-struct Signals {
-    int: Signal,
-    term: Signal,
-    hangup: Signal,
-    stop: Signal,
+pub(crate) struct Signals {
+    pub(crate) int: Signal,
+    pub(crate) term: Signal,
+    pub(crate) hangup: Signal,
+    pub(crate) stop: Signal,
 }
 
 impl Signals {
-    fn new() -> io::Result<Self> {
+    pub(crate) fn new() -> io::Result<Self> {
         Ok(Self {
             int: signal(SignalKind::interrupt())?,
             term: signal(SignalKind::terminate())?,
@@ -82,6 +130,8 @@ impl Signals {
 /// What ended a turn of the loop.
 enum Input {
     Msg(Msg),
+    /// A change held back by the pacer is due.
+    Frame,
     Suspend,
     End(Result<(), Failure>),
 }
@@ -96,8 +146,11 @@ async fn run_loop<C: Cloud>(
     session.send(Msg::Resize(size.width, size.height))?;
     terminal.draw(|f| crate::ui::render(&session.app, f)).map_err(draw_failed)?;
     let mut keys = EventStream::new();
+    let mut pacer = Pacer::default();
+    pacer.drawn(Instant::now());
     loop {
         let input = tokio::select! {
+            () = until(pacer.due()) => Input::Frame,
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Input::Msg(Msg::Key(key)),
                 Some(Ok(Event::Resize(w, h))) => Input::Msg(Msg::Resize(w, h)),
@@ -114,24 +167,31 @@ async fn run_loop<C: Cloud>(
             _ = signals.hangup.recv() => Input::End(Err(Failure::Signal(SIGHUP))),
             _ = signals.stop.recv() => Input::Suspend,
         };
-        let redraw = match input {
+        let now = Instant::now();
+        let draw = match input {
             Input::End(result) => return result,
-            Input::Suspend => {
-                suspend(terminal, session)?;
+            Input::Frame => {
+                pacer.drawn(now);
                 true
             }
+            Input::Suspend => {
+                suspend(terminal, session)?;
+                pacer.changed(now, true)
+            }
             Input::Msg(msg) => {
+                let urgent = matches!(msg, Msg::Key(_) | Msg::Resize(..));
                 let outcome = session.send(msg)?;
                 if session.app.quit {
                     return Ok(());
                 }
-                if outcome.effects.contains(&Effect::Suspend) {
+                let suspended = outcome.effects.contains(&Effect::Suspend);
+                if suspended {
                     suspend(terminal, session)?;
                 }
-                outcome.redraw || outcome.effects.contains(&Effect::Suspend)
+                (outcome.redraw || suspended) && pacer.changed(now, urgent || suspended)
             }
         };
-        if redraw {
+        if draw {
             terminal.draw(|f| crate::ui::render(&session.app, f)).map_err(draw_failed)?;
         }
     }
@@ -151,4 +211,41 @@ fn suspend<C: Cloud>(terminal: &mut Term, session: &mut Session<C>) -> Result<()
     terminal.resize(size.into()).map_err(failed)?;
     session.send(Msg::Resize(size.width, size.height))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 500 changes a second (a sample every 2 ms) draw about 30 frames.
+    #[test]
+    fn changes_at_500_a_second_draw_at_most_about_30_frames() {
+        let start = Instant::now();
+        let mut pacer = Pacer::default();
+        let mut frames = 0;
+        for n in 0..500u64 {
+            let now = start + Duration::from_millis(n * 2);
+            if pacer.due().is_some_and(|due| due <= now) {
+                pacer.drawn(now);
+                frames += 1;
+            }
+            if pacer.changed(now, false) {
+                frames += 1;
+            }
+        }
+        assert!((28..=31).contains(&frames), "{frames} frames in one second");
+        assert!(pacer.due().is_some(), "the last change is still to be drawn");
+    }
+
+    #[test]
+    fn a_key_is_drawn_at_once_and_a_lone_change_without_delay() {
+        let start = Instant::now();
+        let mut pacer = Pacer::default();
+        assert!(pacer.changed(start, false), "the first change draws");
+        assert!(!pacer.changed(start + Duration::from_millis(5), false));
+        assert_eq!(pacer.due(), Some(start + Pacer::FRAME));
+        assert!(pacer.changed(start + Duration::from_millis(6), true), "a key never waits");
+        assert_eq!(pacer.due(), None, "and the pending change went with it");
+        assert!(pacer.changed(start + Duration::from_millis(6) + Pacer::FRAME, false));
+    }
 }

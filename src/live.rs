@@ -26,16 +26,22 @@ pub struct Options {
     /// No screen.
     pub plain: bool,
     pub log_file: Option<PathBuf>,
+    /// How to read the version from the page.
+    pub page: crate::cli::PageArgs,
+}
+
+impl Options {
+    fn reader(&self) -> Result<probe::Reader, Failure> {
+        let p = &self.page;
+        probe::Reader::new(p.version_regex.as_deref(), p.instance_regex.as_deref(), p.version_header.as_deref())
+            .map_err(Failure::Usage)
+    }
 }
 
 /// Checks what can be checked without the network.
 pub fn check(opts: &Options) -> Result<(), Failure> {
-    if !(1..=100).contains(&opts.rate) {
-        return Err(Failure::Usage(format!(
-            "--rate {} is out of range (hint: from 1 to 100 requests per second)",
-            opts.rate
-        )));
-    }
+    probe::check_rate(opts.rate)?;
+    opts.reader()?;
     if let Some(url) = &opts.target.url
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
@@ -59,10 +65,12 @@ pub async fn run(opts: Options) -> Result<(), Failure> {
     let (hurry_tx, hurry_rx) = watch::channel(false);
     let watcher = watch_cloud(cloud.clone(), feed_tx, hurry_rx, LOOK_LIMIT);
     let (samples_tx, samples) = mpsc::channel(1024);
-    let prober = (!url.is_empty()).then(|| probe::start(url.clone(), opts.rate, samples_tx));
+    let settings = probe::Settings { reader: opts.reader()?, ..probe::Settings::new(url.clone(), opts.rate) };
+    let probing = Instant::now();
+    let prober = (!url.is_empty()).then(|| probe::start_at(settings, probing, samples_tx));
     let monochrome = opts.plain || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let source = opts.target.profile.as_ref().map_or_else(|| "aws".to_string(), |p| format!("aws · {p}"));
-    let mut app = App::new(source, url.clone(), Instant::now(), monochrome);
+    let mut app = App::new(source, url.clone(), probing, monochrome);
     app.log_file = Some(log_path.display().to_string());
     app.audit_log = Some(cloud.audit_log().display().to_string());
     if cloud.read_only() {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use bluegreen::cli::{AwsArgs, Cli, Command, DemoArgs};
+use bluegreen::cli::{AwsArgs, Cli, Command, DemoArgs, ProbeArgs};
 use bluegreen::cloud::Cloud;
 use bluegreen::cloud::sim::Scenario;
 use bluegreen::cloud::sim::scenario::BUILTIN;
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::Demo(args)) => run_demo(args),
+        Some(Command::Probe(args)) => run_probe(args),
         None => run_aws(cli.aws),
     };
     exit::report(result)
@@ -54,9 +55,37 @@ fn run_aws(args: AwsArgs) -> Result<(), Failure> {
         rate: args.rate,
         plain: args.plain || !console::has_terminal(),
         log_file: args.log_file,
+        page: args.page,
     };
     live::check(&opts)?;
     runtime()?.block_on(live::run(opts))
+}
+
+fn run_probe(args: ProbeArgs) -> Result<(), Failure> {
+    use bluegreen::probe::{self, run};
+    run::check_url(&args.url)?;
+    probe::check_rate(args.rate)?;
+    let p = &args.page;
+    let reader =
+        probe::Reader::new(p.version_regex.as_deref(), p.instance_regex.as_deref(), p.version_header.as_deref())
+            .map_err(Failure::Usage)?;
+    let settings = probe::Settings {
+        timeout: args.timeout,
+        keep_alive: !args.new_connection,
+        reader,
+        ..probe::Settings::new(args.url, args.rate)
+    };
+    let output = if args.json {
+        run::Output::Json
+    } else if args.plain || !console::has_terminal() {
+        run::Output::Plain
+    } else {
+        run::Output::Screen
+    };
+    let monochrome = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let opts =
+        run::Options { settings, output, duration: args.duration, fail_on_errors: args.fail_on_errors, monochrome };
+    runtime()?.block_on(run::run(opts))
 }
 
 fn run_demo(args: DemoArgs) -> Result<(), Failure> {

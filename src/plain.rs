@@ -17,14 +17,19 @@ use crate::domain::At;
 use crate::exit::{Failure, SIGINT, SIGPIPE, SIGTERM};
 use crate::session::Session;
 
-/// How long after a story ends `--plain` keeps watching (so the last
-/// traffic seconds are printed).
-const AFTER_STORY: Duration = Duration::from_secs(3);
+/// How long after a story ends `--plain` keeps watching (so the traffic
+/// seconds it spanned are closed and printed: each waits for its slowest
+/// request, up to the prober's timeout).
+const AFTER_STORY: Duration = Duration::from_secs(4);
+
+/// How much longer `--plain` waits for a cutover under way to settle.
+const VERDICT_WAIT: Duration = Duration::from_secs(15);
 
 /// How late a line may be printed so that lines come out in time order: a
-/// traffic second is closed half a second after it ends, and seen on the
+/// traffic second is closed once its requests have surely ended (the
+/// prober's 2 s timeout and a little after the second ends), and seen on the
 /// next tick.
-const ORDER_DELAY: Duration = Duration::from_secs(2);
+const ORDER_DELAY: Duration = Duration::from_secs(5);
 
 /// What a plain run measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,12 +62,12 @@ impl<W: Write> Printer<W> {
             self.push(e.at, "world", &e.text);
         }
         let app = &session.app;
-        let new = usize::try_from(app.log.total() - self.logged).unwrap_or(usize::MAX);
-        let entries: Vec<_> = app.log.newest().take(new).cloned().collect();
+        let entries: Vec<_> = app.log.pushed_since(self.logged).cloned().collect();
         self.logged = app.log.total();
-        for e in entries.into_iter().rev() {
+        for e in entries {
             match e.kind {
                 Kind::Console => self.push(e.at, "console", &e.text),
+                Kind::Verdict => self.push(e.at, "verdict", &e.text),
                 // Without world events (AWS), the log's differences are the events.
                 Kind::World if !names_events => self.push(e.at, "event", &e.text),
                 Kind::World | Kind::Traffic => {}
@@ -122,8 +127,13 @@ pub async fn run<C: Cloud>(
     header(&mut out, first)?;
     let mut printer = Printer { out, queue: Vec::new(), seq: 0, logged: 0, second: None };
     let result = loop {
-        if session.story_finished().is_some_and(|t| t.elapsed() > AFTER_STORY) && !hold {
-            break Ok(());
+        if let Some(t) = session.story_finished().filter(|_| !hold) {
+            // A cutover under way gets its verdict before the end, if it
+            // comes soon.
+            let judging = session.app.traffic.cutover().is_some() && t.elapsed() < AFTER_STORY + VERDICT_WAIT;
+            if t.elapsed() > AFTER_STORY && !judging {
+                break Ok(());
+            }
         }
         tokio::select! {
             msg = session.next() => match msg {

@@ -5,6 +5,7 @@ mod console;
 mod inputs;
 mod net;
 mod plans;
+mod probe;
 mod pty;
 mod scenarios;
 mod soak;

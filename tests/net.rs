@@ -14,12 +14,17 @@ use bluegreen::demo::instance::{InstanceServer, Page};
 use bluegreen::demo::lb::{self, Backend, LoadBalancer};
 use bluegreen::demo::runtime;
 use bluegreen::domain::At;
-use bluegreen::probe::{self, Outcome, Traffic, read_page};
+use bluegreen::probe::{self, ErrorKind, Outcome, Reader, Settings, Traffic};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 fn page(id: &str, version: &str) -> Page {
     Page { instance_id: id.into(), private_ip: "10.200.11.9".into(), version: Some(version.into()), fails_until: None }
+}
+
+/// The version and instance the tutorial's page names.
+fn read_page(body: &str) -> (Option<String>, Option<String>) {
+    Reader::default().read(&hyper::HeaderMap::new(), body)
 }
 
 fn clock() -> WorldClock {
@@ -107,7 +112,7 @@ async fn prober_reads_the_page_and_counts_503s() {
 
     for (server, want_failures) in [(&healthy, false), (&flaky, true)] {
         let (tx, mut rx) = mpsc::channel(64);
-        let prober = probe::start(format!("http://{}/", server.addr), 20, tx);
+        let prober = probe::start(Settings::new(format!("http://{}/", server.addr), 20), tx);
         let mut traffic = Traffic::new(Instant::now());
         while traffic.total_requests < 10 {
             traffic.record(rx.recv().await.unwrap());
@@ -115,11 +120,11 @@ async fn prober_reads_the_page_and_counts_503s() {
         prober.abort();
         if want_failures {
             assert_eq!(traffic.total_failures, traffic.total_requests, "every 503 is counted");
-            assert!(traffic.recent.iter().all(|s| s.outcome == Outcome::Status(503)));
+            assert!(traffic.recent.iter().all(|s| s.outcome == Outcome::Failed(ErrorKind::Server(503))));
         } else {
             assert_eq!(traffic.total_failures, 0);
             let served = &traffic.recent[0].outcome;
-            assert_eq!(*served, Outcome::Served { version: Some("v1".into()), instance: Some("i-0aaa".into()) });
+            assert_eq!(*served, Outcome::Served { version: "v1".into(), instance: Some("i-0aaa".into()) });
         }
     }
     let health = get(&format!("http://{}/health", flaky.addr)).await;
@@ -187,6 +192,11 @@ fn manual_reroute_story_serves_v1_then_v2_then_v1_without_a_failed_request() {
     phases.dedup();
     assert_eq!(phases, ["v1 100%", "v2 100%", "v1 100%"], "{seconds:?}");
     assert!(lines.iter().any(|l| l.contains("summary") && l.ends_with(" 0 failed")));
+    // One verdict per cutover, each saying nothing was dropped.
+    let verdicts: Vec<&str> = lines.iter().filter_map(|l| l.split_once(" verdict  ").map(|(_, v)| v)).collect();
+    assert_eq!(verdicts.len(), 2, "{lines:#?}");
+    assert!(verdicts[0].starts_with("cutover v1 → v2: 0 failed of "), "{verdicts:?}");
+    assert!(verdicts[1].starts_with("cutover v2 → v1: 0 failed of "), "{verdicts:?}");
 }
 
 #[test]
@@ -194,6 +204,11 @@ fn flaky_green_shows_failed_requests() {
     let lines = plain(&["--speed", "4", "--scenario", "flaky-green"]);
     let failed: u32 = traffic(&lines).iter().map(|(f, _)| f).sum();
     assert!(failed > 0, "the negative control must fail some requests\n{lines:#?}");
+    // The verdict counts every one of them: the cutover spans all the
+    // failing seconds.
+    let verdict = lines.iter().find_map(|l| l.split_once(" verdict  ").map(|(_, v)| v.to_string()));
+    let verdict = verdict.unwrap_or_else(|| panic!("a verdict\n{lines:#?}"));
+    assert!(verdict.starts_with(&format!("cutover v1 → v2: {failed} failed ({failed} 5xx) of ")), "{verdict}");
 }
 
 #[test]

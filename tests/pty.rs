@@ -117,7 +117,20 @@ impl Pty {
     /// Whether the terminal is back to what a shell expects: the alternate
     /// screen left and the cursor shown after the program last took them,
     /// and the line discipline echoing and in canonical mode.
+    /// The bytes written before a stop may still be on their way from the
+    /// pseudo-terminal to the reader thread: the check is retried for up to
+    /// two seconds.
     pub fn given_back(&self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            match self.given_back_now() {
+                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+                done => return done,
+            }
+        }
+    }
+
+    fn given_back_now(&self) -> Result<(), String> {
         let raw = self.raw.lock().unwrap().clone();
         let last = |pat: &[u8]| raw.windows(pat.len()).rposition(|w| w == pat);
         let on = last(ALT_SCREEN_ON).ok_or("the alternate screen was never entered")?;

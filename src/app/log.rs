@@ -23,6 +23,8 @@ pub enum Kind {
     World,
     /// A change in what the load balancer serves.
     Traffic,
+    /// A cutover's verdict: did moving traffic drop anything.
+    Verdict,
     /// The console's own doing: plan steps and outcomes, notices, problems.
     Console,
 }
@@ -40,19 +42,26 @@ pub struct Entry {
 pub const CAPACITY: usize = 10_000;
 
 /// The newest entries, oldest first.
+/// Entries in time order, each with the number it was pushed as (a
+/// traffic second or a verdict is told seconds after the time it is about,
+/// so it may land behind newer entries).
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
-    entries: VecDeque<Entry>,
+    entries: VecDeque<(u64, Entry)>,
     total: u64,
 }
 
 impl EventLog {
-    pub fn push(&mut self, entry: Entry) {
+    /// Adds `entry` after every entry not later than it; gives its place
+    /// counted from the newest (0: it is the newest).
+    pub fn push(&mut self, entry: Entry) -> usize {
         if self.entries.len() == CAPACITY {
             self.entries.pop_front();
         }
-        self.entries.push_back(entry);
+        let behind = self.entries.iter().rev().take_while(|(_, e)| e.at > entry.at).count();
+        self.entries.insert(self.entries.len() - behind, (self.total, entry));
         self.total += 1;
+        behind
     }
 
     /// How many entries were ever pushed (the ring forgets, this does not).
@@ -70,7 +79,12 @@ impl EventLog {
 
     /// Newest first.
     pub fn newest(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter().rev()
+        self.entries.iter().rev().map(|(_, e)| e)
+    }
+
+    /// The entries pushed as number `n` or later (still kept), in time order.
+    pub fn pushed_since(&self, n: u64) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |(seq, _)| *seq >= n).map(|(_, e)| e)
     }
 }
 

@@ -144,6 +144,13 @@ pub struct App {
     /// The selected event, counted from the newest (0); the log shows it first.
     pub log_scroll: usize,
     pub traffic: Traffic,
+    /// The real instant of the last tick (for the gap still open).
+    pub real_now: Instant,
+    /// World seconds per real second, from the last two ticks (the demo's
+    /// world runs faster than real time; AWS's does not).
+    pace: f64,
+    /// Cutover verdicts with the time they were reached, oldest first.
+    pub verdicts: std::collections::VecDeque<(At, crate::probe::Verdict)>,
     pub url: String,
     pub overlay: Overlay,
     /// Rows of the overlay's text scrolled past at its top.
@@ -187,6 +194,9 @@ impl App {
             log: EventLog::default(),
             log_scroll: 0,
             traffic: Traffic::new(start),
+            real_now: start,
+            pace: 1.0,
+            verdicts: std::collections::VecDeque::new(),
             url,
             overlay: Overlay::None,
             overlay_scroll: 0,
@@ -251,8 +261,9 @@ impl App {
 
     /// Adds to the event log; a scrolled log keeps showing the same entries.
     fn record(&mut self, entry: Entry) {
-        self.log.push(entry);
-        if self.log_scroll > 0 {
+        let place = self.log.push(entry);
+        // Keep the selected entry selected when the new one lands above it.
+        if self.log_scroll > 0 && place <= self.log_scroll {
             self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
         }
     }
@@ -270,21 +281,53 @@ impl App {
     }
 
     fn on_tick(&mut self, world: At, real: Instant) -> bool {
+        if real > self.real_now && world > self.now {
+            let pace = world.since(self.now).as_secs_f64() / real.duration_since(self.real_now).as_secs_f64();
+            self.pace = pace.clamp(0.001, 10_000.0);
+        }
         self.now = self.now.max(world);
-        for second in self.traffic.close(real, std::time::Duration::from_millis(500)) {
+        self.real_now = self.real_now.max(real);
+        for second in self.traffic.close(real) {
+            // Said at the world time of the second, not when it closed
+            // (seconds later, once its slowest request has ended).
+            let at = self.world_at(self.traffic.start() + std::time::Duration::from_secs(second.index));
             let classes = second.classes();
             if !classes.is_empty() && classes != self.served {
                 let tone = if second.failures > 0 { Tone::Bad } else { Tone::Info };
                 let text = format!("load balancer serves {}", second.mix_words());
-                self.record(Entry { at: self.now, text, tone, kind: log::Kind::Traffic });
+                self.record(Entry { at, text, tone, kind: log::Kind::Traffic });
                 self.served = classes;
+            }
+        }
+        for verdict in self.traffic.take_verdicts() {
+            let tone = if verdict.failures() == 0 { Tone::Good } else { Tone::Bad };
+            let at = self.world_at(self.traffic.start() + std::time::Duration::from_secs(verdict.reached));
+            self.record(Entry { at, text: verdict.to_string(), tone, kind: log::Kind::Verdict });
+            self.verdicts.push_back((at, verdict));
+            while self.verdicts.len() > crate::probe::stats::KEEP_VERDICTS {
+                self.verdicts.pop_front();
             }
         }
         self.expire_status();
         true
     }
 
+    /// The world time of a real instant at or before the last tick.
+    fn world_at(&self, real: Instant) -> At {
+        let behind = self.real_now.saturating_duration_since(real);
+        self.now - behind.mul_f64(self.pace)
+    }
+
     fn on_observed(&mut self, obs: Observation, effects: &mut Vec<Effect>) -> bool {
+        let new_rollback = obs
+            .active
+            .as_ref()
+            .filter(|d| d.is_rollback())
+            .is_some_and(|d| self.obs.as_ref().is_none_or(|p| p.active.as_ref().is_none_or(|a| a.id != d.id)));
+        if new_rollback {
+            // CodeDeploy moves traffic back: judge that cutover too.
+            self.traffic.expect_cutover();
+        }
         let entries = match &self.obs {
             Some(prev) => log::diff(prev, &obs),
             None => vec![log::watching(&obs)],

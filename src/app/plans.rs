@@ -122,6 +122,10 @@ impl App {
         let title = view.plan.title.clone();
         match PlanRun::start(view.plan, &obs) {
             Ok(run) => {
+                if matches!(intent, Intent::Promote | Intent::Reattach) {
+                    // Traffic is about to move: judge the cutover from now.
+                    self.traffic.expect_cutover();
+                }
                 self.note(format!("{}: {title}", intent.verb()), Tone::Action);
                 self.running = Some(Running { intent, run, shown: 0 });
                 self.say(format!("{}: started", intent.verb()), Tone::Action);

@@ -180,10 +180,10 @@ impl Call {
             Self::CreateDeployment { application, group, bucket, key, bundle, version, etag } => {
                 let mut location = format!("bucket={bucket},key={key},bundleType={bundle}");
                 if let Some(v) = version {
-                    location.push_str(&format!(",version={v}"));
+                    location = format!("{location},version={v}");
                 }
                 if let Some(e) = etag {
-                    location.push_str(&format!(",eTag={e}"));
+                    location = format!("{location},eTag={e}");
                 }
                 args(
                     "deploy create-deployment",

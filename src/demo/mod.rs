@@ -73,9 +73,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, Failure> {
             opts.speed
         )));
     }
-    if !(1..=100).contains(&opts.rate) {
-        return Err(usage(format!("--rate {} is out of range (hint: from 1 to 100 requests per second)", opts.rate)));
-    }
+    probe::check_rate(opts.rate)?;
     if !(1..=86_400).contains(&opts.wait_limit) {
         return Err(usage(format!(
             "--wait-limit {} is out of range (hint: from 1 to 86400 world seconds)",
@@ -157,9 +155,10 @@ pub async fn start(opts: &Options, prepared: Prepared) -> Result<(Session<SimHan
     let demo = runtime::start(world, scenario.timing.pace * opts.speed, listener)
         .map_err(|e| Failure::Failed(format!("cannot start the load balancer: {e}")))?;
     let (samples_tx, samples) = mpsc::channel(1024);
-    let prober = probe::start(demo.url.clone(), opts.rate, samples_tx);
+    let probing = Instant::now();
+    let prober = probe::start_at(probe::Settings::new(demo.url.clone(), opts.rate), probing, samples_tx);
     let monochrome = opts.plain || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let app = App::new(format!("demo · {}", scenario.name), demo.url.clone(), Instant::now(), monochrome);
+    let app = App::new(format!("demo · {}", scenario.name), demo.url.clone(), probing, monochrome);
     let player = actions.map(|a| Player::new(a, Duration::from_secs(opts.wait_limit)));
     let tick = if opts.plain { Duration::from_millis(250) } else { Duration::from_secs(1) };
     let url = demo.url.clone();

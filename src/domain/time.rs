@@ -26,6 +26,13 @@ impl At {
     }
 }
 
+impl From<std::time::SystemTime> for At {
+    fn from(t: std::time::SystemTime) -> Self {
+        let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        Self(u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
 impl Add<Duration> for At {
     type Output = At;
     fn add(self, d: Duration) -> At {

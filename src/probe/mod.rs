@@ -1,128 +1,251 @@
-//! The load balancer prober: GETs a URL at a steady rate and reads which
-//! application version and instance answered. It only needs a URL, so it
-//! measures a real ALB, the demo's load balancer or any web server the same
-//! way. Page text is untrusted: it is cleaned and length-capped here.
+//! The load balancer prober: requests scheduled at a fixed rate whatever
+//! the answers' latency (open loop: a slow or hanging target shows up as
+//! latency and gaps, never as a lower rate), each measured from the moment
+//! it was due, each answer read for which version and instance served it.
+//! It only needs a URL, so it measures a real ALB, the demo's load balancer
+//! or any web server the same way.
+//!
+//! - [`page`]: reading the version and instance from an untrusted page.
+//! - [`stats`]: seconds, shares, latency, errors, gaps in bounded memory.
+//! - [`cutover`]: when the served version changes, and the verdict.
 
+pub mod cutover;
+pub mod page;
+pub mod run;
+mod screen;
 pub mod stats;
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::BodyExt;
 use hyper::Request;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 
 use crate::demo::http::{Body, client};
-use crate::domain::clean;
+pub use cutover::Verdict;
+pub use page::Reader;
 pub use stats::{Second, Traffic};
+
+/// Why a request failed; every kind counts as a failed request.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorKind {
+    /// The connection was refused (nothing listens).
+    Refused,
+    /// The connection was reset or closed before a whole answer.
+    Reset,
+    /// No whole answer within the per-request timeout.
+    Timeout,
+    /// A 5xx answer.
+    Server(u16),
+    /// A 4xx (or other non-2xx) answer.
+    Client(u16),
+    /// A 2xx page that does not say its version.
+    NoVersion,
+    /// Anything else (a bad URL, a name that does not resolve).
+    Other,
+}
+
+impl ErrorKind {
+    /// The word tables and lines use: `refused`, `5xx`, …
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Refused => "refused",
+            Self::Reset => "reset",
+            Self::Timeout => "timeout",
+            Self::Server(_) => "5xx",
+            Self::Client(_) => "4xx",
+            Self::NoVersion => "no version",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Server(s) | Self::Client(s) => write!(f, "HTTP {s}"),
+            other => f.write_str(other.word()),
+        }
+    }
+}
 
 /// How one request ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// 2xx, with what the page says.
-    Served { version: Option<String>, instance: Option<String> },
-    /// Any other status.
-    Status(u16),
-    /// No answer: refused, reset, timed out.
-    Error(String),
+    /// A 2xx page naming its version.
+    Served {
+        version: String,
+        instance: Option<String>,
+    },
+    Failed(ErrorKind),
 }
 
 impl Outcome {
     pub fn failed(&self) -> bool {
-        !matches!(self, Self::Served { .. })
+        matches!(self, Self::Failed(_))
     }
 }
 
 /// One request's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {
-    /// When the request started.
-    pub started: Instant,
+    /// When the request was due (the schedule, not when it left).
+    pub scheduled: Instant,
+    /// From when it was due to its answer (or its failure).
     pub latency: Duration,
     pub outcome: Outcome,
 }
 
-/// Reads the tutorial's page: `application version: N` and `instance-id: i-…`.
-/// Gives `v2`-style versions; both values are cleaned and capped.
-pub fn read_page(body: &str) -> (Option<String>, Option<String>) {
-    let field = |name: &str, max: usize| {
-        let start = body.find(name)? + name.len();
-        let rest = &body[start..];
-        let end = rest.find('<').unwrap_or(rest.len()).min(256);
-        let value = clean(rest.get(..end)?, max);
-        (!value.is_empty()).then_some(value)
-    };
-    let version = field("application version:", 16).map(|v| if v.starts_with('v') { v } else { format!("v{v}") });
-    (version, field("instance-id:", 32))
+/// How to probe.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub url: String,
+    /// Requests per second.
+    pub rate: u32,
+    /// Longest a request may take from when it was due.
+    pub timeout: Duration,
+    /// Requests in flight at most; a request waits for a free slot (and
+    /// that wait is part of its latency).
+    pub concurrency: usize,
+    /// Reuse connections (as browsers do); `false` opens one per request.
+    pub keep_alive: bool,
+    pub reader: Reader,
+    /// Schedule no request after this long (the samples channel closes
+    /// once the last one has answered); `None` runs until dropped.
+    pub stop_after: Option<Duration>,
 }
 
-/// GETs `url` `rate` times a second, each request on its own task (a slow
-/// answer never delays the next request), until the receiver is dropped.
-pub fn start(url: String, rate: u32, samples: mpsc::Sender<Sample>) -> JoinHandle<()> {
+impl Settings {
+    /// The console's defaults for `url` at `rate`.
+    pub fn new(url: String, rate: u32) -> Self {
+        Self {
+            url,
+            rate,
+            timeout: Duration::from_secs(2),
+            concurrency: 256,
+            keep_alive: true,
+            reader: Reader::default(),
+            stop_after: None,
+        }
+    }
+}
+
+/// The highest `--rate`: what one core sustains with room to spare (see
+/// the README's performance figures).
+pub const MAX_RATE: u32 = 1000;
+
+/// Checks a `--rate`.
+pub fn check_rate(rate: u32) -> Result<(), crate::exit::Failure> {
+    if (1..=MAX_RATE).contains(&rate) {
+        return Ok(());
+    }
+    Err(crate::exit::Failure::Usage(format!(
+        "--rate {rate} is out of range (hint: from 1 to {MAX_RATE} requests per second)"
+    )))
+}
+
+/// Sends requests on the schedule until the receiver is dropped, the
+/// first one now.
+pub fn start(settings: Settings, samples: mpsc::Sender<Sample>) -> JoinHandle<()> {
+    start_at(settings, Instant::now(), samples)
+}
+
+/// Sends requests on the schedule from `first` (give statistics the same
+/// instant as their start, so each second holds exactly `rate` requests).
+pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let http = client(true);
-        let period = Duration::from_secs(1) / rate.max(1);
-        let mut tick = tokio::time::interval(period);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let http = client(settings.keep_alive);
+        let period = Duration::from_secs(1) / settings.rate.max(1);
+        let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+        let settings = Arc::new(settings);
+        let mut due = first;
+        let stop = settings.stop_after.map(|d| due + d);
         loop {
-            tick.tick().await;
-            if samples.is_closed() {
+            tokio::time::sleep_until(due).await;
+            if samples.is_closed() || stop.is_some_and(|s| due >= s) {
                 return;
             }
-            let (http, url, samples) = (http.clone(), url.clone(), samples.clone());
+            // Stopped for a while (Ctrl-Z, a stalled machine): the requests
+            // that were due then were never sent; go on from now rather
+            // than fire them all at once.
+            let now = Instant::now();
+            if now.saturating_duration_since(due) > Duration::from_secs(1) {
+                due = now;
+            }
+            let this = due;
+            due += period;
+            let (http, settings, samples, slots) = (http.clone(), settings.clone(), samples.clone(), slots.clone());
             tokio::spawn(async move {
-                let started = Instant::now();
-                let outcome = probe(&http, &url).await;
-                let _ = samples.send(Sample { started, latency: started.elapsed(), outcome }).await;
+                let due = this;
+                let deadline = due + settings.timeout;
+                let outcome = match tokio::time::timeout_at(deadline, slots.acquire_owned()).await {
+                    Ok(Ok(_slot)) => match tokio::time::timeout_at(deadline, fetch(&http, &settings)).await {
+                        Ok(outcome) => outcome,
+                        Err(_) => Outcome::Failed(ErrorKind::Timeout),
+                    },
+                    _ => Outcome::Failed(ErrorKind::Timeout),
+                };
+                let latency = Instant::now().saturating_duration_since(due).min(settings.timeout);
+                let _ = samples.send(Sample { scheduled: due, latency, outcome }).await;
             });
         }
     })
 }
 
-async fn probe(
-    http: &hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>,
-    url: &str,
-) -> Outcome {
-    let Ok(req) = Request::get(url).header("user-agent", "bluegreen-probe").body(Body::default()) else {
-        return Outcome::Error("bad URL".into());
+type Client = hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>;
+
+async fn fetch(http: &Client, settings: &Settings) -> Outcome {
+    let Ok(req) = Request::get(&settings.url).header("user-agent", "bluegreen-probe").body(Body::default()) else {
+        return Outcome::Failed(ErrorKind::Other);
     };
-    let answer = tokio::time::timeout(Duration::from_secs(2), async {
-        let resp = http.request(req).await.map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let body = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-        Ok::<_, String>((status, body))
-    })
-    .await;
-    match answer {
-        Err(_) => Outcome::Error("timed out".into()),
-        Ok(Err(e)) => Outcome::Error(clean(&e, 120)),
-        Ok(Ok((status, _))) if !status.is_success() => Outcome::Status(status.as_u16()),
-        Ok(Ok((_, body))) => {
-            let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
-            let (version, instance) = read_page(&text);
-            Outcome::Served { version, instance }
-        }
+    let resp = match http.request(req).await {
+        Ok(r) => r,
+        Err(e) => return Outcome::Failed(classify(&e)),
+    };
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = match resp.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Outcome::Failed(ErrorKind::Reset),
+    };
+    if status.is_server_error() {
+        return Outcome::Failed(ErrorKind::Server(status.as_u16()));
+    }
+    if !status.is_success() {
+        return Outcome::Failed(ErrorKind::Client(status.as_u16()));
+    }
+    let text = String::from_utf8_lossy(&body[..body.len().min(page::MAX_BODY)]);
+    match settings.reader.read(&headers, &text) {
+        (Some(version), instance) => Outcome::Served { version, instance },
+        (None, _) => Outcome::Failed(ErrorKind::NoVersion),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::read_page;
-
-    #[test]
-    fn reads_the_tutorial_page() {
-        let page = "<h1>application version: 2</h1><h1>instance-id: i-0abc</h1><h1>local-ipv4: 10.200.11.5</h1>";
-        assert_eq!(read_page(page), (Some("v2".into()), Some("i-0abc".into())));
+/// Refused, reset, or something else, from the error's chain of causes.
+fn classify(e: &(dyn std::error::Error + 'static)) -> ErrorKind {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => ErrorKind::Refused,
+                std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof => ErrorKind::Reset,
+                std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
+                _ => ErrorKind::Other,
+            };
+        }
+        if let Some(h) = c.downcast_ref::<hyper::Error>()
+            && (h.is_incomplete_message() || h.is_closed() || h.is_canceled())
+        {
+            return ErrorKind::Reset;
+        }
+        cause = c.source();
     }
-
-    #[test]
-    fn untrusted_text_is_cleaned_and_capped() {
-        let page =
-            "<h1>application version: \u{1b}[2J9\u{7}</h1><h1>instance-id: i-0123456789abcdef0123456789abcdef0123</h1>";
-        let (v, i) = read_page(page);
-        assert_eq!(v.as_deref(), Some("v[2J9"));
-        assert!(i.unwrap().chars().count() <= 33);
-        assert_eq!(read_page("It works!"), (None, None));
-    }
+    ErrorKind::Other
 }

@@ -88,6 +88,23 @@ fn rows_for(blue: Option<&crate::domain::Environment>, green: Option<&crate::dom
     (n as u16).min(budget)
 }
 
+/// `bluegreen probe`'s screen: a title line, the traffic panel, the keys.
+pub fn render_probe(app: &App, frame: &mut Frame, title: &str) {
+    let area = frame.area();
+    let theme = Theme { monochrome: app.monochrome };
+    let [head, body, foot] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    let width = usize::from(area.width);
+    let head_line = Line::from(vec![
+        ratatui::text::Span::styled(" bluegreen probe  ", theme.title()),
+        ratatui::text::Span::raw(title.to_string()),
+    ]);
+    frame.render_widget(Paragraph::new(fit(head_line, width)), head);
+    traffic::render(app, frame, body, theme);
+    let keys = Line::styled(" q quit  Ctrl-Z suspend", theme.dim());
+    frame.render_widget(Paragraph::new(fit(keys, width)), foot);
+}
+
 fn too_small(frame: &mut Frame, area: Rect, theme: Theme) {
     let text = vec![
         Line::styled("terminal too small", theme.bad()),

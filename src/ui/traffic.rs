@@ -1,8 +1,10 @@
 //! What the load balancer actually serves, from the prober: the mix of the
 //! last whole second (each version's share of all requests, failed
-//! requests as a share of their own: the same numbers the event log and
-//! `--plain` print), one cell per recent request (its version's digit, or ✗
-//! for a failure), request rate, failures, latency.
+//! requests as a share of their own, by kind: the same numbers the event
+//! log and `--plain` print), one cell per recent request (its version's
+//! last character, or ✗ for a failure), rate, failures, latency, the
+//! longest gap without a successful answer, the cutover under way and the
+//! verdicts of those that ended.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,6 +14,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme::Theme;
 use super::{cut, fit};
 use crate::app::App;
+use crate::domain::millis;
 use crate::probe::Outcome;
 use crate::probe::stats::FAILED;
 
@@ -41,7 +44,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                     Line::from(vec![
                         Span::styled("✗   ", theme.bad()),
                         Span::styled(bar(p), theme.bad()),
-                        Span::styled(format!(" {p}% failed"), theme.bad()),
+                        Span::styled(format!(" {p}% failed ({})", second.error_words()), theme.bad()),
                     ])
                 } else {
                     let i = known.iter().position(|k| *k == class).unwrap_or(0);
@@ -56,23 +59,53 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         }
     }
     lines.push(strip(app, &known, width, theme));
-    let rate = last.map_or(0, |s| s.requests);
-    let failed: u32 = t.seconds.iter().rev().take(FAIL_SECONDS).map(|s| s.failures).sum();
-    let ms = |d: Option<std::time::Duration>| d.map_or("—".to_string(), crate::domain::millis);
-    let fail_style = if failed > 0 { theme.bad() } else { theme.good() };
-    lines.push(Line::from(vec![
-        Span::raw(format!("{rate} req/s  ")),
-        Span::styled(format!("{failed} failed"), fail_style),
-        Span::raw(format!(" in the last {FAIL_SECONDS}s")),
-    ]));
-    let gap = t.longest_gap().unwrap_or_default();
+    if let Some(second) = last {
+        // Rate and failures come from whole seconds only; before the first
+        // one closes the total line below says what has been counted.
+        let failed: u32 = t.seconds.iter().rev().take(FAIL_SECONDS).map(|s| s.failures).sum();
+        let fail_style = if failed > 0 { theme.bad() } else { theme.good() };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{} req/s  ", second.requests)),
+            Span::styled(format!("{failed} failed"), fail_style),
+            Span::raw(format!(" in the last {FAIL_SECONDS}s")),
+        ]));
+    }
+    let ms = |d: Option<std::time::Duration>| d.map_or("—".to_string(), millis);
+    let gap = t.longest_gap(app.real_now);
     let gap_style = if gap > std::time::Duration::from_secs(1) { theme.bad() } else { theme.plain() };
     lines.push(Line::from(vec![
-        Span::raw(format!("p50 {}  p99 {}  ", ms(t.latency(50)), ms(t.latency(99)))),
+        Span::raw(format!("p50 {}  p99 {}  max {}  ", ms(t.latency(0.5)), ms(t.latency(0.99)), ms(t.worst_latency()))),
         Span::styled(format!("gap {:.1}s", gap.as_secs_f64()), gap_style),
     ]));
-    lines.push(Line::styled(format!("(p50, p99, gap: last {} requests)", t.recent.len()), theme.dim()));
-    lines.push(Line::styled(format!("total {} requests, {} failed", t.total_requests, t.total_failures), theme.dim()));
+    if let Some(run) = t.cutover() {
+        let from = run.from.as_deref().unwrap_or("—");
+        let secs = last.map_or(0, |s| s.index.saturating_sub(run.since) + 1);
+        let style = if run.failures() > 0 { theme.bad() } else { theme.warn() };
+        lines.push(Line::styled(
+            format!(
+                "cutover from {from}: {secs}s, {} req, {} failed, gap {:.1}s",
+                run.requests_so_far(),
+                run.failures(),
+                run.longest_gap.as_secs_f64()
+            ),
+            style,
+        ));
+    }
+    if !app.verdicts.is_empty() {
+        lines.push(Line::styled("Verdicts (newest first):", theme.title()));
+        for (at, v) in app.verdicts.iter().rev() {
+            let style = if v.failures() == 0 { theme.good() } else { theme.bad() };
+            let text = v.to_string();
+            let text = text.strip_prefix("cutover ").unwrap_or(&text).to_string();
+            lines.push(Line::from(vec![Span::styled(format!("{at} "), theme.dim()), Span::styled(text, style)]));
+        }
+    }
+    let room = usize::from(inner.height);
+    let total = Line::styled(format!("total {} requests, {} failed", t.total_requests, t.total_failures), theme.dim());
+    if lines.len() >= room && room > 0 {
+        lines.truncate(room - 1);
+    }
+    lines.push(total);
     let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, width)).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
@@ -82,12 +115,11 @@ fn strip(app: &App, known: &[String], width: usize, theme: Theme) -> Line<'stati
     let samples: Vec<_> = app.traffic.recent.iter().rev().take(width).collect();
     let cells = samples.into_iter().rev().map(|s| match &s.outcome {
         Outcome::Served { version, .. } => {
-            let v = version.clone().unwrap_or_else(|| "?".into());
-            let index = known.iter().position(|k| *k == v).unwrap_or(0);
-            let digit = v.chars().last().unwrap_or('?').to_string();
+            let index = known.iter().position(|k| k == version).unwrap_or(0);
+            let digit = version.chars().last().unwrap_or('?').to_string();
             Span::styled(digit, theme.version(index))
         }
-        _ => Span::styled("✗", theme.bad()),
+        Outcome::Failed(_) => Span::styled("✗", theme.bad()),
     });
     Line::from(cells.collect::<Vec<_>>())
 }

@@ -94,10 +94,19 @@ async fn a_deployment_through_its_phases() {
     );
 
     world.codedeploy.continue_deployment().deployment_id(&id).send().await.unwrap();
-    let obs = until(&world, "success", |o| o.active.is_none() && o.last.is_some()).await;
+    // One observation reads the group, the deployment and the load balancer with separate calls,
+    // so the one that first sees the success may have read the others a moment before they
+    // changed (seen on a loaded machine): wait until all of them say so.
+    let obs = until(&world, "success, the group copying green, green alone serving", |o| {
+        o.active.is_none()
+            && o.last.is_some()
+            && o.group.autoscaling_groups == std::slice::from_ref(&green)
+            && o.environment(&green).is_some_and(bluegreen::domain::Environment::serving)
+            && o.environment("bluegreen-asg").is_some_and(|e| !e.serving())
+    })
+    .await;
     let last = obs.last.as_ref().unwrap();
     assert_eq!(last.status, DeploymentStatus::Succeeded);
-    assert_eq!(obs.group.autoscaling_groups, std::slice::from_ref(&green), "the group now copies green");
     assert!(obs.environment(&green).unwrap().serving(), "green serves");
     assert!(!obs.environment("bluegreen-asg").unwrap().serving(), "blue no longer does");
     assert_eq!(obs.sides().blue.map(|(n, _)| n), Some("bluegreen-asg"), "BLUE stays the original after success");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bluegreen::app::{App, Effect, Msg};
 use bluegreen::cloud::sim::{Scenario, World};
 use bluegreen::domain::Observation;
-use bluegreen::probe::{Outcome, Sample};
+use bluegreen::probe::{ErrorKind, Outcome, Sample};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -104,7 +104,7 @@ impl Harness {
             for n in 0..10u32 {
                 let started = self.start + elapsed - Duration::from_secs(1) + Duration::from_millis(u64::from(n) * 100);
                 let outcome = self.model_request();
-                self.send(Msg::Sample(Sample { started, latency: Duration::from_millis(3), outcome }));
+                self.send(Msg::Sample(Sample { scheduled: started, latency: Duration::from_millis(3), outcome }));
             }
             self.observe();
             self.send(Msg::Tick { world: self.world.now(), real: self.start + elapsed });
@@ -127,14 +127,17 @@ impl Harness {
         let routable: Vec<_> =
             self.world.instances().into_iter().filter(bluegreen::cloud::sim::InstanceView::routable).collect();
         if routable.is_empty() {
-            return Outcome::Status(503);
+            return Outcome::Failed(ErrorKind::Server(503));
         }
         self.turn += 1;
         let v = &routable[self.turn % routable.len()];
         if v.fails_until.is_some_and(|t| t > now) {
-            return Outcome::Status(503);
+            return Outcome::Failed(ErrorKind::Server(503));
         }
-        Outcome::Served { version: v.version.clone(), instance: Some(v.id.clone()) }
+        match &v.version {
+            Some(version) => Outcome::Served { version: version.clone(), instance: Some(v.id.clone()) },
+            None => Outcome::Failed(ErrorKind::NoVersion),
+        }
     }
 
     /// The screen as text, one line per row, plus a hash of every cell's

@@ -251,9 +251,9 @@ fn the_traffic_panel_does_not_wait_for_requests_it_has() {
     h.world.advance(h.world.now() + std::time::Duration::from_millis(300));
     let start = h.app.traffic.start();
     let sample = bluegreen::probe::Sample {
-        started: start,
+        scheduled: start,
         latency: std::time::Duration::from_millis(3),
-        outcome: bluegreen::probe::Outcome::Served { version: Some("v1".into()), instance: None },
+        outcome: bluegreen::probe::Outcome::Served { version: "v1".into(), instance: None },
     };
     h.send(bluegreen::app::Msg::Sample(sample));
     let screen = h.screen(120, 40);
