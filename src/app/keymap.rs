@@ -28,6 +28,8 @@ pub enum Action {
     Open,
     /// Show every key.
     Help,
+    /// Show the tutorial's steps in the event log's place, or the log again.
+    Tour,
     /// Close the overlay or message.
     Close,
     /// Leave bluegreen (the terminal is restored).
@@ -123,6 +125,13 @@ pub const KEYMAP: &[Binding] = &[
         action: Action::Open,
         hint: None,
         help: "lifecycle events and log tail of the selected instance",
+    },
+    Binding {
+        keys: &[KeyCode::Char('t')],
+        label: "t",
+        action: Action::Tour,
+        hint: Some("tour"),
+        help: "the tutorial's five steps, ticked as they happen (or the events again)",
     },
     Binding {
         keys: &[KeyCode::Char('?')],

@@ -7,6 +7,7 @@ pub mod keymap;
 pub mod log;
 mod plans;
 mod status;
+pub mod tour;
 
 use std::time::Duration;
 
@@ -144,6 +145,10 @@ pub struct App {
     /// The selected event, counted from the newest (0); the log shows it first.
     pub log_scroll: usize,
     pub traffic: Traffic,
+    /// The tutorial's steps, checked on every observation and second.
+    pub tour: tour::Tour,
+    /// The tour shows in the event log's place (`t`).
+    pub show_tour: bool,
     /// The real instant of the last tick (for the gap still open).
     pub real_now: Instant,
     /// World seconds per real second, from the last two ticks (the demo's
@@ -194,6 +199,8 @@ impl App {
             log: EventLog::default(),
             log_scroll: 0,
             traffic: Traffic::new(start),
+            tour: tour::Tour::default(),
+            show_tour: false,
             real_now: start,
             pace: 1.0,
             verdicts: std::collections::VecDeque::new(),
@@ -229,6 +236,7 @@ impl App {
             Msg::Problem(text) => self.on_problem(text, Tone::Bad),
             Msg::Notice(text) => self.on_problem(text, Tone::Info),
             Msg::Sample(sample) => {
+                self.tour.heard(&sample.outcome);
                 self.traffic.record(sample);
                 true
             }
@@ -308,6 +316,9 @@ impl App {
                 self.verdicts.pop_front();
             }
         }
+        if let Some(obs) = &self.obs {
+            self.tour.update(obs, &self.traffic);
+        }
         self.expire_status();
         true
     }
@@ -337,6 +348,7 @@ impl App {
         }
         self.now = self.now.max(obs.at);
         self.look_failed = None;
+        self.tour.update(&obs, &self.traffic);
         self.obs = Some(obs);
         self.clamp_selection();
         self.drive(effects);
@@ -406,6 +418,12 @@ impl App {
             Action::Down => self.move_selection(1),
             Action::Open => self.open_selected(),
             Action::Help => self.open(Overlay::Help),
+            Action::Tour => {
+                self.show_tour = !self.show_tour;
+                if self.show_tour && self.focus == Focus::Events {
+                    self.focus = Focus::Blue;
+                }
+            }
             Action::Close => self.status = None,
             Action::Quit => {
                 self.quit = true;

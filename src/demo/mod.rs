@@ -46,6 +46,8 @@ pub struct Options {
     pub rate: u32,
     /// The longest a story's `wait` may take, in world seconds.
     pub wait_limit: u64,
+    /// Open with the tour shown.
+    pub tour: bool,
     /// No screen.
     pub plain: bool,
 }
@@ -158,7 +160,8 @@ pub async fn start(opts: &Options, prepared: Prepared) -> Result<(Session<SimHan
     let probing = Instant::now();
     let prober = probe::start_at(probe::Settings::new(demo.url.clone(), opts.rate), probing, samples_tx);
     let monochrome = opts.plain || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let app = App::new(format!("demo · {}", scenario.name), demo.url.clone(), probing, monochrome);
+    let mut app = App::new(format!("demo · {}", scenario.name), demo.url.clone(), probing, monochrome);
+    app.show_tour = opts.tour;
     let player = actions.map(|a| Player::new(a, Duration::from_secs(opts.wait_limit)));
     let tick = if opts.plain { Duration::from_millis(250) } else { Duration::from_secs(1) };
     let url = demo.url.clone();

@@ -26,6 +26,7 @@ mod header;
 mod overlay;
 mod text;
 pub mod theme;
+mod tour;
 mod traffic;
 
 use ratatui::Frame;
@@ -73,7 +74,11 @@ pub fn render(app: &App, frame: &mut Frame) {
     deployment::render(app, frame, dep, theme);
     let [log, traffic_area] =
         Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(bottom);
-    events::render(app, frame, log, theme);
+    if app.show_tour {
+        tour::render(app, frame, log, theme);
+    } else {
+        events::render(app, frame, log, theme);
+    }
     traffic::render(app, frame, traffic_area, theme);
     footer::status(app, frame, status, theme);
     footer::render(app, frame, foot, theme);

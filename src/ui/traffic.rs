@@ -73,10 +73,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let ms = |d: Option<std::time::Duration>| d.map_or("—".to_string(), millis);
     let gap = t.longest_gap(app.real_now);
     let gap_style = if gap > std::time::Duration::from_secs(1) { theme.bad() } else { theme.plain() };
-    lines.push(Line::from(vec![
-        Span::raw(format!("p50 {}  p99 {}  max {}  ", ms(t.latency(0.5)), ms(t.latency(0.99)), ms(t.worst_latency()))),
-        Span::styled(format!("gap {:.1}s", gap.as_secs_f64()), gap_style),
-    ]));
+    let gap_text = format!("gap {:.1}s", gap.as_secs_f64());
+    let mut latency =
+        format!("p50 {}  p99 {}  max {}  ", ms(t.latency(0.5)), ms(t.latency(0.99)), ms(t.worst_latency()));
+    if latency.chars().count() + gap_text.len() > width {
+        // Narrow: the gap matters more than the slowest request.
+        latency = format!("p50 {}  p99 {}  ", ms(t.latency(0.5)), ms(t.latency(0.99)));
+    }
+    lines.push(Line::from(vec![Span::raw(latency), Span::styled(gap_text, gap_style)]));
     if let Some(run) = t.cutover() {
         let from = run.from.as_deref().unwrap_or("—");
         let secs = last.map_or(0, |s| s.index.saturating_sub(run.since) + 1);

@@ -6,5 +6,6 @@ mod e2e;
 mod harness;
 mod redraw;
 mod screens;
+mod tour;
 mod trust;
 mod update;
