@@ -5,13 +5,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// What `--version` says: the version, the commit and the target built for.
+pub const VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("BLUEGREEN_COMMIT"), ", ", env!("BLUEGREEN_TARGET"), ")");
+
 /// A terminal console for AWS CodeDeploy blue/green deployments on EC2 Auto Scaling groups.
 ///
 /// Without a command it watches a deployment group on AWS; region and
 /// credentials come from the standard chain (environment, profile, SSO, the
 /// instance profile), AWS_ENDPOINT_URL points it at an emulator.
 #[derive(Debug, Parser)]
-#[command(name = "bluegreen", version, about, args_conflicts_with_subcommands = true)]
+#[command(name = "bluegreen", version = VERSION, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -19,9 +23,9 @@ pub struct Cli {
     pub aws: AwsArgs,
 }
 
-/// The console on AWS.
-#[derive(Debug, Args)]
-pub struct AwsArgs {
+/// Which deployment group, where, as whom.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
     /// The CodeDeploy application (picked when there is only one).
     #[arg(long, env = "BLUEGREEN_APP")]
     pub app: Option<String>,
@@ -34,6 +38,13 @@ pub struct AwsArgs {
     /// A named profile from ~/.aws/config.
     #[arg(long)]
     pub profile: Option<String>,
+}
+
+/// The console on AWS.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Where to probe what is served [default: the load balancer's DNS name].
     #[arg(long, env = "BLUEGREEN_URL")]
     pub url: Option<String>,
@@ -69,6 +80,34 @@ pub enum Command {
     /// Probe any URL at a fixed rate and judge each cutover: did moving
     /// traffic between versions drop a request?
     Probe(ProbeArgs),
+    /// Print the deployment group once (groups, instances, the latest
+    /// deployment) and exit 0 (succeeded, or none), 1 (failed or stopped) or
+    /// 3 (in progress).
+    Status(StatusArgs),
+    /// Wait until the deployment in progress ends, a line per change; exit
+    /// as `status` does, or 124 when --timeout runs out.
+    Wait(WaitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// One JSON object (schema_version 1; see the README).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Give up after this long (30s, 20m, 1h) with exit 124 [default: no limit].
+    #[arg(long, value_parser = parse_positive)]
+    pub timeout: Option<std::time::Duration>,
+    /// How often to look (default 5s).
+    #[arg(long, default_value = "5s", value_parser = parse_positive)]
+    pub every: std::time::Duration,
 }
 
 /// How to read which version (and instance) answered.
@@ -159,6 +198,9 @@ pub struct DemoArgs {
     /// Probe requests per second against the load balancer.
     #[arg(long, default_value_t = 10)]
     pub rate: u32,
+    /// Open with the tour: the tutorial's five steps, ticked as they happen (`t` toggles it).
+    #[arg(long)]
+    pub tour: bool,
     /// The longest a story's `wait` may take, in world seconds.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     pub wait_limit: u64,

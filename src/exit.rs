@@ -20,6 +20,11 @@ pub enum Failure {
     /// Ended by a signal (SIGINT is 130).
     #[error("stopped by signal {0}")]
     Signal(i32),
+    /// An exit code that says it all (what the output printed explains it):
+    /// `status` and `wait` exit 1 for a failed deployment, 3 for one in
+    /// progress.
+    #[error("exit {0}")]
+    Quiet(u8),
 }
 
 impl Failure {
@@ -29,13 +34,14 @@ impl Failure {
             Self::Usage(_) => 2,
             Self::TimedOut(_) => 124,
             Self::Signal(n) => 128u8.saturating_add(u8::try_from(*n).unwrap_or(127)),
+            Self::Quiet(code) => *code,
         }
     }
 
     /// The line for stderr; a signal needs none.
     pub fn line(&self) -> Option<String> {
         match self {
-            Self::Signal(_) => None,
+            Self::Signal(_) | Self::Quiet(_) => None,
             other => Some(crate::domain::clean(&other.to_string(), 2000)),
         }
     }

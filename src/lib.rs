@@ -20,6 +20,7 @@ pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod exit;
+pub mod headless;
 pub mod live;
 pub mod logging;
 pub mod plain;

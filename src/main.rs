@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use bluegreen::cli::{AwsArgs, Cli, Command, DemoArgs, ProbeArgs};
+use bluegreen::cli::{AwsArgs, Cli, Command, DemoArgs, ProbeArgs, TargetArgs};
 use bluegreen::cloud::Cloud;
 use bluegreen::cloud::sim::Scenario;
 use bluegreen::cloud::sim::scenario::BUILTIN;
@@ -22,6 +22,16 @@ fn main() -> ExitCode {
         }
         Some(Command::Demo(args)) => run_demo(args),
         Some(Command::Probe(args)) => run_probe(args),
+        Some(Command::Status(args)) => {
+            let target = read_only(args.target);
+            runtime().and_then(|rt| rt.block_on(bluegreen::headless::status(&target, args.json, std::io::stdout())))
+        }
+        Some(Command::Wait(args)) => {
+            let target = read_only(args.target);
+            runtime().and_then(|rt| {
+                rt.block_on(bluegreen::headless::wait(&target, args.timeout, args.every, std::io::stdout()))
+            })
+        }
         None => run_aws(cli.aws),
     };
     exit::report(result)
@@ -41,13 +51,26 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::Failed(format!("cannot start: {e}")))
 }
 
+/// A target for the headless commands, which never change anything.
+fn read_only(t: TargetArgs) -> bluegreen::cloud::aws::Target {
+    bluegreen::cloud::aws::Target {
+        application: t.app,
+        group: t.group,
+        region: t.region,
+        profile: t.profile,
+        url: None,
+        read_only: true,
+        audit_log: None,
+    }
+}
+
 fn run_aws(args: AwsArgs) -> Result<(), Failure> {
     let opts = live::Options {
         target: bluegreen::cloud::aws::Target {
-            application: args.app,
-            group: args.group,
-            region: args.region,
-            profile: args.profile,
+            application: args.target.app,
+            group: args.target.group,
+            region: args.target.region,
+            profile: args.target.profile,
             url: args.url,
             read_only: args.read_only,
             audit_log: args.audit_log,
@@ -98,6 +121,7 @@ fn run_demo(args: DemoArgs) -> Result<(), Failure> {
         hold: args.hold,
         rate: args.rate,
         wait_limit: args.wait_limit,
+        tour: args.tour,
         plain: args.plain || !console::has_terminal(),
     };
     let prepared = demo::prepare(&opts)?;

@@ -19,6 +19,14 @@ impl At {
         Duration::from_millis(self.0.saturating_sub(earlier.0))
     }
 
+    /// `2026-11-27T09:00:00Z` (with milliseconds when there are any).
+    pub fn rfc3339(self) -> String {
+        let millis = i64::try_from(self.0).unwrap_or(i64::MAX);
+        aws_smithy_types::DateTime::from_millis(millis)
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap_or_default()
+    }
+
     /// `HH:MM:SS` in UTC.
     pub fn clock(self) -> String {
         let s = (self.0 / 1000) % 86_400;

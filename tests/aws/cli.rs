@@ -176,3 +176,145 @@ async fn deploy_promote_reattach_clean_up_in_a_real_terminal_on_aws() {
         assert!(!secret_file.contains(SECRET), "no credentials");
     }
 }
+
+/// `status` (text and JSON) and `wait` through a deployment's life, as a
+/// script in CI would run them: exit 0 with no deployment or a succeeded
+/// one, 3 while one is in progress, 1 when stopped or failed, 124 when
+/// `wait --timeout` runs out.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_and_wait_for_scripts() {
+    let region = region();
+    let env = Env::alb(region, 2).await;
+    let world = World::new(env, GroupSettings::tutorial(true)).await;
+    let vars = aws_env(&world.fake, region, "headless");
+    let headless = |args: &'static [&'static str]| {
+        let vars = vars.clone();
+        async move { tokio::task::spawn_blocking(move || run(&vars, args)).await.unwrap() }
+    };
+    let json_of = |out: &Output| -> serde_json::Value {
+        let text = String::from_utf8(out.stdout.clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "one object: {text}");
+        assert!(!text.contains("\\u00") && !text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        check_schema(&v);
+        v
+    };
+
+    let out = headless(&["status", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json_of(&out);
+    assert_eq!((v["outcome"].as_str(), v["deployment"].is_null()), (Some("none"), true));
+    assert_eq!(v["environments"][0]["role"], "blue");
+    assert_eq!(v["environments"][0]["serving"], true);
+    let out = headless(&["wait"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to wait for"));
+
+    let id = world.deploy().await;
+    ready(&world).await;
+    let out = headless(&["status"]).await;
+    assert_eq!(out.status.code(), Some(3), "in progress");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("deployment {id} of newversion-v2: Ready")), "{text}");
+    assert!(text.contains("GREEN CodeDeploy_bluegreen-dg_"), "{text}");
+    let v = json_of(&headless(&["status", "--json"]).await);
+    assert_eq!((v["outcome"].as_str(), v["deployment"]["status"].as_str()), (Some("in_progress"), Some("Ready")));
+    let out = headless(&["wait", "--timeout", "2s", "--every", "1s"]).await;
+    assert_eq!(out.status.code(), Some(124));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("deployment {id} is still Ready after 2s")) && err.contains("hint"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    world.codedeploy.stop_deployment().deployment_id(&id).send().await.unwrap();
+    let out = headless(&["status", "--json"]).await;
+    assert_eq!(out.status.code(), Some(1), "stopped");
+    assert_eq!(json_of(&out)["deployment"]["error"]["code"], "MANUAL_STOP");
+
+    // `wait` follows a deployment to its success, a line per change.
+    let id = world.deploy().await;
+    let waiting = headless(&["wait", "--every", "1s"]);
+    let promote = async {
+        ready(&world).await;
+        world.codedeploy.continue_deployment().deployment_id(&id).send().await.unwrap();
+    };
+    let (out, ()) = tokio::join!(waiting, promote);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.lines().next().unwrap().contains(&format!("waiting for deployment {id}")), "{text}");
+    assert!(text.contains("Ready → ") || text.contains("→ Succeeded"), "the changes on the way: {text}");
+    assert!(text.trim_end().ends_with(&format!("deployment {id} ended: Succeeded")), "{text}");
+
+    world.fake.fault(super::codedeploy::Fault::FailHook { hook: "ValidateService", log_tail: "\u{1b}[31mboom".into() });
+    let id = world.deploy().await;
+    let out = headless(&["wait", "--every", "1s"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.trim_end().ends_with(&format!("deployment {id} ended: Failed")), "{text}");
+    let out = headless(&["status", "--json"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_of(&out)["outcome"], "failed");
+}
+
+async fn ready(world: &World) {
+    use bluegreen::cloud::Cloud;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let obs = world.cloud.observe().await.unwrap();
+        if obs.active.as_ref().is_some_and(|d| d.status.as_str() == "Ready") {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "Ready within a minute");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// The fields and types the README's "Scripts and CI" section documents.
+fn check_schema(v: &serde_json::Value) {
+    use serde_json::Value;
+    let is = |v: &Value, what: &str, ok: bool| assert!(ok, "{what} in {v:#}");
+    assert_eq!(v["schema_version"], 1);
+    for key in ["time", "region", "application", "deployment_group", "outcome"] {
+        is(v, key, v[key].is_string());
+    }
+    is(
+        v,
+        "outcome",
+        ["none", "succeeded", "failed", "stopped", "in_progress"].contains(&v["outcome"].as_str().unwrap()),
+    );
+    is(v, "autoscaling_groups", v["autoscaling_groups"].as_array().is_some_and(|a| a.iter().all(Value::is_string)));
+    for key in ["kind", "name", "url"] {
+        is(v, key, v["load_balancer"][key].is_string());
+    }
+    for e in v["environments"].as_array().expect("environments") {
+        is(e, "asg", e["asg"].is_string());
+        is(e, "role", ["blue", "green", "other"].contains(&e["role"].as_str().unwrap_or_default()));
+        for key in ["min", "desired", "max"] {
+            is(e, key, e[key].is_u64());
+        }
+        for key in ["attached", "serving"] {
+            is(e, key, e[key].is_boolean());
+        }
+        for i in e["instances"].as_array().expect("instances") {
+            for key in ["id", "lifecycle", "health"] {
+                is(i, key, i[key].is_string());
+            }
+            for key in ["private_ip", "target", "version"] {
+                is(i, key, i[key].is_string() || i[key].is_null());
+            }
+        }
+    }
+    let d = &v["deployment"];
+    if !d.is_null() {
+        for key in ["id", "status", "created"] {
+            is(d, key, d[key].is_string());
+        }
+        is(d, "is_rollback", d["is_rollback"].is_boolean());
+        for key in ["revision", "original_asg", "replacement_asg", "completed"] {
+            is(d, key, d[key].is_string() || d[key].is_null());
+        }
+        for key in ["pending", "in_progress", "succeeded", "failed", "skipped", "ready"] {
+            is(d, key, d["overview"][key].is_u64());
+        }
+        is(d, "error", d["error"].is_null() || (d["error"]["code"].is_string() && d["error"]["message"].is_string()));
+    }
+}
