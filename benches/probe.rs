@@ -47,9 +47,12 @@ impl Target {
             .stdout(Stdio::piped())
             .spawn()
             .expect("the demo starts");
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        out.read_line(&mut first).unwrap();
         let url = first.split("load balancer: ").nth(1).expect("the URL").trim().to_string();
+        // Keep reading: the demo stops when nobody reads its lines.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         Self { child, url }
     }
 }
@@ -112,7 +115,7 @@ fn oha(url: &str, rate: u32, secs: u64) -> Option<String> {
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let pick = |key: &str| text.lines().find(|l| l.trim_start().starts_with(key)).map(str::trim).unwrap_or("?").to_string();
+    let pick = |key: &str| text.lines().find(|l| l.trim_start().starts_with(key)).map_or("?", str::trim).to_string();
     Some(format!("{}; {}; {}; {}", pick("Success rate"), pick("Requests/sec"), pick("Average"), pick("99.00%")))
 }
 
@@ -121,7 +124,10 @@ fn main() {
     let target = Target::start();
     let secs = 5;
     println!("target: the demo's load balancer at {} (another process)", target.url);
-    println!("{:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>14} {:>8}", "rate", "sent/s", "failed", "p50", "p99", "max", "CPU/100 req/s", "RSS");
+    println!(
+        "{:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>14} {:>8}",
+        "rate", "sent/s", "failed", "p50", "p99", "max", "CPU/100 req/s", "RSS"
+    );
     let mut steady = 0;
     for rate in [10, 100, 200, 500, 1000] {
         let r = rt.block_on(run(&target.url, rate, secs));
@@ -155,7 +161,8 @@ fn main() {
 /// console does: memory must level off.
 async fn soak(url: &str, minutes: u64) {
     let (tx, mut rx) = mpsc::channel(65_536);
-    let settings = Settings { stop_after: Some(Duration::from_secs(minutes * 60)), ..Settings::new(url.to_string(), 200) };
+    let settings =
+        Settings { stop_after: Some(Duration::from_secs(minutes * 60)), ..Settings::new(url.to_string(), 200) };
     let start = Instant::now();
     let prober = probe::start_at(settings, start, tx);
     let mut traffic = Traffic::new(start);
