@@ -54,11 +54,7 @@ impl Verdict {
 
     /// `2 5xx, 1 refused`.
     pub fn failed_words(&self) -> String {
-        let mut by_word: BTreeMap<&str, u64> = BTreeMap::new();
-        for (k, n) in &self.failed {
-            *by_word.entry(k.word()).or_default() += n;
-        }
-        by_word.iter().map(|(w, n)| format!("{n} {w}")).collect::<Vec<_>>().join(", ")
+        super::error_words(self.failed.iter().map(|(k, n)| (k, *n)))
     }
 }
 

@@ -64,6 +64,22 @@ impl ErrorKind {
     }
 }
 
+/// Failed requests counted by the kinds' words (`5xx` gathers every 5xx).
+pub fn by_word<'a>(
+    kinds: impl IntoIterator<Item = (&'a ErrorKind, u64)>,
+) -> std::collections::BTreeMap<&'static str, u64> {
+    let mut words = std::collections::BTreeMap::new();
+    for (k, n) in kinds {
+        *words.entry(k.word()).or_default() += n;
+    }
+    words
+}
+
+/// `2 5xx, 1 refused`.
+pub fn error_words<'a>(kinds: impl IntoIterator<Item = (&'a ErrorKind, u64)>) -> String {
+    by_word(kinds).iter().map(|(w, n)| format!("{n} {w}")).collect::<Vec<_>>().join(", ")
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

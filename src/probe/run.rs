@@ -185,12 +185,7 @@ fn summary_json(clock: &Clock, s: &Summary, t: &Traffic) -> Value {
 
 /// Failed requests by kind, keyed by the kind's word (`5xx`, `refused`, …).
 fn errors<'a>(kinds: impl Iterator<Item = (&'a super::ErrorKind, u64)>) -> Value {
-    let mut by_word = serde_json::Map::new();
-    for (k, n) in kinds {
-        let entry = by_word.entry(k.word()).or_insert(json!(0));
-        *entry = json!(entry.as_u64().unwrap_or(0) + n);
-    }
-    Value::Object(by_word)
+    json!(super::by_word(kinds))
 }
 
 #[expect(clippy::cast_precision_loss, reason = "milliseconds with a fraction, for reading")]

@@ -70,11 +70,7 @@ impl Second {
 
     /// `2 5xx, 1 refused`.
     pub fn error_words(&self) -> String {
-        let mut by_word: BTreeMap<&str, u32> = BTreeMap::new();
-        for (k, n) in &self.errors {
-            *by_word.entry(k.word()).or_default() += n;
-        }
-        by_word.iter().map(|(w, n)| format!("{n} {w}")).collect::<Vec<_>>().join(", ")
+        super::error_words(self.errors.iter().map(|(k, n)| (k, u64::from(*n))))
     }
 }
 
