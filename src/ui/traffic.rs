@@ -37,14 +37,23 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         None if t.total_requests == 0 => lines.push(Line::styled("waiting for the first requests…", theme.dim())),
         None => lines.push(Line::styled("measuring the first second…", theme.dim())),
         Some(second) => {
-            let bar_room = width.saturating_sub(16);
+            // One scale for every bar, leaving room for the longest words
+            // after one (a failure's kinds matter more than its bar).
+            let failed_words = |p: u32| format!(" {p}% failed ({})", second.error_words());
+            let longest = second
+                .mix()
+                .iter()
+                .map(|(c, p)| if c == FAILED { super::text::width(&failed_words(*p)) } else { 6 })
+                .max()
+                .unwrap_or(6);
+            let bar_room = width.saturating_sub(4 + longest.max(12));
             let bar = |p: u32| "█".repeat((bar_room * p as usize / 100).max(1));
             for (class, p) in second.mix() {
                 let line = if class == FAILED {
                     Line::from(vec![
                         Span::styled("✗   ", theme.bad()),
                         Span::styled(bar(p), theme.bad()),
-                        Span::styled(format!(" {p}% failed ({})", second.error_words()), theme.bad()),
+                        Span::styled(failed_words(p), theme.bad()),
                     ])
                 } else {
                     let i = known.iter().position(|k| *k == class).unwrap_or(0);
@@ -82,12 +91,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     }
     lines.push(Line::from(vec![Span::raw(latency), Span::styled(gap_text, gap_style)]));
     if let Some(run) = t.cutover() {
-        let from = run.from.as_deref().unwrap_or("—");
+        let what = run
+            .from
+            .as_deref()
+            .map_or_else(|| "unsettled since the start".to_string(), |f| format!("cutover from {f}"));
         let secs = last.map_or(0, |s| s.index.saturating_sub(run.since) + 1);
         let style = if run.failures() > 0 { theme.bad() } else { theme.warn() };
         lines.push(Line::styled(
             format!(
-                "cutover from {from}: {secs}s, {} req, {} failed, gap {:.1}s",
+                "{what}: {secs}s, {} req, {} failed, gap {:.1}s",
                 run.requests_so_far(),
                 run.failures(),
                 run.longest_gap.as_secs_f64()
