@@ -48,6 +48,7 @@ fn the_tour_follows_the_tutorial_from_step_1_to_5() {
     assert_snapshot!("tour_step3_80x24", h.screen(80, 24));
     h.app.monochrome = true;
     assert_snapshot!("tour_step3_80x24_no_color", h.screen(80, 24));
+    assert_snapshot!("tour_step3_120x40_no_color", h.screen(120, 40));
     h.app.monochrome = false;
 
     h.keys("d y");
