@@ -126,7 +126,10 @@ pub fn start(mut world: World, pace: f64, listener: TcpListener) -> io::Result<D
     let (tx, rx) = mpsc::channel(64);
     let (feed_tx, feed) = mpsc::channel(256);
     let handle = SimHandle { tx: tx.clone(), clock };
-    let net = Network { lb, servers: HashMap::new(), clock, problems: Vec::new(), failed: HashSet::new() };
+    let mut net = Network { lb, servers: HashMap::new(), clock, problems: Vec::new(), failed: HashSet::new() };
+    // The first instances serve and the load balancer routes to them before
+    // anyone (the prober first) can ask: no 503 in the very first second.
+    net.sync(&world);
     let task = tokio::spawn(run(world, net, rx, tx, feed_tx));
     Ok(Demo { handle, feed, url, clock, task })
 }
