@@ -179,7 +179,11 @@ fn traffic(lines: &[String]) -> Vec<(u32, String)> {
 
 #[test]
 fn manual_reroute_story_serves_v1_then_v2_then_v1_without_a_failed_request() {
-    let lines = plain(&["--speed", "4", "--script", "deploy; wait Ready; promote; wait Succeeded; reattach; cleanup"]);
+    // Each version serves alone for a while (100 world seconds are 5 real
+    // ones at this speed) so that each cutover settles and gets its verdict
+    // however loaded the machine is.
+    let script = "deploy; wait Ready; promote; wait Succeeded; sleep 100; reattach; cleanup";
+    let lines = plain(&["--speed", "4", "--script", script]);
     assert!(lines[0].contains("load balancer: http://127.0.0.1:"), "the URL comes first: {}", lines[0]);
     let seconds = traffic(&lines);
     assert!(seconds.len() > 10, "{lines:#?}");

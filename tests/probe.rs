@@ -34,6 +34,8 @@ struct Server {
     answer: Arc<Mutex<Answer>>,
     /// Requests answered with a 5xx.
     failed: Arc<AtomicU64>,
+    /// Requests read, whatever their answer.
+    served: Arc<AtomicU64>,
 }
 
 impl Server {
@@ -42,13 +44,14 @@ impl Server {
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let answer = Arc::new(Mutex::new(answer));
         let failed = Arc::new(AtomicU64::new(0));
-        let (a, f) = (answer.clone(), failed.clone());
+        let served = Arc::new(AtomicU64::new(0));
+        let (a, f, n) = (answer.clone(), failed.clone(), served.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, a.clone(), f.clone()));
+                tokio::spawn(serve(stream, a.clone(), f.clone(), n.clone()));
             }
         });
-        Self { url, answer, failed }
+        Self { url, answer, failed, served }
     }
 
     fn set(&self, answer: Answer) {
@@ -58,7 +61,7 @@ impl Server {
 
 /// HTTP/1.1 with keep-alive, by hand: each request's answer is decided
 /// when it arrives.
-async fn serve(mut stream: TcpStream, answer: Arc<Mutex<Answer>>, failed: Arc<AtomicU64>) {
+async fn serve(mut stream: TcpStream, answer: Arc<Mutex<Answer>>, failed: Arc<AtomicU64>, served: Arc<AtomicU64>) {
     let mut buf = Vec::new();
     loop {
         let mut chunk = [0u8; 1024];
@@ -70,6 +73,7 @@ async fn serve(mut stream: TcpStream, answer: Arc<Mutex<Answer>>, failed: Arc<At
         }
         let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
         buf.drain(..end);
+        served.fetch_add(1, Ordering::SeqCst);
         let now = answer.lock().unwrap().clone();
         let (status, body) = match now {
             Answer::Page { version, delay } => {
@@ -254,12 +258,20 @@ fn bluegreen(args: &[&str]) -> std::process::Output {
 fn probe_json_lines_follow_the_schema_and_fail_on_errors_sets_the_exit_code() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(Server::start(Answer::Page { version: "v1", delay: Duration::ZERO }));
+    // The switch follows the requests, not the clock (a loaded machine may
+    // start the binary late): v1 for 30 requests, then 502 for 10, then v2.
     let switch = {
-        let answer = server.answer.clone();
+        let (answer, served) = (server.answer.clone(), server.served.clone());
         std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(1_500));
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            let at = |n: u64| {
+                while served.load(Ordering::SeqCst) < n && std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            };
+            at(30);
             *answer.lock().unwrap() = Answer::Status(502);
-            std::thread::sleep(Duration::from_millis(500));
+            at(40);
             *answer.lock().unwrap() = Answer::Page { version: "v2", delay: Duration::ZERO };
         })
     };
