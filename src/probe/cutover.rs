@@ -206,8 +206,9 @@ impl Cutover {
             }
             State::Unknown => self.state = State::Moving(Running::new(None, s.index, false)),
             State::Steady(v) if classes_changed || self.expected => {
-                let expected = self.expected && !classes_changed;
-                self.state = State::Moving(Running::new(Some(v.clone()), s.index, expected));
+                // An expected cutover whose first second already moved is
+                // told apart by `moved`, set just below.
+                self.state = State::Moving(Running::new(Some(v.clone()), s.index, self.expected));
             }
             State::Steady(_) => {
                 self.track_gaps(answers, None);
@@ -364,6 +365,61 @@ mod tests {
         seconds.extend((1..30).map(|i| second(i, &["v2"], 1)));
         assert!(play(&mut c, &seconds).is_empty(), "never 100% of one version");
         assert_eq!(c.running().map(Running::failures), Some(29));
+    }
+
+    #[test]
+    fn probing_that_begins_mid_cutover_judges_it_from_nowhere() {
+        let mut c = Cutover::default();
+        let mut seconds = vec![second(0, &["v1", "v2"], 0)];
+        seconds.extend((1..4).map(|i| second(i, &["v2"], 0)));
+        let v = play(&mut c, &seconds).pop().expect("a verdict");
+        assert_eq!((v.from.as_deref(), v.to.as_str(), v.requests), (None, "v2", 10));
+        assert_eq!(v.reached, 3, "settled at the end of second 2");
+        assert!(v.to_string().starts_with("cutover — → v2: 0 failed of 10 requests"), "{v}");
+    }
+
+    #[test]
+    fn a_running_cutover_counts_the_seconds_that_may_end_it() {
+        let mut c = Cutover::default();
+        play(&mut c, &[second(0, &["v1"], 0), second(1, &["v1", "v2"], 0), second(2, &["v2"], 0)]);
+        let run = c.running().expect("not settled after one second");
+        assert_eq!((run.requests, run.requests_so_far()), (10, 20));
+    }
+
+    #[test]
+    fn at_a_low_rate_settling_takes_twenty_requests() {
+        let one = |index: u64, v: &str| {
+            let mut s = Second { index, requests: 1, ..Second::default() };
+            s.versions.insert(v.to_string(), 1);
+            s
+        };
+        let mut c = Cutover::default();
+        let start = Instant::now();
+        let mut verdicts = Vec::new();
+        for (i, v) in (0..3).map(|i| (i, "v1")).chain((3..40).map(|i| (i, "v2"))) {
+            let s = one(i, v);
+            let answers = [(start + Duration::from_secs(i), true, Duration::from_millis(3))];
+            verdicts.extend(c.feed(&s, &answers).map(|v| v.reached));
+        }
+        assert_eq!(verdicts, [23], "20 one-request seconds of v2, from second 3");
+    }
+
+    #[test]
+    fn an_expected_cutover_that_never_moves_is_dropped_after_two_minutes() {
+        let mut c = Cutover::default();
+        let start = Instant::now();
+        let feed = |c: &mut Cutover, i: u64| {
+            let s = second(i, &["v1"], 0);
+            c.feed(&s, &answers(start, &s))
+        };
+        feed(&mut c, 0);
+        c.expect();
+        for i in 1..=(1 + EXPECT_FOR) {
+            assert!(feed(&mut c, i).is_none());
+        }
+        assert!(c.running().is_some(), "still waiting {EXPECT_FOR} s after the key");
+        assert!(feed(&mut c, 2 + EXPECT_FOR).is_none());
+        assert!(c.running().is_none(), "given up after {EXPECT_FOR} s: nothing to judge");
     }
 
     #[test]
