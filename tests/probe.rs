@@ -261,11 +261,11 @@ fn probe_json_lines_follow_the_schema_and_fail_on_errors_sets_the_exit_code() {
     // The switch follows the requests, not the clock (a loaded machine may
     // start the binary late): v1 for 30 requests, then 502 for 10, then v2.
     let switch = {
-        let (answer, served) = (server.answer.clone(), server.served.clone());
+        let (answer, requests) = (server.answer.clone(), server.served.clone());
         std::thread::spawn(move || {
             let deadline = std::time::Instant::now() + Duration::from_secs(30);
             let at = |n: u64| {
-                while served.load(Ordering::SeqCst) < n && std::time::Instant::now() < deadline {
+                while requests.load(Ordering::SeqCst) < n && std::time::Instant::now() < deadline {
                     std::thread::sleep(Duration::from_millis(1));
                 }
             };
