@@ -112,7 +112,7 @@ async fn prober_reads_the_page_and_counts_503s() {
 
     for (server, want_failures) in [(&healthy, false), (&flaky, true)] {
         let (tx, mut rx) = mpsc::channel(64);
-        let prober = probe::start(Settings::new(format!("http://{}/", server.addr), 20), tx);
+        let prober = probe::start_at(Settings::new(format!("http://{}/", server.addr), 20), Instant::now(), tx);
         let mut traffic = Traffic::new(Instant::now());
         while traffic.total_requests < 10 {
             traffic.record(rx.recv().await.unwrap());

@@ -164,14 +164,9 @@ pub fn check_rate(rate: u32) -> Result<(), crate::exit::Failure> {
     )))
 }
 
-/// Sends requests on the schedule until the receiver is dropped, the
-/// first one now.
-pub fn start(settings: Settings, samples: mpsc::Sender<Sample>) -> JoinHandle<()> {
-    start_at(settings, Instant::now(), samples)
-}
-
-/// Sends requests on the schedule from `first` (give statistics the same
-/// instant as their start, so each second holds exactly `rate` requests).
+/// Sends requests on the schedule from `first` until the receiver is
+/// dropped (give statistics the same instant as their start, so each
+/// second holds exactly `rate` requests).
 pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let http = client(settings.keep_alive);
