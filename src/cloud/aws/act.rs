@@ -69,9 +69,10 @@ async fn send_codedeploy(c: &Clients, call: &Call) -> Result<(CallOutput, Option
     use aws_sdk_codedeploy as cd;
     let op = call.operation();
     let cd_once = || cd::config::Builder::default().retry_config(once());
+    // One attempt of a request whose answer carries nothing but its id.
     macro_rules! done {
-        ($send:expr) => {
-            match $send.await {
+        ($request:expr, $once:expr) => {
+            match $request.customize().config_override($once).send().await {
                 Ok(out) => Ok((CallOutput::Done, request_id(&out))),
                 Err(e) => Err(api_error(op, &e)),
             }
@@ -110,15 +111,7 @@ async fn send_codedeploy(c: &Clients, call: &Call) -> Result<(CallOutput, Option
                 WaitType::ReadyWait => cd::types::DeploymentWaitType::ReadyWait,
                 WaitType::TerminationWait => cd::types::DeploymentWaitType::TerminationWait,
             };
-            done!(
-                c.codedeploy
-                    .continue_deployment()
-                    .deployment_id(deployment_id)
-                    .deployment_wait_type(wait)
-                    .customize()
-                    .config_override(cd_once())
-                    .send()
-            )
+            done!(c.codedeploy.continue_deployment().deployment_id(deployment_id).deployment_wait_type(wait), cd_once())
         }
         Call::StopDeployment { deployment_id, auto_rollback } => {
             let out = c
@@ -142,10 +135,8 @@ async fn send_codedeploy(c: &Clients, call: &Call) -> Result<(CallOutput, Option
                 .update_deployment_group()
                 .application_name(application)
                 .current_deployment_group_name(group)
-                .set_auto_scaling_groups(Some(autoscaling_groups.clone()))
-                .customize()
-                .config_override(cd_once())
-                .send()
+                .set_auto_scaling_groups(Some(autoscaling_groups.clone())),
+            cd_once()
         ),
         other => Err(ApiError::new("NotCodeDeploy", format!("{} is not a CodeDeploy call", other.operation()))),
     }
@@ -158,9 +149,10 @@ async fn send_groups(c: &Clients, call: &Call) -> Result<(CallOutput, Option<Str
     let op = call.operation();
     let asg_once = || asg::config::Builder::default().retry_config(once());
     let elb_once = || elbv2::config::Builder::default().retry_config(once());
+    // One attempt of a request whose answer carries nothing but its id.
     macro_rules! done {
-        ($send:expr) => {
-            match $send.await {
+        ($request:expr, $once:expr) => {
+            match $request.customize().config_override($once).send().await {
                 Ok(out) => Ok((CallOutput::Done, request_id(&out))),
                 Err(e) => Err(api_error(op, &e)),
             }
@@ -171,71 +163,45 @@ async fn send_groups(c: &Clients, call: &Call) -> Result<(CallOutput, Option<Str
             c.autoscaling
                 .attach_load_balancer_target_groups()
                 .auto_scaling_group_name(asg)
-                .set_target_group_arns(Some(target_group_arns.clone()))
-                .customize()
-                .config_override(asg_once())
-                .send()
+                .set_target_group_arns(Some(target_group_arns.clone())),
+            asg_once()
         ),
         Call::DetachTargetGroups { asg, target_group_arns } => done!(
             c.autoscaling
                 .detach_load_balancer_target_groups()
                 .auto_scaling_group_name(asg)
-                .set_target_group_arns(Some(target_group_arns.clone()))
-                .customize()
-                .config_override(asg_once())
-                .send()
+                .set_target_group_arns(Some(target_group_arns.clone())),
+            asg_once()
         ),
         Call::AttachClassicLoadBalancers { asg, names } => done!(
             c.autoscaling
                 .attach_load_balancers()
                 .auto_scaling_group_name(asg)
-                .set_load_balancer_names(Some(names.clone()))
-                .customize()
-                .config_override(asg_once())
-                .send()
+                .set_load_balancer_names(Some(names.clone())),
+            asg_once()
         ),
         Call::DetachClassicLoadBalancers { asg, names } => done!(
             c.autoscaling
                 .detach_load_balancers()
                 .auto_scaling_group_name(asg)
-                .set_load_balancer_names(Some(names.clone()))
-                .customize()
-                .config_override(asg_once())
-                .send()
+                .set_load_balancer_names(Some(names.clone())),
+            asg_once()
         ),
         Call::DeleteAutoScalingGroup { asg, force } => done!(
-            c.autoscaling
-                .delete_auto_scaling_group()
-                .auto_scaling_group_name(asg)
-                .force_delete(*force)
-                .customize()
-                .config_override(asg_once())
-                .send()
+            c.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(asg).force_delete(*force),
+            asg_once()
         ),
         Call::RegisterTargets { target_group_arn, instance_ids } => {
             let targets =
                 instance_ids.iter().map(|id| elbv2::types::TargetDescription::builder().id(id).build()).collect();
-            done!(
-                c.elbv2
-                    .register_targets()
-                    .target_group_arn(target_group_arn)
-                    .set_targets(Some(targets))
-                    .customize()
-                    .config_override(elb_once())
-                    .send()
-            )
+            done!(c.elbv2.register_targets().target_group_arn(target_group_arn).set_targets(Some(targets)), elb_once())
         }
         Call::DeregisterTargets { target_group_arn, instance_ids } => {
             let targets =
                 instance_ids.iter().map(|id| elbv2::types::TargetDescription::builder().id(id).build()).collect();
             done!(
-                c.elbv2
-                    .deregister_targets()
-                    .target_group_arn(target_group_arn)
-                    .set_targets(Some(targets))
-                    .customize()
-                    .config_override(elb_once())
-                    .send()
+                c.elbv2.deregister_targets().target_group_arn(target_group_arn).set_targets(Some(targets)),
+                elb_once()
             )
         }
         other => {
