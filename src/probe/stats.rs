@@ -127,10 +127,13 @@ impl Latency {
         }
     }
 
-    fn quantile(&self, q: f64) -> Option<Duration> {
+    /// Several quantiles from one merge of the two windows.
+    fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [Option<Duration>; N] {
         let mut all = self.windows[0].clone();
-        all.add(&self.windows[1]).ok()?;
-        (!all.is_empty()).then(|| Duration::from_micros(all.value_at_quantile(q)))
+        if all.add(&self.windows[1]).is_err() || all.is_empty() {
+            return [None; N];
+        }
+        qs.map(|q| Some(Duration::from_micros(all.value_at_quantile(q))))
     }
 
     fn max(&self) -> Option<Duration> {
@@ -282,7 +285,13 @@ impl Traffic {
 
     /// A latency quantile (0.0–1.0) over the last half minute to minute.
     pub fn latency(&self, q: f64) -> Option<Duration> {
-        self.latency.quantile(q)
+        let [v] = self.latency.quantiles([q]);
+        v
+    }
+
+    /// Several latency quantiles at once (cheaper than one call each).
+    pub fn latencies<const N: usize>(&self, qs: [f64; N]) -> [Option<Duration>; N] {
+        self.latency.quantiles(qs)
     }
 
     /// The slowest request over the last half minute to minute.

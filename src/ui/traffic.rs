@@ -83,11 +83,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let gap = t.longest_gap(app.real_now);
     let gap_style = if gap > std::time::Duration::from_secs(1) { theme.bad() } else { theme.plain() };
     let gap_text = format!("gap {:.1}s", gap.as_secs_f64());
-    let mut latency =
-        format!("p50 {}  p99 {}  max {}  ", ms(t.latency(0.5)), ms(t.latency(0.99)), ms(t.worst_latency()));
+    let [p50, p99] = t.latencies([0.5, 0.99]);
+    let mut latency = format!("p50 {}  p99 {}  max {}  ", ms(p50), ms(p99), ms(t.worst_latency()));
     if latency.chars().count() + gap_text.len() > width {
         // Narrow: the gap matters more than the slowest request.
-        latency = format!("p50 {}  p99 {}  ", ms(t.latency(0.5)), ms(t.latency(0.99)));
+        latency = format!("p50 {}  p99 {}  ", ms(p50), ms(p99));
     }
     lines.push(Line::from(vec![Span::raw(latency), Span::styled(gap_text, gap_style)]));
     if let Some(run) = t.cutover() {
