@@ -144,6 +144,33 @@ async fn a_slow_target_shows_as_latency_not_as_a_lower_rate() {
 }
 
 #[tokio::test]
+async fn requests_the_prober_itself_sends_late_count_from_when_they_were_due() {
+    let server = Server::start(Answer::Page { version: "v1", delay: Duration::ZERO }).await;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let start = Instant::now();
+    let s = Settings { stop_after: Some(Duration::from_secs(2)), ..settings(&server.url, 20) };
+    let prober = probe::start_at(s, start, tx);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The whole runtime stalls (a busy machine): nothing leaves meanwhile.
+    let stalled = Instant::now();
+    std::thread::sleep(Duration::from_millis(300));
+    let resumed = Instant::now();
+    let mut late = Vec::new();
+    while let Some(s) = rx.recv().await {
+        if s.scheduled > stalled + Duration::from_millis(5) && s.scheduled + Duration::from_millis(10) < resumed {
+            late.push(s);
+        }
+    }
+    prober.await.unwrap();
+    assert!(late.len() >= 4, "requests fell due during the stall: {late:?}");
+    for s in &late {
+        let waited = resumed.duration_since(s.scheduled);
+        assert!(s.latency >= waited, "due {:?} before the stall ended, measured {:?}", waited, s.latency);
+        assert!(!s.outcome.failed(), "{s:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_hanging_target_times_out_every_request_on_schedule() {
     let server = Server::start(Answer::Hang).await;
     let s = Settings { timeout: Duration::from_millis(300), ..settings(&server.url, 20) };

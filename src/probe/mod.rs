@@ -111,7 +111,8 @@ impl Outcome {
 pub struct Sample {
     /// When the request was due (the schedule, not when it left).
     pub scheduled: Instant,
-    /// From when it was due to its answer (or its failure).
+    /// From when it was due to its answer (or its failure); from when it
+    /// left, if the scheduler released it early (see [`EARLY`]).
     pub latency: Duration,
     pub outcome: Outcome,
 }
@@ -164,6 +165,15 @@ pub fn check_rate(rate: u32) -> Result<(), crate::exit::Failure> {
     )))
 }
 
+/// How much before its due time the scheduler wakes for a request. The
+/// runtime's timer fires on whole milliseconds, rounded up, and its wake-up
+/// is up to another millisecond late: waking this much early and measuring
+/// from whichever comes first, leaving or being due, keeps the prober's own
+/// clock tick out of the latency, while a request that leaves late (a busy
+/// machine, no free slot, a hanging target) still counts from when it was
+/// due.
+pub const EARLY: Duration = Duration::from_millis(2);
+
 /// Sends requests on the schedule from `first` until the receiver is
 /// dropped (give statistics the same instant as their start, so each
 /// second holds exactly `rate` requests).
@@ -176,7 +186,7 @@ pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample
         let mut due = first;
         let stop = settings.stop_after.map(|d| due + d);
         loop {
-            tokio::time::sleep_until(due).await;
+            tokio::time::sleep_until(due.checked_sub(EARLY).unwrap_or(due)).await;
             if samples.is_closed() || stop.is_some_and(|s| due >= s) {
                 return;
             }
@@ -188,6 +198,7 @@ pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample
                 due = now;
             }
             let this = due;
+            let left = now.min(this);
             due += period;
             let (http, settings, samples, slots) = (http.clone(), settings.clone(), samples.clone(), slots.clone());
             tokio::spawn(async move {
@@ -200,7 +211,7 @@ pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample
                     },
                     _ => Outcome::Failed(ErrorKind::Timeout),
                 };
-                let latency = Instant::now().saturating_duration_since(due).min(settings.timeout);
+                let latency = Instant::now().saturating_duration_since(left).min(settings.timeout);
                 let _ = samples.send(Sample { scheduled: due, latency, outcome }).await;
             });
         }
