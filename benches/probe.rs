@@ -3,7 +3,7 @@
 //! for a few seconds: the rate actually sent, failures, latency, the CPU
 //! the prober spent per 100 requests a second, and memory. The highest
 //! rate it keeps without falling behind is the steady rate. With `oha` on
-//! the PATH, the same URL at the same rate through oha, for comparison.
+//! the PATH, the same URL at the same rate and concurrency through oha, for comparison.
 //! `PROBE_SOAK_MINUTES=10` adds a long run at 200 requests a second that
 //! reports memory every minute.
 
@@ -77,7 +77,11 @@ struct Run {
 
 async fn run(url: &str, rate: u32, secs: u64) -> Run {
     let (tx, mut rx) = mpsc::channel(65_536);
-    let settings = Settings { stop_after: Some(Duration::from_secs(secs)), ..Settings::new(url.to_string(), rate) };
+    let settings = Settings {
+        stop_after: Some(Duration::from_secs(secs)),
+        concurrency: CONCURRENCY,
+        ..Settings::new(url.to_string(), rate)
+    };
     let start = Instant::now();
     let cpu_before = cpu();
     let prober = probe::start_at(settings, start, tx);
@@ -108,15 +112,72 @@ fn ms(d: Duration) -> String {
     format!("{:.1}ms", d.as_secs_f64() * 1000.0)
 }
 
-/// oha at the same rate, if installed: its summary's lines that matter.
-fn oha(url: &str, rate: u32, secs: u64) -> Option<String> {
+/// What oha measured at the same rate.
+struct Oha {
+    sent_per_s: f64,
+    failed: u64,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+/// oha at the same rate and concurrency, if installed. `-q` is open loop,
+/// and `--latency-correction` measures from when oha's scheduler released
+/// each request (not from the connection becoming free), close to the
+/// prober's own measure.
+fn oha(url: &str, rate: u32, secs: u64) -> Option<Oha> {
     let out = Command::new("oha")
-        .args(["--no-tui", "-z", &format!("{secs}s"), "-q", &rate.to_string(), "-c", "16", url])
+        .args(["--no-tui", "--latency-correction", "--output-format", "json", "-z", &format!("{secs}s")])
+        .args(["-q", &rate.to_string(), "-c", &CONCURRENCY.to_string(), url])
         .output()
         .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let pick = |key: &str| text.lines().find(|l| l.trim_start().starts_with(key)).map_or("?", str::trim).to_string();
-    Some(format!("{}; {}; {}; {}", pick("Success rate"), pick("Requests/sec"), pick("Average"), pick("99.00%")))
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    let secs_at = |v: &serde_json::Value| Duration::from_secs_f64(v.as_f64().unwrap_or(0.0));
+    let answered: u64 =
+        json["statusCodeDistribution"].as_object()?.values().filter_map(serde_json::Value::as_u64).sum();
+    let ok: u64 = json["statusCodeDistribution"]["200"].as_u64().unwrap_or(0);
+    // Requests still in flight when the run's time is up are cut short by
+    // oha itself, not failed by the server.
+    let errors: u64 = json["errorDistribution"]
+        .as_object()?
+        .iter()
+        .filter(|(what, _)| !what.contains("deadline"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    Some(Oha {
+        sent_per_s: json["summary"]["requestsPerSec"].as_f64()?,
+        failed: answered - ok + errors,
+        p50: secs_at(&json["latencyPercentiles"]["p50"]),
+        p99: secs_at(&json["latencyPercentiles"]["p99"]),
+        max: secs_at(&json["summary"]["slowest"]),
+    })
+}
+
+/// How far `ours` is from `theirs`, in percent of theirs.
+fn versus(ours: Duration, theirs: Duration) -> String {
+    if theirs.is_zero() {
+        return "?".into();
+    }
+    format!("{:+.0}%", (ours.as_secs_f64() / theirs.as_secs_f64() - 1.0) * 100.0)
+}
+
+/// Requests in flight at most, for the prober and oha alike.
+const CONCURRENCY: usize = 16;
+
+/// Runs at each rate, for each side.
+const ROUNDS: usize = 3;
+
+/// The lowest and highest of `values`, for reading.
+fn spread(values: impl Iterator<Item = Duration>) -> String {
+    let all: Vec<Duration> = values.collect();
+    let (low, high) = (all.iter().min().copied().unwrap_or_default(), all.iter().max().copied().unwrap_or_default());
+    format!("{}–{}", ms(low), ms(high))
+}
+
+fn median(values: impl Iterator<Item = Duration>) -> Duration {
+    let mut all: Vec<Duration> = values.collect();
+    all.sort_unstable();
+    all.get(all.len() / 2).copied().unwrap_or_default()
 }
 
 fn main() {
@@ -125,12 +186,32 @@ fn main() {
     let secs = 5;
     println!("target: the demo's load balancer at {} (another process)", target.url);
     println!(
+        "{ROUNDS} runs of {secs} s at each rate, in turn with oha when installed: the lowest rate sent, all failures, median p50, p99 and CPU, the slowest request"
+    );
+    println!(
         "{:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>14} {:>8}",
         "rate", "sent/s", "failed", "p50", "p99", "max", "CPU/100 req/s", "RSS"
     );
     let mut steady = 0;
     for rate in [10, 100, 200, 500, 1000] {
-        let r = rt.block_on(run(&target.url, rate, secs));
+        // Rounds in turn, so a passing disturbance of the machine touches
+        // both sides alike; the medians are reported.
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..ROUNDS {
+            ours.push(rt.block_on(run(&target.url, rate, secs)));
+            theirs.extend(oha(&target.url, rate, secs));
+        }
+        let r = Run {
+            rate,
+            sent_per_s: ours.iter().map(|r| r.sent_per_s).fold(f64::INFINITY, f64::min),
+            failed: ours.iter().map(|r| r.failed).sum(),
+            p50: median(ours.iter().map(|r| r.p50)),
+            p99: median(ours.iter().map(|r| r.p99)),
+            max: ours.iter().map(|r| r.max).max().unwrap_or_default(),
+            cpu_per_100: median(ours.iter().map(|r| r.cpu_per_100)),
+            rss_kib: ours.last().map_or(0, |r| r.rss_kib),
+        };
         println!(
             "{:>6} {:>9.1} {:>6} {:>8} {:>8} {:>8} {:>13.1}% {:>6} KiB",
             r.rate,
@@ -145,8 +226,21 @@ fn main() {
         if r.failed == 0 && r.sent_per_s >= f64::from(rate) * 0.99 && r.p99 < Duration::from_millis(500) {
             steady = rate;
         }
-        if let Some(o) = oha(&target.url, rate, secs) {
-            println!("       oha at {rate}/s: {o}");
+        if !theirs.is_empty() {
+            let (p50, p99) = (median(theirs.iter().map(|o| o.p50)), median(theirs.iter().map(|o| o.p99)));
+            println!(
+                "{:>6} {:>9.1} {:>6} {:>8} {:>8} {:>8}   bluegreen vs oha: p50 {}, p99 {} (p99 by round: {} vs {})",
+                "oha",
+                theirs.iter().map(|o| o.sent_per_s).fold(f64::INFINITY, f64::min),
+                theirs.iter().map(|o| o.failed).sum::<u64>(),
+                ms(p50),
+                ms(p99),
+                ms(theirs.iter().map(|o| o.max).max().unwrap_or_default()),
+                versus(r.p50, p50),
+                versus(r.p99, p99),
+                spread(ours.iter().map(|r| r.p99)),
+                spread(theirs.iter().map(|o| o.p99))
+            );
         }
     }
     println!("highest steady rate (every request sent on time and answered, p99 < 500 ms): {steady}/s");
