@@ -255,8 +255,9 @@ fn main() {
 /// console does: memory must level off.
 async fn soak(url: &str, minutes: u64) {
     let (tx, mut rx) = mpsc::channel(65_536);
+    // A second past the last minute, so that minute is reported too.
     let settings =
-        Settings { stop_after: Some(Duration::from_secs(minutes * 60)), ..Settings::new(url.to_string(), 200) };
+        Settings { stop_after: Some(Duration::from_secs(minutes * 60 + 1)), ..Settings::new(url.to_string(), 200) };
     let start = Instant::now();
     let prober = probe::start_at(settings, start, tx);
     let mut traffic = Traffic::new(start);
@@ -272,10 +273,11 @@ async fn soak(url: &str, minutes: u64) {
                 traffic.close(Instant::now());
                 if Instant::now() >= next {
                     let minute = next.duration_since(start).as_secs() / 60;
+                    let (open, closed, recent, verdicts) = traffic.sizes();
                     println!(
-                        "  minute {minute:>2}: RSS {} KiB, {} requests, {} failed, p99 {}, kept {:?}",
+                        "  minute {minute:>2}: RSS {} KiB, {} requests, {} failed, p99 {}; kept: {open} open seconds, {closed} closed, {recent} recent requests, {verdicts} verdicts",
                         rss_kib(), traffic.total_requests, traffic.total_failures,
-                        ms(traffic.latency(0.99).unwrap_or_default()), traffic.sizes()
+                        ms(traffic.latency(0.99).unwrap_or_default())
                     );
                     next += Duration::from_secs(60);
                 }
