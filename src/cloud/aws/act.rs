@@ -64,20 +64,23 @@ async fn send(c: &Clients, call: &Call) -> Result<(CallOutput, Option<String>), 
     if call.service() == "deploy" { send_codedeploy(c, call).await } else { send_groups(c, call).await }
 }
 
+/// One attempt of `request` (an SDK operation's builder) under the
+/// single-attempt config `once`, for calls whose answer carries nothing but
+/// its request id; errors are named after `op`.
+macro_rules! done {
+    ($op:expr, $request:expr, $once:expr) => {
+        match $request.customize().config_override($once).send().await {
+            Ok(out) => Ok((CallOutput::Done, request_id(&out))),
+            Err(e) => Err(api_error($op, &e)),
+        }
+    };
+}
+
 /// CodeDeploy's calls: one attempt each.
 async fn send_codedeploy(c: &Clients, call: &Call) -> Result<(CallOutput, Option<String>), ApiError> {
     use aws_sdk_codedeploy as cd;
     let op = call.operation();
     let cd_once = || cd::config::Builder::default().retry_config(once());
-    // One attempt of a request whose answer carries nothing but its id.
-    macro_rules! done {
-        ($request:expr, $once:expr) => {
-            match $request.customize().config_override($once).send().await {
-                Ok(out) => Ok((CallOutput::Done, request_id(&out))),
-                Err(e) => Err(api_error(op, &e)),
-            }
-        };
-    }
     match call {
         Call::CreateDeployment { application, group, bucket, key, bundle, version, etag } => {
             let s3 = cd::types::S3Location::builder()
@@ -111,7 +114,11 @@ async fn send_codedeploy(c: &Clients, call: &Call) -> Result<(CallOutput, Option
                 WaitType::ReadyWait => cd::types::DeploymentWaitType::ReadyWait,
                 WaitType::TerminationWait => cd::types::DeploymentWaitType::TerminationWait,
             };
-            done!(c.codedeploy.continue_deployment().deployment_id(deployment_id).deployment_wait_type(wait), cd_once())
+            done!(
+                op,
+                c.codedeploy.continue_deployment().deployment_id(deployment_id).deployment_wait_type(wait),
+                cd_once()
+            )
         }
         Call::StopDeployment { deployment_id, auto_rollback } => {
             let out = c
@@ -131,6 +138,7 @@ async fn send_codedeploy(c: &Clients, call: &Call) -> Result<(CallOutput, Option
             Ok((stopping, request_id(&out)))
         }
         Call::UpdateDeploymentGroup { application, group, autoscaling_groups } => done!(
+            op,
             c.codedeploy
                 .update_deployment_group()
                 .application_name(application)
@@ -149,17 +157,9 @@ async fn send_groups(c: &Clients, call: &Call) -> Result<(CallOutput, Option<Str
     let op = call.operation();
     let asg_once = || asg::config::Builder::default().retry_config(once());
     let elb_once = || elbv2::config::Builder::default().retry_config(once());
-    // One attempt of a request whose answer carries nothing but its id.
-    macro_rules! done {
-        ($request:expr, $once:expr) => {
-            match $request.customize().config_override($once).send().await {
-                Ok(out) => Ok((CallOutput::Done, request_id(&out))),
-                Err(e) => Err(api_error(op, &e)),
-            }
-        };
-    }
     match call {
         Call::AttachTargetGroups { asg, target_group_arns } => done!(
+            op,
             c.autoscaling
                 .attach_load_balancer_target_groups()
                 .auto_scaling_group_name(asg)
@@ -167,6 +167,7 @@ async fn send_groups(c: &Clients, call: &Call) -> Result<(CallOutput, Option<Str
             asg_once()
         ),
         Call::DetachTargetGroups { asg, target_group_arns } => done!(
+            op,
             c.autoscaling
                 .detach_load_balancer_target_groups()
                 .auto_scaling_group_name(asg)
@@ -174,6 +175,7 @@ async fn send_groups(c: &Clients, call: &Call) -> Result<(CallOutput, Option<Str
             asg_once()
         ),
         Call::AttachClassicLoadBalancers { asg, names } => done!(
+            op,
             c.autoscaling
                 .attach_load_balancers()
                 .auto_scaling_group_name(asg)
@@ -181,6 +183,7 @@ async fn send_groups(c: &Clients, call: &Call) -> Result<(CallOutput, Option<Str
             asg_once()
         ),
         Call::DetachClassicLoadBalancers { asg, names } => done!(
+            op,
             c.autoscaling
                 .detach_load_balancers()
                 .auto_scaling_group_name(asg)
@@ -188,18 +191,24 @@ async fn send_groups(c: &Clients, call: &Call) -> Result<(CallOutput, Option<Str
             asg_once()
         ),
         Call::DeleteAutoScalingGroup { asg, force } => done!(
+            op,
             c.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(asg).force_delete(*force),
             asg_once()
         ),
         Call::RegisterTargets { target_group_arn, instance_ids } => {
             let targets =
                 instance_ids.iter().map(|id| elbv2::types::TargetDescription::builder().id(id).build()).collect();
-            done!(c.elbv2.register_targets().target_group_arn(target_group_arn).set_targets(Some(targets)), elb_once())
+            done!(
+                op,
+                c.elbv2.register_targets().target_group_arn(target_group_arn).set_targets(Some(targets)),
+                elb_once()
+            )
         }
         Call::DeregisterTargets { target_group_arn, instance_ids } => {
             let targets =
                 instance_ids.iter().map(|id| elbv2::types::TargetDescription::builder().id(id).build()).collect();
             done!(
+                op,
                 c.elbv2.deregister_targets().target_group_arn(target_group_arn).set_targets(Some(targets)),
                 elb_once()
             )
