@@ -3,7 +3,8 @@
 //! for a few seconds: the rate actually sent, failures, latency, the CPU
 //! the prober spent per 100 requests a second, and memory. The highest
 //! rate it keeps without falling behind is the steady rate. With `oha` on
-//! the PATH, the same URL at the same rate and concurrency through oha, for comparison.
+//! the PATH, the same URL at the same rate and concurrency through oha, for
+//! comparison.
 //! `PROBE_SOAK_MINUTES=10` adds a long run at 200 requests a second that
 //! reports memory every minute.
 
@@ -96,12 +97,13 @@ async fn run(url: &str, rate: u32, secs: u64) -> Run {
     let elapsed = last_due.duration_since(start).as_secs_f64() + 1.0 / f64::from(rate);
     #[expect(clippy::cast_precision_loss, reason = "a rate for reading")]
     let sent_per_s = traffic.total_requests as f64 / elapsed;
+    let [p50, p99] = traffic.latencies([0.5, 0.99]);
     Run {
         rate,
         sent_per_s,
         failed: traffic.total_failures,
-        p50: traffic.latency(0.5).unwrap_or_default(),
-        p99: traffic.latency(0.99).unwrap_or_default(),
+        p50: p50.unwrap_or_default(),
+        p99: p99.unwrap_or_default(),
         max: traffic.worst_latency().unwrap_or_default(),
         cpu_per_100: spent.mul_f64(100.0 / f64::from(rate) / secs as f64),
         rss_kib: rss_kib(),
