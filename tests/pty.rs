@@ -149,6 +149,11 @@ impl Pty {
         }
     }
 
+    /// How many bytes the program has written so far.
+    pub fn bytes(&self) -> usize {
+        self.raw.lock().unwrap().len()
+    }
+
     pub fn alt_screens_entered(&self) -> usize {
         self.raw.lock().unwrap().windows(ALT_SCREEN_ON.len()).filter(|w| *w == ALT_SCREEN_ON).count()
     }
