@@ -181,7 +181,8 @@ fn main() {
                 .unwrap();
             let green = loop {
                 let obs = cloud.observe().await.unwrap();
-                if let Some(d) = obs.active.as_ref().filter(|d| d.status.as_str() == "Ready") {
+                if let Some(d) = obs.active.as_ref().filter(|d| d.status == bluegreen::domain::DeploymentStatus::Ready)
+                {
                     break d.replacement_asg.clone();
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;

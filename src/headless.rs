@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use crate::app::log;
 use crate::cloud::Cloud;
 use crate::cloud::aws::{self, Target};
-use crate::domain::{Deployment, DeploymentStatus, Environment, Observation, clean};
+use crate::domain::{Deployment, DeploymentStatus, Environment, Lifecycle, Observation, clean};
 use crate::exit::{Failure, SIGINT, SIGPIPE, SIGTERM};
 
 /// The version of `status --json`'s layout.
@@ -141,7 +141,7 @@ pub fn to_text(obs: &Observation) -> Vec<String> {
         obs.group.autoscaling_groups.join(", ")
     )];
     for e in &obs.environments {
-        let in_service = e.instances.iter().filter(|i| i.lifecycle.as_str() == "InService").count();
+        let in_service = e.instances.iter().filter(|i| i.lifecycle == Lifecycle::InService).count();
         let versions: std::collections::BTreeSet<&str> =
             e.instances.iter().filter_map(|i| i.version.as_deref()).collect();
         lines.push(format!(

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::app::{App, Effect, Msg, Outcome};
-use crate::cloud::sim::WorldEvent;
+use crate::cloud::Event;
 use crate::cloud::{Cloud, Feed};
 use crate::exit::Failure;
 use crate::probe::Sample;
@@ -33,7 +33,7 @@ pub struct Session<C: Cloud> {
     tick: Interval,
     player: Option<Player>,
     /// World events that arrived with the last observation, for `--plain`.
-    events: Vec<WorldEvent>,
+    events: Vec<Event>,
     /// Problems the feed reported (the demo's network face).
     problems: u32,
     /// Tells a background watcher that a plan runs (look often).
@@ -101,7 +101,7 @@ impl<C: Cloud> Session<C> {
     }
 
     /// World events received since the last call.
-    pub fn take_events(&mut self) -> Vec<WorldEvent> {
+    pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
     }
 

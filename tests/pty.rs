@@ -150,6 +150,7 @@ impl Pty {
     }
 
     /// How many bytes the program has written so far.
+    #[allow(dead_code, reason = "read by benches/rest.rs")]
     pub fn bytes(&self) -> usize {
         self.raw.lock().unwrap().len()
     }

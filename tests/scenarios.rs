@@ -33,10 +33,10 @@ fn check(name: &str) {
     let statuses: Vec<String> = world.history().iter().map(|d| d.status.to_string()).collect();
     assert_eq!(statuses, expect.statuses, "{name}: final statuses");
 
-    let tags: Vec<&str> = events.iter().map(|e| e.tag.as_str()).collect();
+    let tags: Vec<&str> = events.iter().map(|e| e.tag.word()).collect();
     let mut rest = tags.iter();
     for want in &expect.events {
-        assert!(rest.any(|t| t == want), "{name}: event '{want}' missing or out of order in {tags:?}");
+        assert!(rest.any(|t| *t == want.word()), "{name}: event '{want}' missing or out of order in {tags:?}");
     }
 
     let history = world.history();

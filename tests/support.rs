@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use bluegreen::cloud::Event;
 use bluegreen::cloud::sim::story::{self, Action};
-use bluegreen::cloud::sim::{Scenario, World, WorldEvent};
+use bluegreen::cloud::sim::{Scenario, World};
 
 pub const LIMIT: Duration = Duration::from_secs(4 * 3600);
 
@@ -13,7 +14,7 @@ pub fn world(name: &str) -> World {
 }
 
 /// Plays `script` on `world` and gives the events, failing the test on error.
-pub fn play(world: &mut World, script: &str) -> Vec<WorldEvent> {
+pub fn play(world: &mut World, script: &str) -> Vec<Event> {
     let actions: Vec<Action> = story::parse(script).expect("script parses");
     story::play(world, actions, LIMIT).unwrap_or_else(|e| panic!("story '{script}' failed: {e}"))
 }

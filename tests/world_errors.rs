@@ -3,7 +3,7 @@
 
 use bluegreen::cloud::sim::World;
 use bluegreen::cloud::{Call, CallOutput, WaitType};
-use bluegreen::domain::DeploymentStatus;
+use bluegreen::domain::{DeploymentStatus, Hook};
 
 use super::support::{after, pass, play, world};
 
@@ -174,7 +174,7 @@ fn failed_hook_carries_its_log_tail() {
     let d = &w.history()[0];
     assert_eq!(d.error.as_ref().unwrap().code, "HOOK_EXECUTION_FAILURE");
     let failed = d.targets.iter().find_map(|t| t.failure()).expect("a failed event");
-    assert_eq!(failed.name, "ValidateService");
+    assert_eq!(failed.hook, Hook::ValidateService);
     let diag = failed.diagnostics.as_ref().unwrap();
     assert_eq!(diag.error_code, "ScriptFailed");
     assert!(diag.log_tail.iter().any(|l| l.contains("Connection refused")));

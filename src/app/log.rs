@@ -182,9 +182,9 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
 
 fn deployment_changes(old: &Deployment, new: &Deployment, say: &mut impl FnMut(String, Tone)) {
     if old.status != new.status {
-        let tone = match new.status.as_str() {
-            "Succeeded" | "Ready" => Tone::Good,
-            "Failed" | "Stopped" => Tone::Bad,
+        let tone = match new.status {
+            DeploymentStatus::Succeeded | DeploymentStatus::Ready => Tone::Good,
+            DeploymentStatus::Failed | DeploymentStatus::Stopped => Tone::Bad,
             _ => Tone::Info,
         };
         let why = new.error.as_ref().map(|e| format!(": {} {}", e.code, e.message)).unwrap_or_default();
@@ -193,14 +193,14 @@ fn deployment_changes(old: &Deployment, new: &Deployment, say: &mut impl FnMut(S
     for t in &new.targets {
         let before = old.target(&t.instance_id);
         for e in &t.events {
-            let was = before.and_then(|b| b.events.iter().find(|x| x.name == e.name)).map(|x| &x.status);
+            let was = before.and_then(|b| b.event(&e.hook)).map(|x| &x.status);
             if was == Some(&e.status) || !matches!(e.status, EventStatus::Succeeded | EventStatus::Failed) {
                 continue;
             }
             let (mark, tone) =
                 if e.status == EventStatus::Failed { ("✗ failed", Tone::Bad) } else { ("✓", Tone::Info) };
             let label = t.label.as_str().to_lowercase();
-            say(format!("{label} {} {} {mark}", t.instance_id, e.name), tone);
+            say(format!("{label} {} {} {mark}", t.instance_id, e.hook), tone);
         }
     }
 }

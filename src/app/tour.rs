@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::{Lifecycle, Observation};
+use crate::domain::{DeploymentStatus, Lifecycle, Observation, TerminationAction};
 use crate::probe::{Outcome, Traffic};
 
 /// The steps, as the blog post names them.
@@ -164,7 +164,7 @@ impl Tour {
                     Some(v) if v != original => {}
                     Some(v) => {
                         return Err(match obs.active.as_ref() {
-                            Some(d) if d.status.as_str() == "Ready" => {
+                            Some(d) if d.status == DeploymentStatus::Ready => {
                                 format!("{v} still serves: press p to reroute to green now")
                             }
                             _ if self.reached[3] => {
@@ -177,7 +177,10 @@ impl Tour {
                 }
                 // Once seen, the groups may go (that is step 5); only the
                 // version served keeps step 4 ticked.
-                if self.reached[3] || obs.environments.len() >= 2 || obs.group.termination.as_str() == "TERMINATE" {
+                if self.reached[3]
+                    || obs.environments.len() >= 2
+                    || obs.group.termination == TerminationAction::Terminate
+                {
                     Ok(())
                 } else {
                     Err("the new version serves; waiting to see both groups".into())

@@ -13,4 +13,4 @@ pub mod sim;
 pub mod watch;
 
 pub use call::{ApiError, Call, CallOutput, WaitType};
-pub use port::{Cloud, Feed};
+pub use port::{Cloud, Event, Feed, Tag};

@@ -5,6 +5,77 @@ use super::At;
 use super::wire::wire_enum;
 
 wire_enum!(
+    /// A lifecycle event of an EC2 blue/green deployment (a hook), in the
+    /// order a deployment runs them: the install on the replacement, then
+    /// allowing traffic to it, then blocking traffic to the original. The
+    /// one place their names are spelled.
+    Hook {
+        ApplicationStop = "ApplicationStop",
+        /// Reserved for the agent.
+        DownloadBundle = "DownloadBundle",
+        BeforeInstall = "BeforeInstall",
+        /// Reserved for the agent.
+        Install = "Install",
+        AfterInstall = "AfterInstall",
+        ApplicationStart = "ApplicationStart",
+        ValidateService = "ValidateService",
+        BeforeAllowTraffic = "BeforeAllowTraffic",
+        /// Reserved for the agent: registers the instance with the load balancer.
+        AllowTraffic = "AllowTraffic",
+        AfterAllowTraffic = "AfterAllowTraffic",
+        BeforeBlockTraffic = "BeforeBlockTraffic",
+        /// Reserved for the agent: deregisters the instance.
+        BlockTraffic = "BlockTraffic",
+        AfterBlockTraffic = "AfterBlockTraffic",
+    }
+);
+
+impl Hook {
+    /// Every hook, in the order a blue/green deployment runs them.
+    pub const ALL: [Self; 13] = [
+        Self::ApplicationStop,
+        Self::DownloadBundle,
+        Self::BeforeInstall,
+        Self::Install,
+        Self::AfterInstall,
+        Self::ApplicationStart,
+        Self::ValidateService,
+        Self::BeforeAllowTraffic,
+        Self::AllowTraffic,
+        Self::AfterAllowTraffic,
+        Self::BeforeBlockTraffic,
+        Self::BlockTraffic,
+        Self::AfterBlockTraffic,
+    ];
+    /// The install, on the replacement's instances.
+    pub const INSTALL: &[Self] = Self::ALL.split_at(7).0;
+    /// Allowing traffic: the replacement's instances (the originals' in a rollback).
+    pub const ALLOW: &[Self] = Self::ALL.split_at(7).1.split_at(3).0;
+    /// Blocking traffic: the originals' instances (the replacement's in a rollback).
+    pub const BLOCK: &[Self] = Self::ALL.split_at(10).1;
+
+    /// `ValidateService` → `validate_service` (the sample's script names).
+    pub fn snake(&self) -> String {
+        let mut out = String::new();
+        for (i, c) in self.as_str().chars().enumerate() {
+            if c.is_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+}
+
+/// Read from a scenario file by name; a name that is no hook is kept as
+/// [`Hook::Unknown`] for the scenario's check to refuse with a hint.
+impl<'de> serde::Deserialize<'de> for Hook {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|name| Self::parse(&name))
+    }
+}
+
+wire_enum!(
     /// `DeploymentInfo.status`.
     DeploymentStatus {
         Created = "Created",
@@ -125,7 +196,7 @@ pub struct Diagnostics {
 /// One lifecycle event of one instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LifecycleEvent {
-    pub name: String,
+    pub hook: Hook,
     pub status: EventStatus,
     pub started_at: Option<At>,
     pub ended_at: Option<At>,
@@ -143,8 +214,8 @@ pub struct Target {
 }
 
 impl Target {
-    fn event(&self, name: &str) -> Option<&LifecycleEvent> {
-        self.events.iter().find(|e| e.name == name)
+    pub fn event(&self, hook: &Hook) -> Option<&LifecycleEvent> {
+        self.events.iter().find(|e| e.hook == *hook)
     }
 
     /// The first event that failed, with its diagnostics.
@@ -217,16 +288,16 @@ impl Deployment {
         if self.termination_wait_started || matches!(self.wait, Some(Wait::Termination { .. })) {
             return Stage::TerminationWait;
         }
-        let traffic = ["BeforeAllowTraffic", "AllowTraffic", "BeforeBlockTraffic", "BlockTraffic"];
-        let started = self
-            .targets
-            .iter()
-            .any(|t| traffic.iter().any(|name| t.event(name).is_some_and(|e| e.status != EventStatus::Pending)));
+        let started = self.targets.iter().any(|t| {
+            t.events.iter().any(|e| {
+                (Hook::ALLOW.contains(&e.hook) || Hook::BLOCK.contains(&e.hook)) && e.status != EventStatus::Pending
+            })
+        });
         // Rerouted but no traffic hook has started yet: green is installed.
         let installed = self.green_targets().next().is_some()
             && self
                 .green_targets()
-                .all(|t| t.event("ValidateService").is_some_and(|e| e.status == EventStatus::Succeeded));
+                .all(|t| t.event(&Hook::ValidateService).is_some_and(|e| e.status == EventStatus::Succeeded));
         if self.is_rollback() || started || installed { Stage::TrafficMoving } else { Stage::Installing }
     }
 

@@ -10,8 +10,8 @@ mod time;
 mod wire;
 
 pub use deployment::{
-    Creator, Deployment, DeploymentStatus, Diagnostics, ErrorInfo, EventStatus, LifecycleEvent, Overview, RollbackInfo,
-    Stage, Target, TargetLabel, TargetStatus, Wait,
+    Creator, Deployment, DeploymentStatus, Diagnostics, ErrorInfo, EventStatus, Hook, LifecycleEvent, Overview,
+    RollbackInfo, Stage, Target, TargetLabel, TargetStatus, Wait,
 };
 pub use environment::{
     Environment, Health, Instance, Lifecycle, LoadBalancer, LoadBalancerKind, TargetHealth, TargetState,

@@ -12,8 +12,8 @@ use tokio::time::Instant;
 use super::Session;
 use crate::app::{Msg, Overlay, PlanEnd, keymap};
 use crate::cloud::Cloud;
+use crate::cloud::Event;
 use crate::cloud::plan::{Confirm, Intent};
-use crate::cloud::sim::WorldEvent;
 use crate::cloud::sim::story::{Action, Story, Want};
 use crate::domain::At;
 use crate::exit::Failure;
@@ -25,7 +25,7 @@ pub struct Player {
     /// The key pressed whose plan has not ended yet.
     pressed: Option<Intent>,
     /// World events the story has not seen yet.
-    pending: Vec<WorldEvent>,
+    pending: Vec<Event>,
     finished_at: Option<Instant>,
     /// Longest a wait may take, in world time.
     limit: Duration,
@@ -40,7 +40,7 @@ impl Player {
     }
 
     /// World events arrived.
-    pub fn saw(&mut self, events: &[WorldEvent]) {
+    pub fn saw(&mut self, events: &[Event]) {
         self.pending.extend_from_slice(events);
     }
 

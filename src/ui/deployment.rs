@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme::Theme;
 use super::{cut, fit};
 use crate::app::App;
-use crate::domain::{Deployment, EventStatus, Stage, Target, TargetLabel, Wait, short};
+use crate::domain::{Deployment, DeploymentStatus, EventStatus, Stage, Target, TargetLabel, Wait, short};
 
 /// Rows of per-instance progress (and the rolled-back deployment's error)
 /// this screen height allows.
@@ -55,9 +55,9 @@ fn title(app: &App, d: &Deployment, theme: Theme) -> Line<'static> {
         (false, false) => "Last deployment",
     };
     let end = d.completed_at.unwrap_or(app.now);
-    let status_style = match d.status.as_str() {
-        "Succeeded" | "Ready" => theme.good(),
-        "Failed" | "Stopped" => theme.bad(),
+    let status_style = match d.status {
+        DeploymentStatus::Succeeded | DeploymentStatus::Ready => theme.good(),
+        DeploymentStatus::Failed | DeploymentStatus::Stopped => theme.bad(),
         _ => theme.action(),
     };
     let rev = d.revision.clone().unwrap_or_default();
@@ -127,8 +127,8 @@ fn progress(t: &Target, width: usize, theme: Theme) -> Line<'static> {
         _ if t.status == crate::domain::TargetStatus::Ready => {
             format!(" installed, waits for the reroute ({done}/{})", t.events.len())
         }
-        Some(e) if e.status == EventStatus::Failed => format!(" {} failed (Enter: log tail)", e.name),
-        Some(e) => format!(" {} {} ({done}/{})", e.name, e.status, t.events.len()),
+        Some(e) if e.status == EventStatus::Failed => format!(" {} failed (Enter: log tail)", e.hook),
+        Some(e) => format!(" {} {} ({done}/{})", e.hook, e.status, t.events.len()),
         None => format!(" {} ({done}/{})", t.status, t.events.len()),
     };
     let style = if t.failure().is_some() { theme.bad() } else { theme.plain() };

@@ -16,7 +16,7 @@ use super::theme::Theme;
 use crate::app::keymap::KEYMAP;
 use crate::app::{App, Overlay, PlanView};
 use crate::cloud::plan::{Confirm, Step};
-use crate::domain::{Deployment, Target};
+use crate::domain::{Deployment, EventStatus, Target};
 
 /// How many rows an overlay's text has, and how many of them show at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +247,7 @@ fn events(lines: &mut Vec<Line<'static>>, d: &Deployment, t: &Target, width: usi
     if let Some(f) = t.failure()
         && let Some(diag) = &f.diagnostics
     {
-        let what = format!("{} failed: {} {}", f.name, diag.error_code, diag.script.clone().unwrap_or_default());
+        let what = format!("{} failed: {} {}", f.hook, diag.error_code, diag.script.clone().unwrap_or_default());
         lines.extend(wrap("", &what, theme.bad(), width));
         lines.extend(wrap("", &diag.message, Style::new(), width));
         lines.push(Line::styled("Log tail:", theme.title()));
@@ -261,15 +261,15 @@ fn events(lines: &mut Vec<Line<'static>>, d: &Deployment, t: &Target, width: usi
             (Some(_), None) => "running".into(),
             _ => String::new(),
         };
-        let style = match e.status.as_str() {
-            "Succeeded" => theme.good(),
-            "Failed" => theme.bad(),
-            "InProgress" => theme.warn(),
+        let style = match e.status {
+            EventStatus::Succeeded => theme.good(),
+            EventStatus::Failed => theme.bad(),
+            EventStatus::InProgress => theme.warn(),
             _ => theme.dim(),
         };
         let start = e.started_at.map(|s| s.to_string()).unwrap_or_default();
         let row = Line::from(vec![
-            Span::raw(format!("  {:<20}", e.name)),
+            Span::raw(format!("  {:<20}", e.hook)),
             Span::styled(format!("{:<11}", e.status), style),
             Span::raw(format!("{start:<9} {took}")),
         ]);

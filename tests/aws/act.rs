@@ -18,8 +18,8 @@ use super::env::{Env, SECRET};
 use super::moto::{region, scratch};
 use super::{Console, World};
 
-fn status_is(app: &App, status: &str) -> bool {
-    app.obs.as_ref().and_then(|o| o.latest()).is_some_and(|d| d.status.as_str() == status)
+fn status_is(app: &App, status: &DeploymentStatus) -> bool {
+    app.obs.as_ref().and_then(|o| o.latest()).is_some_and(|d| d.status == *status)
 }
 
 fn ended(app: &App) -> Option<PlanEnd> {
@@ -54,14 +54,14 @@ async fn deploy_promote_reattach_clean_up_on_aws() {
     c.keys("d y");
     c.until("the deployment created", done).await;
     assert!(c.status().starts_with("deployment d-TEST00001 created"), "{}", c.status());
-    c.until("Ready", |a| status_is(a, "Ready")).await;
+    c.until("Ready", |a| status_is(a, &DeploymentStatus::Ready)).await;
     let green = c.app().obs.as_ref().unwrap().active.as_ref().unwrap().replacement_asg.clone().unwrap();
     assert!(world.env.group_exists(&green).await, "green exists in moto");
 
     c.keys("p y");
     c.until("promoted", done).await;
     c.until("success, green serving", |a| {
-        status_is(a, "Succeeded")
+        status_is(a, &DeploymentStatus::Succeeded)
             && a.obs
                 .as_ref()
                 .is_some_and(|o| o.environment(&green).is_some_and(bluegreen::domain::Environment::serving))
@@ -139,7 +139,7 @@ async fn a_lost_answer_is_not_sent_again_and_the_screen_says_what_happened() {
     let mut c = Console::new(&world);
     c.until("the first look", |a| a.obs.is_some()).await;
     c.keys("d y");
-    c.until("Ready", |a| status_is(a, "Ready")).await;
+    c.until("Ready", |a| status_is(a, &DeploymentStatus::Ready)).await;
     // CodeDeploy does it, but the answer comes after the client gave up.
     world.fake.fault(Fault::Hold { operation: "ContinueDeployment".into(), times: 1, hold: Duration::from_secs(8) });
     c.keys("p y");
@@ -210,7 +210,7 @@ async fn refusals_say_why_and_call_nothing() {
         c.status()
     );
     c.keys("d y");
-    c.until("Ready", |a| status_is(a, "Ready")).await;
+    c.until("Ready", |a| status_is(a, &DeploymentStatus::Ready)).await;
     c.keys("c");
     assert!(c.status().contains("belong to d-TEST00001"), "not a group of the active deployment: {}", c.status());
     let sent: Vec<String> =

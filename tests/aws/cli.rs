@@ -244,7 +244,10 @@ async fn status_and_wait_for_scripts() {
     assert!(text.contains("Ready → ") || text.contains("→ Succeeded"), "the changes on the way: {text}");
     assert!(text.trim_end().ends_with(&format!("deployment {id} ended: Succeeded")), "{text}");
 
-    world.fake.fault(super::codedeploy::Fault::FailHook { hook: "ValidateService", log_tail: "\u{1b}[31mboom".into() });
+    world.fake.fault(super::codedeploy::Fault::FailHook {
+        hook: bluegreen::domain::Hook::ValidateService,
+        log_tail: "\u{1b}[31mboom".into(),
+    });
     let id = world.deploy().await;
     let out = headless(&["wait", "--every", "1s"]).await;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -260,7 +263,7 @@ async fn ready(world: &World) {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let obs = world.cloud.observe().await.unwrap();
-        if obs.active.as_ref().is_some_and(|d| d.status.as_str() == "Ready") {
+        if obs.active.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Ready) {
             return;
         }
         assert!(std::time::Instant::now() < deadline, "Ready within a minute");

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bluegreen::demo::http::{Body, respond, serve};
+use bluegreen::domain::Hook;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -23,18 +24,6 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::env::Env;
-
-const INSTALL: [&str; 7] = [
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-];
-const ALLOW: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
-const BLOCK: [&str; 3] = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"];
 
 /// How the deployment group deploys.
 #[derive(Debug, Clone)]
@@ -55,7 +44,7 @@ impl GroupSettings {
 
 #[derive(Debug, Clone)]
 struct Event {
-    name: &'static str,
+    hook: Hook,
     status: &'static str,
     start: Option<f64>,
     end: Option<f64>,
@@ -106,7 +95,7 @@ pub enum Fault {
     /// Hold the answer this long (the request is carried out first).
     Hold { operation: String, times: u32, hold: Duration },
     /// Fail this hook on the first green instance, with a log tail.
-    FailHook { hook: &'static str, log_tail: String },
+    FailHook { hook: Hook, log_tail: String },
 }
 
 #[derive(Debug)]
@@ -215,7 +204,7 @@ async fn play(state: Arc<Mutex<State>>) {
                 let ids = env.copy_group(&from, &to).await;
                 let mut s = state.lock().unwrap();
                 let hook = s.faults.iter().find_map(|f| match f {
-                    Fault::FailHook { hook, log_tail } => Some((*hook, log_tail.clone())),
+                    Fault::FailHook { hook, log_tail } => Some((hook.clone(), log_tail.clone())),
                     _ => None,
                 });
                 if let Some(d) = s.deployments.iter_mut().find(|d| d.id == deployment) {
@@ -224,13 +213,13 @@ async fn play(state: Arc<Mutex<State>>) {
                             id: b,
                             label: "Blue",
                             status: "Pending",
-                            events: BLOCK.iter().map(|h| event(h)).collect(),
+                            events: Hook::BLOCK.iter().map(event).collect(),
                         });
                     }
                     for (n, id) in ids.iter().enumerate() {
-                        let mut events: Vec<Event> = INSTALL.iter().chain(ALLOW.iter()).map(|h| event(h)).collect();
+                        let mut events: Vec<Event> = Hook::INSTALL.iter().chain(Hook::ALLOW).map(event).collect();
                         if let Some((h, tail)) = hook.as_ref().filter(|_| n == 0)
-                            && let Some(e) = events.iter_mut().find(|e| e.name == *h)
+                            && let Some(e) = events.iter_mut().find(|e| e.hook == *h)
                         {
                             e.diagnostics = Some(
                                 json!({"errorCode": "ScriptFailed", "scriptName": format!("scripts/{h}.sh"), "message": "Script at specified location run as user root failed with exit code 1", "logTail": tail}),
@@ -248,8 +237,8 @@ async fn play(state: Arc<Mutex<State>>) {
     }
 }
 
-fn event(name: &'static str) -> Event {
-    Event { name, status: "Pending", start: None, end: None, diagnostics: None }
+fn event(hook: &Hook) -> Event {
+    Event { hook: hook.clone(), status: "Pending", start: None, end: None, diagnostics: None }
 }
 
 /// One step of every deployment, by the clock.
@@ -271,7 +260,7 @@ fn advance(s: &mut State) {
                 d.phase = Phase::Copying;
             }
             Phase::Installing => {
-                if step(d, &INSTALL, "Green") {
+                if step(d, Hook::INSTALL, "Green") {
                     if d.status == "Failed" {
                         continue;
                     }
@@ -289,14 +278,14 @@ fn advance(s: &mut State) {
                 d.since = Instant::now();
             }
             Phase::AllowTraffic => {
-                if step(d, &ALLOW, "Green") {
+                if step(d, Hook::ALLOW, "Green") {
                     d.phase = Phase::BlockTraffic;
                     todo.push(Work::Detach { asg: d.original.clone() });
                 }
                 d.since = Instant::now();
             }
             Phase::BlockTraffic => {
-                if step(d, &BLOCK, "Blue") {
+                if step(d, Hook::BLOCK, "Blue") {
                     d.phase = Phase::Done;
                     d.status = "Succeeded";
                     d.completed = Some(now_secs());
@@ -317,12 +306,12 @@ fn advance(s: &mut State) {
 }
 
 /// Moves one hook on each target with `label`; `true` when all are done.
-fn step(d: &mut Deployment, hooks: &[&str], label: &str) -> bool {
+fn step(d: &mut Deployment, hooks: &[Hook], label: &str) -> bool {
     let now = now_secs();
     let mut all_done = true;
     let mut failed = false;
     for t in d.targets.iter_mut().filter(|t| t.label == label) {
-        let Some(e) = t.events.iter_mut().find(|e| hooks.contains(&e.name) && e.status != "Succeeded") else {
+        let Some(e) = t.events.iter_mut().find(|e| hooks.contains(&e.hook) && e.status != "Succeeded") else {
             continue;
         };
         all_done = false;
@@ -440,7 +429,7 @@ fn target_json(d: &Deployment, t: &Target) -> Value {
         .events
         .iter()
         .map(|e| {
-            let mut v = json!({"lifecycleEventName": e.name, "status": e.status});
+            let mut v = json!({"lifecycleEventName": e.hook.as_str(), "status": e.status});
             if let Some(x) = e.start {
                 v["startTime"] = json!(x);
             }

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use bluegreen::cloud::Cloud;
-use bluegreen::domain::{DeploymentStatus, LoadBalancerKind, Observation, TargetState};
+use bluegreen::domain::{DeploymentStatus, EventStatus, Hook, LoadBalancerKind, Observation, TargetState};
 
 use super::World;
 use super::codedeploy::{Fault, GroupSettings};
@@ -85,7 +85,7 @@ async fn a_deployment_through_its_phases() {
     let d = obs.active.as_ref().unwrap();
     assert!(
         d.green_targets()
-            .all(|t| t.events.iter().any(|e| e.name == "ValidateService" && e.status.as_str() == "Succeeded"))
+            .all(|t| t.events.iter().any(|e| e.hook == Hook::ValidateService && e.status == EventStatus::Succeeded))
     );
     assert_eq!(d.revision.as_deref(), Some("newversion-v2"));
     assert!(
@@ -117,7 +117,7 @@ async fn a_failed_hook_comes_with_its_log_tail() {
     let env = Env::alb(region(), 2).await;
     let world = World::new(env, GroupSettings::tutorial(true)).await;
     world.fake.fault(Fault::FailHook {
-        hook: "ValidateService",
+        hook: Hook::ValidateService,
         log_tail: "[stderr]curl: (7) Failed to connect\n\u{1b}[31m[stderr]the page did not answer\u{1b}[0m".into(),
     });
     world.deploy().await;
@@ -126,7 +126,7 @@ async fn a_failed_hook_comes_with_its_log_tail() {
     let d = obs.last.as_ref().unwrap();
     assert_eq!(d.error.as_ref().map(|e| e.code.as_str()), Some("HOOK_EXECUTION_FAILURE"));
     let failed = d.targets.iter().find_map(|t| t.failure()).expect("a failed event");
-    assert_eq!(failed.name, "ValidateService");
+    assert_eq!(failed.hook, Hook::ValidateService);
     let diag = failed.diagnostics.as_ref().unwrap();
     assert_eq!(diag.error_code, "ScriptFailed");
     assert_eq!(

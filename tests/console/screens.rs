@@ -6,7 +6,7 @@ use insta::assert_snapshot;
 use super::harness::Harness;
 
 fn ready(h: &mut Harness) {
-    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status.as_str() == "Ready"));
+    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Ready));
 }
 
 #[test]
@@ -114,7 +114,9 @@ fn failed_hook_and_its_log_tail() {
 fn failed_hook_while_active() {
     let mut h = Harness::new("hook-fails");
     h.keys("d y");
-    h.until("the failure", |o| o.last.as_ref().is_some_and(|d| d.status.as_str() == "Failed"));
+    h.until("the failure", |o| {
+        o.last.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Failed)
+    });
     h.keys("<tab> <down> <enter>");
     assert_snapshot!("failed_instance_log_tail", h.screen(120, 40));
 }

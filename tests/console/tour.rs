@@ -53,7 +53,7 @@ fn the_tour_follows_the_tutorial_from_step_1_to_5() {
 
     h.keys("d y");
     until_ticked(&mut h, 3);
-    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status.as_str() == "Ready"));
+    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Ready));
     h.pass(3);
     assert_eq!(ticked(&h), 3, "green in Ready does not serve yet");
     assert_eq!(waiting_for(&h, 3), "v1 still serves: press p to reroute to green now");
@@ -92,7 +92,7 @@ fn keys_alone_tick_nothing() {
 fn reattaching_blue_unticks_step_4_and_says_why() {
     let mut h = Harness::new("manual-reroute");
     h.keys("d y");
-    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status.as_str() == "Ready"));
+    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Ready));
     h.keys("p y");
     until_ticked(&mut h, 4);
     h.until("success", |o| o.active.is_none());

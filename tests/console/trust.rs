@@ -14,7 +14,7 @@ fn status(h: &Harness) -> String {
 }
 
 fn ready(h: &mut Harness) {
-    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status.as_str() == "Ready"));
+    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Ready));
 }
 
 #[test]

@@ -92,7 +92,7 @@ fn clean_up_needs_the_name_typed_back() {
 fn a_failed_step_stops_the_plan_and_says_what_it_left() {
     let mut h = Harness::new("manual-reroute");
     h.keys("d y");
-    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status.as_str() == "Ready"));
+    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Ready));
     h.keys("p y");
     h.until("success", |o| o.active.is_none());
     let green = h.world.history()[0].replacement_asg.clone().unwrap();
@@ -115,7 +115,9 @@ fn a_failed_step_stops_the_plan_and_says_what_it_left() {
 fn focus_selection_and_instance_details() {
     let mut h = Harness::new("hook-fails");
     h.keys("d y");
-    h.until("the failure", |o| o.last.as_ref().is_some_and(|d| d.status.as_str() == "Failed"));
+    h.until("the failure", |o| {
+        o.last.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Failed)
+    });
     assert_eq!(h.app.focus, Focus::Blue);
     h.keys("<tab>");
     assert_eq!(h.app.focus, Focus::Green);

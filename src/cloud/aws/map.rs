@@ -9,7 +9,7 @@ use aws_smithy_types::DateTime;
 
 use crate::domain::{
     At, AutoRollback, Creator, Deployment, DeploymentGroup, DeploymentStatus, Diagnostics, Environment, ErrorInfo,
-    EventStatus, GreenProvisioning, Health, Instance, Lifecycle, LifecycleEvent, Overview, ReadyAction, Revision,
+    EventStatus, GreenProvisioning, Health, Hook, Instance, Lifecycle, LifecycleEvent, Overview, ReadyAction, Revision,
     RollbackInfo, Target, TargetHealth, TargetLabel, TargetStatus, TerminationAction, Wait, clean, clean_lines,
 };
 
@@ -148,7 +148,7 @@ pub fn target(t: &cd::DeploymentTarget) -> Option<Target> {
             .lifecycle_events()
             .iter()
             .map(|e| LifecycleEvent {
-                name: text(e.lifecycle_event_name()),
+                hook: Hook::parse(e.lifecycle_event_name().unwrap_or_default()),
                 status: e.status().map_or(EventStatus::Pending, |s| EventStatus::parse(s.as_str())),
                 started_at: at(e.start_time()),
                 ended_at: at(e.end_time()),

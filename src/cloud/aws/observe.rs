@@ -29,7 +29,7 @@ use super::errors::api_error;
 use super::map::{self, Placement, text};
 use crate::cloud::ApiError;
 use crate::domain::{
-    Deployment, Environment, LoadBalancer, Observation, Revision, Target, TargetHealth, TargetLabel, TargetState,
+    Deployment, Environment, Hook, LoadBalancer, Observation, Revision, Target, TargetHealth, TargetLabel, TargetState,
 };
 
 /// How often the slow reads are made.
@@ -293,8 +293,7 @@ fn versions(latest: Option<&Deployment>, rolled_back: Option<&Deployment>) -> Ha
     let mut out = HashMap::new();
     for d in rolled_back.into_iter().chain(latest) {
         for t in &d.targets {
-            let installed =
-                t.events.iter().any(|e| e.name == "Install" && e.status == crate::domain::EventStatus::Succeeded);
+            let installed = t.event(&Hook::Install).is_some_and(|e| e.status == crate::domain::EventStatus::Succeeded);
             let version = match t.label {
                 TargetLabel::Green if installed => d.revision.clone(),
                 TargetLabel::Blue if !d.is_rollback() => d.previous_revision.clone(),

@@ -3,7 +3,7 @@
 
 use super::World;
 use super::flow::{Dep, Phase, blank_deployment};
-use crate::cloud::{ApiError, Call, CallOutput, WaitType};
+use crate::cloud::{ApiError, Call, CallOutput, Tag, WaitType};
 use crate::domain::{Creator, Lifecycle, LoadBalancerKind};
 
 type Answer = Result<CallOutput, ApiError>;
@@ -82,7 +82,7 @@ impl World {
         self.deployments.push(Dep::new(info, revision, faulty));
         self.forget_old();
         let label = self.revision(revision).label.clone();
-        self.emit("created", format!("deployment {id} of {label} created"));
+        self.emit(Tag::Created, format!("deployment {id} of {label} created"));
         Ok(CallOutput::DeploymentId(id))
     }
 
@@ -124,7 +124,7 @@ impl World {
                 ));
             }
         }
-        self.emit("continued", format!("ContinueDeployment({}) accepted for {id}", wait.as_str()));
+        self.emit(Tag::Continued, format!("ContinueDeployment({}) accepted for {id}", wait.as_str()));
         Ok(CallOutput::Done)
     }
 
@@ -246,7 +246,7 @@ impl World {
             ));
         }
         self.group.autoscaling_groups = asgs.to_vec();
-        self.emit("group-updated", format!("deployment group {group} now uses {}", asgs.join(", ")));
+        self.emit(Tag::GroupUpdated, format!("deployment group {group} now uses {}", asgs.join(", ")));
         Ok(CallOutput::Done)
     }
 
@@ -263,7 +263,7 @@ impl World {
         self.registrations.retain(|r| !members.contains(&r.instance_id));
         self.reported_health.retain(|id, _| !members.contains(id));
         self.asgs.retain(|a| a.name != asg);
-        self.emit("asg-deleted", format!("Auto Scaling group {asg} deleted with {} instance(s)", members.len()));
+        self.emit(Tag::AsgDeleted, format!("Auto Scaling group {asg} deleted with {} instance(s)", members.len()));
         Ok(CallOutput::Done)
     }
 }

@@ -8,22 +8,11 @@ use std::time::Duration;
 
 use super::World;
 use super::scenario::{Fault, Scenario};
+use crate::cloud::Tag;
 use crate::domain::{
-    At, Creator, Deployment, DeploymentStatus, Diagnostics, ErrorInfo, EventStatus, Lifecycle, LifecycleEvent,
+    At, Creator, Deployment, DeploymentStatus, Diagnostics, ErrorInfo, EventStatus, Hook, Lifecycle, LifecycleEvent,
     Overview, ReadyAction, RollbackInfo, Target, TargetLabel, TargetStatus, TerminationAction, Wait,
 };
-
-pub(crate) const INSTALL: [&str; 7] = [
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-];
-pub(crate) const ALLOW: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
-pub(crate) const BLOCK: [&str; 3] = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"];
 
 /// Where a deployment is in its life.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +71,7 @@ impl Dep {
         d
     }
 
-    fn add_target(&mut self, instance_id: &str, label: TargetLabel, hooks: &[&str]) {
+    fn add_target(&mut self, instance_id: &str, label: TargetLabel, hooks: &[Hook]) {
         self.info.targets.push(Target {
             instance_id: instance_id.to_string(),
             label,
@@ -90,8 +79,8 @@ impl Dep {
             updated_at: None,
             events: hooks
                 .iter()
-                .map(|h| LifecycleEvent {
-                    name: (*h).to_string(),
+                .map(|hook| LifecycleEvent {
+                    hook: hook.clone(),
                     status: EventStatus::Pending,
                     started_at: None,
                     ended_at: None,
@@ -103,20 +92,17 @@ impl Dep {
     }
 
     /// Targets whose events include `hook` have all passed it.
-    fn all_past(&self, hook: &str) -> bool {
-        self.info.targets.iter().all(|t| match t.events.iter().position(|e| e.name == hook) {
-            Some(i) => t.events[i].status == EventStatus::Succeeded,
-            None => true,
-        })
+    fn all_past(&self, hook: &Hook) -> bool {
+        self.info.targets.iter().all(|t| t.event(hook).is_none_or(|e| e.status == EventStatus::Succeeded))
     }
 }
 
 /// What a hook waits on besides its duration.
-fn gate(phase: &Phase, hook: &str) -> bool {
+fn gate(phase: &Phase, hook: &Hook) -> bool {
     match phase {
-        Phase::Installing => INSTALL.contains(&hook),
-        Phase::AllowTraffic => ALLOW.contains(&hook),
-        Phase::BlockTraffic => BLOCK.contains(&hook),
+        Phase::Installing => Hook::INSTALL.contains(hook),
+        Phase::AllowTraffic => Hook::ALLOW.contains(hook),
+        Phase::BlockTraffic => Hook::BLOCK.contains(hook),
         _ => false,
     }
 }
@@ -139,7 +125,9 @@ impl World {
             }
             Phase::Installing => {
                 let mut changed = self.tick_hooks(d);
-                if self.deployments[d].phase == Phase::Installing && self.deployments[d].all_past("ValidateService") {
+                if self.deployments[d].phase == Phase::Installing
+                    && self.deployments[d].all_past(&Hook::ValidateService)
+                {
                     self.installed(d);
                     changed = true;
                 }
@@ -156,7 +144,8 @@ impl World {
             }
             Phase::AllowTraffic => {
                 let mut changed = self.tick_hooks(d);
-                if self.deployments[d].phase == Phase::AllowTraffic && self.deployments[d].all_past("AfterAllowTraffic")
+                if self.deployments[d].phase == Phase::AllowTraffic
+                    && self.deployments[d].all_past(&Hook::AfterAllowTraffic)
                 {
                     self.deployments[d].phase = Phase::BlockTraffic;
                     changed = true;
@@ -165,7 +154,8 @@ impl World {
             }
             Phase::BlockTraffic => {
                 let mut changed = self.tick_hooks(d);
-                if self.deployments[d].phase == Phase::BlockTraffic && self.deployments[d].all_past("AfterBlockTraffic")
+                if self.deployments[d].phase == Phase::BlockTraffic
+                    && self.deployments[d].all_past(&Hook::AfterBlockTraffic)
                 {
                     self.traffic_moved(d);
                     changed = true;
@@ -182,7 +172,7 @@ impl World {
                     return false;
                 }
                 self.asgs.retain(|a| a.name != original);
-                self.emit("asg-deleted", format!("Auto Scaling group {original} deleted"));
+                self.emit(Tag::AsgDeleted, format!("Auto Scaling group {original} deleted"));
                 self.succeed(d);
                 true
             }
@@ -209,9 +199,9 @@ impl World {
         let green = format!("CodeDeploy_{}_{id}", self.group.name);
         self.create_asg(&green, blue.capacity, self.now);
         self.deployments[d].info.replacement_asg = Some(green.clone());
-        self.emit("asg-created", format!("Auto Scaling group {green} created, a copy of {original}"));
+        self.emit(Tag::AsgCreated, format!("Auto Scaling group {green} created, a copy of {original}"));
         for blue_id in self.instance_ids(&original, &Lifecycle::InService) {
-            self.deployments[d].add_target(&blue_id, TargetLabel::Blue, &BLOCK);
+            self.deployments[d].add_target(&blue_id, TargetLabel::Blue, Hook::BLOCK);
         }
         let faulty = self.deployments[d].faulty;
         for n in 0..blue.capacity.1 as usize {
@@ -220,8 +210,8 @@ impl World {
                 _ => None,
             });
             let new_id = self.launch(&green, fault);
-            self.emit("launched", format!("instance {new_id} launched in {green}"));
-            let hooks: Vec<&str> = INSTALL.iter().chain(ALLOW.iter()).copied().collect();
+            self.emit(Tag::Launched, format!("instance {new_id} launched in {green}"));
+            let hooks: Vec<Hook> = Hook::INSTALL.iter().chain(Hook::ALLOW).cloned().collect();
             self.deployments[d].add_target(&new_id, TargetLabel::Green, &hooks);
         }
         self.deployments[d].phase = Phase::Installing;
@@ -264,7 +254,7 @@ impl World {
         self.deployments[d].phase = Phase::TerminationWait { until: self.now + wait };
         let original = self.deployments[d].info.original_asg.clone().unwrap_or_default();
         self.emit(
-            "termination-wait",
+            Tag::TerminationWait,
             format!("originals of {original} will be terminated in {}", crate::domain::short(wait)),
         );
     }
@@ -274,7 +264,7 @@ impl World {
         let original = self.deployments[d].info.original_asg.clone().unwrap_or_default();
         let ids: Vec<String> = self.instances.iter().filter(|i| i.asg == original).map(|i| i.id.clone()).collect();
         self.terminate(&ids);
-        self.emit("terminating", format!("terminating {} original instance(s) of {original}", ids.len()));
+        self.emit(Tag::Terminating, format!("terminating {} original instance(s) of {original}", ids.len()));
         self.deployments[d].phase = Phase::Terminating;
     }
 
@@ -286,13 +276,13 @@ impl World {
         if !rollback {
             if let Some(green) = green {
                 self.group.autoscaling_groups = vec![green.clone()];
-                self.emit("group-updated", format!("deployment group {} now uses {green}", self.group.name));
+                self.emit(Tag::GroupUpdated, format!("deployment group {} now uses {green}", self.group.name));
             }
             self.current_revision = revision;
             if revision + 1 == self.revision_count() {
                 self.register_revision(self.now);
                 let label = self.revisions.last().map(|r| r.label.clone()).unwrap_or_default();
-                self.emit("revision-registered", format!("revision {label} registered"));
+                self.emit(Tag::RevisionRegistered, format!("revision {label} registered"));
             }
         }
         self.end(d, &DeploymentStatus::Succeeded, None);
@@ -345,11 +335,11 @@ impl World {
         });
         let mut dep = Dep::new(info, revision, false);
         for blue_id in self.instance_ids(&original, &Lifecycle::InService) {
-            dep.add_target(&blue_id, TargetLabel::Blue, &ALLOW);
+            dep.add_target(&blue_id, TargetLabel::Blue, Hook::ALLOW);
         }
         if let Some(green) = &trigger.replacement_asg {
             for inst in self.instances.iter().filter(|i| i.asg == *green) {
-                dep.add_target(&inst.id, TargetLabel::Green, &BLOCK);
+                dep.add_target(&inst.id, TargetLabel::Green, Hook::BLOCK);
             }
         }
         self.deployments.push(dep);
@@ -358,7 +348,7 @@ impl World {
             message: Some(format!("Deployment {} is rolled back by {id}", trigger.id)),
             ..RollbackInfo::default()
         });
-        self.emit("rollback-created", format!("rollback deployment {id} created for {}", trigger.id));
+        self.emit(Tag::RollbackCreated, format!("rollback deployment {id} created for {}", trigger.id));
     }
 
     pub(crate) fn new_deployment_id(&mut self) -> String {
@@ -372,8 +362,7 @@ impl World {
         }
         info.status = status.clone();
         let id = info.id.clone();
-        let tag = status.as_str().to_string();
-        self.emit(&tag, format!("deployment {id} is {status}"));
+        self.emit(Tag::Status(status.clone()), format!("deployment {id} is {status}"));
     }
 
     /// Starts and finishes the lifecycle hooks of every target that may run now.
@@ -398,21 +387,21 @@ impl World {
             return false;
         };
         let instance = target.instance_id.clone();
-        let hook = target.events[e].name.clone();
+        let hook = target.events[e].hook.clone();
         match target.events[e].status {
             EventStatus::Pending => {
                 let phase = &self.deployments[d].phase;
                 let in_service = self.inst(&instance).is_some_and(|i| i.lifecycle == Lifecycle::InService);
-                if !gate(phase, &hook) || (INSTALL.contains(&hook.as_str()) && !in_service) {
+                if !gate(phase, &hook) || (Hook::INSTALL.contains(&hook) && !in_service) {
                     return false;
                 }
                 self.start_hook(d, t, e);
                 true
             }
             EventStatus::InProgress => {
-                let done = match hook.as_str() {
-                    "AllowTraffic" => self.registration(&instance).is_some_and(super::lb::Registration::routable),
-                    "BlockTraffic" => self.registration(&instance).is_none(),
+                let done = match hook {
+                    Hook::AllowTraffic => self.registration(&instance).is_some_and(super::lb::Registration::routable),
+                    Hook::BlockTraffic => self.registration(&instance).is_none(),
                     _ => self.deployments[d].ends[t].is_some_and(|end| end <= now),
                 };
                 if !done {
@@ -429,8 +418,8 @@ impl World {
         let now = self.now;
         let timing = &self.scenario.timing;
         let (lo, hi) = {
-            let hook = self.deployments[d].info.targets[t].events[e].name.as_str();
-            let range = if INSTALL.contains(&hook) { timing.hook_seconds } else { timing.traffic_hook_seconds };
+            let hook = &self.deployments[d].info.targets[t].events[e].hook;
+            let range = if Hook::INSTALL.contains(hook) { timing.hook_seconds } else { timing.traffic_hook_seconds };
             (range[0], range[1])
         };
         let secs = self.rng.between(lo, hi);
@@ -443,18 +432,18 @@ impl World {
         if matches!(target.status, TargetStatus::Pending) {
             target.status = TargetStatus::InProgress;
         }
-        let hook = target.events[e].name.clone();
+        let hook = target.events[e].hook.clone();
         let instance = target.instance_id.clone();
         let lb_ref = self.lb_ref();
         let asg = self.inst(&instance).map(|i| i.asg.clone()).unwrap_or_default();
-        match hook.as_str() {
-            "AllowTraffic" => {
+        match hook {
+            Hook::AllowTraffic => {
                 self.register(&instance);
                 if self.asg(&asg).is_some_and(|a| !a.target_groups.contains(&lb_ref) && !a.classic.contains(&lb_ref)) {
                     self.attach(&asg, &lb_ref);
                 }
             }
-            "BlockTraffic" => {
+            Hook::BlockTraffic => {
                 self.deregister(&instance);
                 if self.asg(&asg).is_some_and(|a| a.target_groups.contains(&lb_ref) || a.classic.contains(&lb_ref)) {
                     self.detach(&asg, &lb_ref);
@@ -468,7 +457,7 @@ impl World {
         let now = self.now;
         let dep = &self.deployments[d];
         let target = &dep.info.targets[t];
-        let hook = target.events[e].name.clone();
+        let hook = target.events[e].hook.clone();
         let instance = target.instance_id.clone();
         let green_index = dep.info.green_targets().position(|g| g.instance_id == instance);
         let fault = self.scenario.faults.iter().find_map(|f| match f {
@@ -486,7 +475,7 @@ impl World {
         event.ended_at = Some(now);
         target.updated_at = Some(now);
         if let Some(tail) = fault {
-            let script = format!("scripts/{}.sh", snake(&hook));
+            let script = format!("scripts/{}.sh", hook.snake());
             event.status = EventStatus::Failed;
             event.diagnostics = Some(Diagnostics {
                 error_code: "ScriptFailed".into(),
@@ -495,7 +484,7 @@ impl World {
                 log_tail: crate::domain::clean_lines(&tail, 200, 40),
             });
             target.status = TargetStatus::Failed;
-            self.emit("hook-failed", format!("{hook} failed on {instance}"));
+            self.emit(Tag::HookFailed, format!("{hook} failed on {instance}"));
             let msg = "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.";
             self.end(d, &DeploymentStatus::Failed, Some(("HOOK_EXECUTION_FAILURE", msg.to_string())));
             return;
@@ -504,12 +493,12 @@ impl World {
         if target.events.iter().all(|e| e.status == EventStatus::Succeeded) {
             target.status = TargetStatus::Succeeded;
         }
-        if hook == "Install"
+        if hook == Hook::Install
             && let Some(inst) = self.inst_mut(&instance)
         {
             inst.version = Some(revision);
         }
-        self.emit(&hook, format!("{hook} succeeded on {instance}"));
+        self.emit(Tag::Hook(hook.clone()), format!("{hook} succeeded on {instance}"));
     }
 }
 
@@ -534,16 +523,4 @@ pub(crate) fn blank_deployment(id: &str, now: At, creator: Creator) -> Deploymen
         status_messages: Vec::new(),
         targets: Vec::new(),
     }
-}
-
-/// `ValidateService` → `validate_service`.
-fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }

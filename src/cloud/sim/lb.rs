@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::World;
+use crate::cloud::Tag;
 use crate::domain::{At, LoadBalancerKind, TargetState};
 
 /// One instance registered with the load balancer.
@@ -67,7 +68,7 @@ impl World {
             next_check: now + interval / 2,
             drain_until: None,
         });
-        self.emit("registered", format!("{instance_id} registered with {}", self.lb.name));
+        self.emit(Tag::Registered, format!("{instance_id} registered with {}", self.lb.name));
     }
 
     /// Deregisters an instance: it drains for the deregistration delay.
@@ -82,7 +83,7 @@ impl World {
         r.state = TargetState::Draining;
         r.reason = Some("Target.DeregistrationInProgress".into());
         r.drain_until = Some(until);
-        self.emit("deregistered", format!("{instance_id} deregistered from {}, draining", self.lb.name));
+        self.emit(Tag::Deregistered, format!("{instance_id} deregistered from {}, draining", self.lb.name));
     }
 
     /// Attaches the load balancer (target group ARN or classic name) to a
@@ -95,7 +96,7 @@ impl World {
         let list = if classic { &mut group.classic } else { &mut group.target_groups };
         if !list.iter().any(|x| x == lb_ref) {
             list.push(lb_ref.to_string());
-            self.emit("attached", format!("{} attached to {asg}", self.lb_name_for(lb_ref)));
+            self.emit(Tag::Attached, format!("{} attached to {asg}", self.lb_name_for(lb_ref)));
         }
         for id in self.instance_ids(asg, &crate::domain::Lifecycle::InService) {
             self.register(&id);
@@ -111,7 +112,7 @@ impl World {
         group.target_groups.retain(|x| x != lb_ref);
         group.classic.retain(|x| x != lb_ref);
         if before != group.target_groups.len() + group.classic.len() {
-            self.emit("detached", format!("{} detached from {asg}", self.lb_name_for(lb_ref)));
+            self.emit(Tag::Detached, format!("{} detached from {asg}", self.lb_name_for(lb_ref)));
         }
         let ids: Vec<String> = self.instances.iter().filter(|i| i.asg == asg).map(|i| i.id.clone()).collect();
         for id in ids {
@@ -157,7 +158,7 @@ impl World {
                 r.failures = 0;
                 if r.state != TargetState::Healthy && r.passes >= t.healthy_threshold {
                     r.make_healthy();
-                    notes.push(("healthy", format!("{} is a healthy target", r.instance_id)));
+                    notes.push((Tag::Healthy, format!("{} is a healthy target", r.instance_id)));
                 } else if r.state == TargetState::Initial {
                     r.reason = Some("Elb.InitialHealthChecking".into());
                 }
@@ -167,14 +168,14 @@ impl World {
                 if r.state != TargetState::Unhealthy && r.failures >= t.unhealthy_threshold {
                     r.state = TargetState::Unhealthy;
                     r.reason = Some("Target.FailedHealthChecks".into());
-                    notes.push(("unhealthy", format!("{} failed its health checks", r.instance_id)));
+                    notes.push((Tag::Unhealthy, format!("{} failed its health checks", r.instance_id)));
                 }
             }
             changed = true;
         }
         for id in drained {
             self.registrations.retain(|r| r.instance_id != id);
-            notes.push(("drained", format!("{id} finished draining")));
+            notes.push((Tag::Drained, format!("{id} finished draining")));
             changed = true;
         }
         for (tag, text) in notes {

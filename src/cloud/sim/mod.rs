@@ -20,6 +20,7 @@ pub mod story;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::cloud::{Event, Tag};
 use crate::domain::{
     At, AutoRollback, Deployment, DeploymentGroup, Environment, GreenProvisioning, Health, Instance, Lifecycle,
     LoadBalancer, LoadBalancerKind, Observation, ReadyAction, Revision, TargetHealth, TerminationAction,
@@ -34,61 +35,6 @@ pub const KEEP: usize = 20;
 
 /// When every world starts: 2026-11-26 09:00:00 UTC.
 pub const EPOCH: At = At::from_secs(1_795_683_600);
-
-/// Every tag a world event can carry: what a story's `wait <event>` may name.
-pub const EVENT_TAGS: &[&str] = &[
-    // deployments
-    "created",
-    "InProgress",
-    "Ready",
-    "continued",
-    "Succeeded",
-    "Failed",
-    "Stopped",
-    "hook-failed",
-    "rollback-created",
-    "termination-wait",
-    "terminating",
-    "group-updated",
-    "revision-registered",
-    // lifecycle hooks, when they succeed
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-    "BeforeBlockTraffic",
-    "BlockTraffic",
-    "AfterBlockTraffic",
-    // groups and instances
-    "asg-created",
-    "asg-deleted",
-    "launched",
-    "in-service",
-    "terminated",
-    // the load balancer
-    "attached",
-    "detached",
-    "registered",
-    "healthy",
-    "unhealthy",
-    "deregistered",
-    "drained",
-];
-
-/// Something that happened in the world, for logs and for `[expect]` tables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorldEvent {
-    pub at: At,
-    /// A short, stable name: `created`, `Ready`, `AllowTraffic`, `drained`, …
-    pub tag: String,
-    pub text: String,
-}
 
 /// What the network face needs to know about one instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,7 +120,7 @@ pub struct World {
     current_revision: usize,
     /// Deployments users started so far (faults apply to the first).
     user_deployments: u64,
-    events: Vec<WorldEvent>,
+    events: Vec<Event>,
     /// Results of real health checks (the demo's load balancer), by
     /// instance; where none is known the world's own model decides.
     reported_health: HashMap<String, bool>,
@@ -306,13 +252,12 @@ impl World {
     }
 
     /// Takes the events that happened since the last call.
-    pub fn take_events(&mut self) -> Vec<WorldEvent> {
+    pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
     }
 
-    fn emit(&mut self, tag: &str, text: String) {
-        debug_assert!(EVENT_TAGS.contains(&tag), "undeclared event tag {tag}");
-        self.events.push(WorldEvent { at: self.now, tag: tag.to_string(), text });
+    fn emit(&mut self, tag: Tag, text: String) {
+        self.events.push(Event { at: self.now, tag, text });
     }
 
     /// Runs every transition that is due, until nothing changes.
@@ -544,7 +489,7 @@ impl World {
                 self.instances.retain(|i| i.id != *id);
                 self.reported_health.remove(id);
                 self.registrations.retain(|r| r.instance_id != *id);
-                self.emit("terminated", format!("instance {id} terminated"));
+                self.emit(Tag::Terminated, format!("instance {id} terminated"));
                 continue;
             }
             let inst = self.inst_mut(id).expect("due instance exists");
@@ -552,7 +497,7 @@ impl World {
             inst.due = None;
             inst.in_service_at = Some(now);
             let asg = inst.asg.clone();
-            self.emit("in-service", format!("instance {id} of {asg} is InService"));
+            self.emit(Tag::InService, format!("instance {id} of {asg} is InService"));
             let lb_ref = self.lb_ref();
             if self.asg(&asg).is_some_and(|a| a.target_groups.contains(&lb_ref) || a.classic.contains(&lb_ref)) {
                 self.register(id);

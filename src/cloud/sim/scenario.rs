@@ -5,6 +5,9 @@
 
 use serde::Deserialize;
 
+use crate::cloud::Tag;
+use crate::domain::Hook;
+
 /// The scenarios built into the binary, by name.
 pub const BUILTIN: [(&str, &str); 5] = [
     ("manual-reroute", include_str!("../../../assets/scenarios/manual-reroute.toml")),
@@ -137,7 +140,7 @@ impl Default for Timing {
 pub enum Fault {
     /// A lifecycle hook fails on the n-th green instance (0-based) of the
     /// first deployment, with this log tail.
-    HookFails { hook: String, instance: usize, log_tail: String },
+    HookFails { hook: Hook, instance: usize, log_tail: String },
     /// The n-th green instance answers 503 on its page (its health check
     /// path still answers 200) for its first `seconds` in service.
     #[serde(rename = "serves-503")]
@@ -159,7 +162,7 @@ pub struct Expect {
     /// Final status of every deployment, in the order they were created.
     pub statuses: Vec<String>,
     /// Tags of world events that must occur in this order (others may come between).
-    pub events: Vec<String>,
+    pub events: Vec<Tag>,
     /// `original` (the group the world started with) or `replacement` (the
     /// first deployment's copy): which group serves at the end.
     pub serving: String,
@@ -171,20 +174,6 @@ pub struct Expect {
 
 /// The largest scenario file read, in bytes.
 pub const MAX_FILE: u64 = 64 * 1024;
-
-/// Hooks a green instance runs, which a `hook-fails` fault may name.
-const FAILABLE_HOOKS: [&str; 10] = [
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-];
 
 impl Scenario {
     /// A built-in scenario by name, or a TOML file by path.
@@ -295,11 +284,14 @@ impl Scenario {
             }
             match f {
                 Fault::HookFails { hook, log_tail, .. } => {
-                    if !FAILABLE_HOOKS.contains(&hook.as_str()) {
+                    // The hooks a green instance runs.
+                    let failable = || Hook::INSTALL.iter().chain(Hook::ALLOW);
+                    if !failable().any(|h| h == hook) {
+                        let names: Vec<&str> = failable().map(Hook::as_str).collect();
                         return Err(format!(
                             "a hook-fails fault names hook '{}' (hint: one of {})",
-                            crate::domain::clean(hook, 40),
-                            FAILABLE_HOOKS.join(", ")
+                            crate::domain::clean(hook.as_str(), 40),
+                            names.join(", ")
                         ));
                     }
                     if log_tail.len() > 4096 {

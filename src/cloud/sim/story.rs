@@ -5,10 +5,12 @@
 
 use std::time::Duration;
 
+use super::World;
 use super::scenario::{Fault, Originals, Reroute, Scenario};
-use super::{EVENT_TAGS, World, WorldEvent};
 use crate::cloud::plan::{self, Intent};
 use crate::cloud::run::{Next, PlanRun};
+use crate::cloud::{Event, Tag};
+use crate::domain::DeploymentStatus;
 
 /// One action of a story.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +18,7 @@ pub enum Action {
     /// Press a key and confirm its plan.
     Key(Intent),
     /// Wait until a world event with this tag happens (`Ready`, `Succeeded`, `drained`, …).
-    Wait(String),
+    Wait(Tag),
     /// Let world time pass.
     Sleep(Duration),
 }
@@ -28,7 +30,7 @@ pub const MAX_SCRIPT: usize = 100_000;
 pub const MAX_SLEEP: u64 = 86_400;
 
 /// Parses `deploy; wait Ready; promote; sleep 30; …`. A wait must name an
-/// event the world can report ([`EVENT_TAGS`]).
+/// event the world can report ([`Tag`]).
 pub fn parse(script: &str) -> Result<Vec<Action>, String> {
     if script.len() > MAX_SCRIPT {
         return Err(format!("the story is {} bytes long (hint: at most {MAX_SCRIPT})", script.len()));
@@ -50,11 +52,9 @@ pub fn parse(script: &str) -> Result<Vec<Action>, String> {
                 ("promote", None) => Ok(Action::Key(Intent::Promote)),
                 ("reattach", None) => Ok(Action::Key(Intent::Reattach)),
                 ("cleanup" | "clean-up", None) => Ok(Action::Key(Intent::CleanUp)),
-                ("wait", Some(tag)) if EVENT_TAGS.contains(&tag) => Ok(Action::Wait(tag.to_string())),
-                ("wait", Some(_)) => Err(format!(
-                    "story step '{shown}': no such event (hint: one of {})",
-                    EVENT_TAGS.join(", ")
-                )),
+                ("wait", Some(word)) => Tag::parse(word).map(Action::Wait).ok_or_else(|| {
+                    format!("story step '{shown}': no such event (hint: one of {})", Tag::words())
+                }),
                 ("sleep", Some(secs)) => match secs.parse::<u64>() {
                     Ok(s) if s <= MAX_SLEEP => Ok(Action::Sleep(Duration::from_secs(s))),
                     _ => Err(format!("story step '{shown}': sleep takes whole seconds up to {MAX_SLEEP} (hint: sleep 30)")),
@@ -78,19 +78,21 @@ pub fn check(actions: &[Action], scenario: &Scenario) -> Result<(), String> {
         let before = &actions[..n];
         let pressed = |intent: Intent| before.contains(&Action::Key(intent));
         let other = "leave that wait out, or pick a scenario where it happens ('bluegreen scenarios' lists them)";
-        let (why, hint) = match tag.as_str() {
-            "Ready" if g.reroute == Reroute::Automatic => {
+        let (why, hint) = match tag {
+            Tag::Status(DeploymentStatus::Ready) if g.reroute == Reroute::Automatic => {
                 ("it reroutes automatically, so no deployment waits in Ready", other)
             }
-            "termination-wait" | "terminating" | "terminated" if g.originals == Originals::Keep => {
+            Tag::TerminationWait | Tag::Terminating | Tag::Terminated if g.originals == Originals::Keep => {
                 ("it keeps the original instances, so none is terminated", other)
             }
-            "hook-failed" | "Failed" if !hook_fault => ("no lifecycle hook fails in it", other),
-            "rollback-created" if !(pressed(Intent::Reattach) || hook_fault && g.auto_rollback) => (
+            Tag::HookFailed | Tag::Status(DeploymentStatus::Failed) if !hook_fault => {
+                ("no lifecycle hook fails in it", other)
+            }
+            Tag::RollbackCreated if !(pressed(Intent::Reattach) || hook_fault && g.auto_rollback) => (
                 "nothing rolls back in it before this step",
                 "'reattach' while a deployment runs stops it with a rollback",
             ),
-            "continued" if !pressed(Intent::Promote) => {
+            Tag::Continued if !pressed(Intent::Promote) => {
                 ("only a promote continues a deployment", "put 'promote' before it")
             }
             _ => continue,
@@ -135,7 +137,7 @@ impl Story {
     }
 
     /// Feeds the world events since the last call and the world's time; says what to do.
-    pub fn next(&mut self, events: &[WorldEvent], now_ms: u64) -> Want {
+    pub fn next(&mut self, events: &[Event], now_ms: u64) -> Want {
         loop {
             if self.busy {
                 return Want::Wait;
@@ -177,7 +179,7 @@ impl Story {
 /// Plays a story against `world` with a clock this function owns, moving
 /// the world one second at a time; gives every world event that happened.
 /// Fails when a key is refused, a plan fails, or a wait exceeds `limit`.
-pub fn play(world: &mut World, actions: Vec<Action>, limit: Duration) -> Result<Vec<WorldEvent>, String> {
+pub fn play(world: &mut World, actions: Vec<Action>, limit: Duration) -> Result<Vec<Event>, String> {
     play_with(world, actions, limit, |_| {})
 }
 
@@ -187,7 +189,7 @@ pub fn play_with(
     actions: Vec<Action>,
     limit: Duration,
     mut each_second: impl FnMut(&World),
-) -> Result<Vec<WorldEvent>, String> {
+) -> Result<Vec<Event>, String> {
     let mut story = Story::new(actions);
     let mut log = world.take_events();
     let start = world.now();
@@ -220,7 +222,7 @@ pub fn play_with(
 
 /// Plans `intent` on a fresh observation, confirms it (typing the target
 /// where asked) and runs it to the end; gives the events that happened.
-pub fn run_key(world: &mut World, intent: Intent, limit: Duration) -> Result<Vec<WorldEvent>, String> {
+pub fn run_key(world: &mut World, intent: Intent, limit: Duration) -> Result<Vec<Event>, String> {
     run_key_with(world, intent, limit, &mut |_| {})
 }
 
@@ -229,7 +231,7 @@ fn run_key_with(
     intent: Intent,
     limit: Duration,
     each_second: &mut impl FnMut(&World),
-) -> Result<Vec<WorldEvent>, String> {
+) -> Result<Vec<Event>, String> {
     let obs = world.observe();
     let plan = plan::plan(&obs, intent, 0).map_err(|r| format!("{} refused: {r}", intent.verb()))?;
     let mut run = PlanRun::start(plan, &obs)?;
