@@ -63,7 +63,7 @@ fn measure(screen: &Pty, ready: &str, seconds: u64) -> Rest {
     std::thread::sleep(Duration::from_secs(seconds));
     let (cpu1, bytes1) = (cpu(screen.pid(), hz), screen.bytes());
     Rest {
-        cpu_percent: 100.0 * (cpu1 - cpu0).as_secs_f64() / seconds as f64,
+        cpu_percent: 100.0 * cpu1.saturating_sub(cpu0).as_secs_f64() / seconds as f64,
         bytes_per_second: (bytes1 - bytes0) as f64 / seconds as f64,
     }
 }

@@ -23,6 +23,7 @@ pub mod exit;
 pub mod headless;
 pub mod live;
 pub mod logging;
+pub mod net;
 pub mod plain;
 pub mod probe;
 pub mod session;

@@ -32,8 +32,8 @@ fn clock() -> WorldClock {
 }
 
 async fn get(url: &str) -> (u16, String) {
-    let client = bluegreen::demo::http::client(false);
-    let req = hyper::Request::get(url).body(bluegreen::demo::http::Body::default()).unwrap();
+    let client = bluegreen::net::client(false);
+    let req = hyper::Request::get(url).body(bluegreen::net::Body::default()).unwrap();
     let resp = tokio::time::timeout(Duration::from_secs(5), client.request(req)).await.unwrap().unwrap();
     let status = resp.status().as_u16();
     let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();

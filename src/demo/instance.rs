@@ -13,8 +13,8 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::clock::WorldClock;
-use super::http::{Body, respond, serve};
 use crate::domain::At;
+use crate::net::{Body, respond, serve};
 
 /// The path the load balancer health-checks.
 pub const HEALTH_PATH: &str = "/health";

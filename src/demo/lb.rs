@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::http::{Body, client, respond, serve};
+use crate::net::{Body, client, respond, serve};
 
 /// One healthy target the proxy may use.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,6 @@
 //! a [`Session`] that the console or `--plain` drives.
 
 pub mod clock;
-pub mod http;
 pub mod instance;
 pub mod lb;
 pub mod runtime;

@@ -16,12 +16,12 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::clock::WorldClock;
-use super::http::{Body, client};
 use super::instance::{HEALTH_PATH, InstanceServer, Page};
 use super::lb::{Backend, LoadBalancer};
 use crate::cloud::sim::{InstanceView, World};
 use crate::cloud::{ApiError, Call, CallOutput, Cloud, Feed};
 use crate::domain::{At, Observation};
+use crate::net::{Body, client};
 
 enum Cmd {
     Apply(Call, oneshot::Sender<Result<CallOutput, ApiError>>),

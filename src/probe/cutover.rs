@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::ErrorKind;
-use super::stats::Second;
+use super::second::Second;
 
 /// Whole seconds of one version alone that end a cutover…
 pub const SETTLE: u32 = 2;

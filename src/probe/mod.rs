@@ -6,6 +6,7 @@
 //! or any web server the same way.
 //!
 //! - [`page`]: reading the version and instance from an untrusted page.
+//! - [`second`]: one second of probing and its mix.
 //! - [`stats`]: seconds, shares, latency, errors, gaps in bounded memory.
 //! - [`cutover`]: when the served version changes, and the verdict.
 
@@ -13,6 +14,7 @@ pub mod cutover;
 pub mod page;
 pub mod run;
 mod screen;
+pub mod second;
 pub mod stats;
 
 use std::fmt;
@@ -25,10 +27,11 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::demo::http::{Body, client};
+use crate::net::{Body, client};
 pub use cutover::Verdict;
 pub use page::Reader;
-pub use stats::{Second, Traffic};
+pub use second::Second;
+pub use stats::Traffic;
 
 /// Why a request failed; every kind counts as a failed request.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

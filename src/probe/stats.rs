@@ -9,17 +9,15 @@
 //! cutover verdicts are computed as seconds close.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::fmt;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use tokio::time::Instant;
 
 use super::cutover::{Cutover, Running, Verdict};
+use super::second::Second;
 use super::{ErrorKind, Outcome, Sample};
 
-/// The name failed requests go by in a mix.
-pub const FAILED: &str = "failed";
 /// Closed seconds kept.
 pub const KEEP_SECONDS: usize = 300;
 /// Recent requests kept (for the strip).
@@ -28,64 +26,6 @@ pub const KEEP_SAMPLES: usize = 256;
 pub const KEEP_VERDICTS: usize = 50;
 /// Each latency window's length, in seconds; two are kept.
 const WINDOW: u64 = 30;
-
-/// One second of probing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Second {
-    /// Seconds since probing started.
-    pub index: u64,
-    pub requests: u32,
-    pub failures: u32,
-    /// Successful answers by version.
-    pub versions: BTreeMap<String, u32>,
-    /// Failed requests by kind.
-    pub errors: BTreeMap<ErrorKind, u32>,
-    /// The slowest request's latency.
-    pub worst: Duration,
-}
-
-impl Second {
-    /// What was served this second, as shares of all its requests in
-    /// percent: each version, then failed requests as a share of their own,
-    /// so a version never reads 100% while requests fail.
-    pub fn mix(&self) -> Vec<(String, u32)> {
-        let all = self.requests.max(1);
-        let pct = |n: u32| (n * 100 + all / 2) / all;
-        let mut mix: Vec<(String, u32)> = self.versions.iter().map(|(v, n)| (v.clone(), pct(*n))).collect();
-        if self.failures > 0 {
-            mix.push((FAILED.to_string(), pct(self.failures)));
-        }
-        mix
-    }
-
-    /// The kinds of answer this second had: its versions, and `failed`.
-    pub fn classes(&self) -> Vec<String> {
-        self.mix().into_iter().map(|(class, _)| class).collect()
-    }
-
-    /// `v1 50% v2 30% failed 20%`.
-    pub fn mix_words(&self) -> String {
-        self.mix().iter().map(|(c, p)| format!("{c} {p}%")).collect::<Vec<_>>().join(" ")
-    }
-
-    /// `2 5xx, 1 refused`.
-    pub fn error_words(&self) -> String {
-        super::error_words(self.errors.iter().map(|(k, n)| (k, u64::from(*n))))
-    }
-}
-
-impl fmt::Display for Second {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} req  {} failed", self.requests, self.failures)?;
-        for (v, p) in self.mix().iter().filter(|(v, _)| v != FAILED) {
-            write!(f, "  {v} {p}%")?;
-        }
-        if self.failures > 0 {
-            write!(f, "  ({})", self.error_words())?;
-        }
-        Ok(())
-    }
-}
 
 /// A second still taking answers, with each answer's due time, success
 /// and latency (for gaps and verdicts, in order).

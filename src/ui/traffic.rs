@@ -16,7 +16,7 @@ use super::{cut, fit};
 use crate::app::App;
 use crate::domain::millis;
 use crate::probe::Outcome;
-use crate::probe::stats::FAILED;
+use crate::probe::second::FAILED;
 
 /// Seconds failures are counted over.
 const FAIL_SECONDS: usize = 60;

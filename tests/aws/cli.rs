@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bluegreen::demo::http::{respond, serve};
+use bluegreen::net::{respond, serve};
 use hyper::StatusCode;
 
 use super::World;

@@ -15,8 +15,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use bluegreen::demo::http::{Body, respond, serve};
 use bluegreen::domain::Hook;
+use bluegreen::net::{Body, respond, serve};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};

@@ -62,8 +62,8 @@ fn deploy_promote_in_a_real_terminal() {
     let body = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
-            let client = bluegreen::demo::http::client(false);
-            let req = hyper::Request::get(url).body(bluegreen::demo::http::Body::default()).unwrap();
+            let client = bluegreen::net::client(false);
+            let req = hyper::Request::get(url).body(bluegreen::net::Body::default()).unwrap();
             let resp = client.request(req).await.unwrap();
             let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
             String::from_utf8_lossy(&bytes).into_owned()

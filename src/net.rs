@@ -1,6 +1,6 @@
-//! Small HTTP pieces shared by the instances, the load balancer and the
-//! prober: a body type, a client without connection reuse, a server loop
-//! with graceful shutdown.
+//! Small HTTP pieces the prober and the demo's network face (its instances
+//! and load balancer) share: a body type, a client, a server loop with
+//! graceful shutdown.
 
 use std::convert::Infallible;
 use std::future::Future;
