@@ -27,4 +27,5 @@ pub mod net;
 pub mod plain;
 pub mod probe;
 pub mod session;
+pub mod text;
 pub mod ui;

@@ -5,6 +5,7 @@
 
 pub mod keymap;
 pub mod log;
+pub mod overlay;
 mod plans;
 mod status;
 pub mod tour;
@@ -457,10 +458,16 @@ impl App {
         true
     }
 
-    /// Rows of the overlay's text and how many show, on this screen.
-    fn overlay_rows(&self) -> Option<crate::ui::Rows> {
+    /// Rows of the open overlay's text and how many show at once, on this
+    /// screen (`None` without a screen or an overlay).
+    pub fn overlay_rows(&self) -> Option<overlay::Rows> {
         let (w, h) = self.size?;
-        crate::ui::overlay_rows(self, ratatui::layout::Rect::new(0, 0, w, h))
+        overlay::shown(self, ratatui::layout::Rect::new(0, 0, w, h)).map(|s| s.rows)
+    }
+
+    /// Rows of the overlay's text scrolled past at its top.
+    pub fn overlay_scroll(&self) -> usize {
+        self.overlay_scroll
     }
 
     /// Keeps the overlay's scroll inside its text for the screen's size and

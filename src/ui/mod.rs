@@ -35,18 +35,11 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::app::App;
-pub use overlay::Rows;
 pub(crate) use text::{cut, fit};
 use theme::Theme;
 
 /// The smallest screen the console draws on.
 pub const MIN: (u16, u16) = crate::app::MIN_SIZE;
-
-/// Rows of the open overlay's text and how many show at once, on a screen
-/// of `area` (the app scrolls overlays with it).
-pub fn overlay_rows(app: &App, area: Rect) -> Option<Rows> {
-    overlay::rows(app, area)
-}
 
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
@@ -119,11 +112,4 @@ fn too_small(frame: &mut Frame, area: Rect, theme: Theme) {
     let y = area.height.saturating_sub(3) / 2;
     let rect = Rect { x: area.x, y: area.y + y, width: area.width, height: area.height.min(3) };
     frame.render_widget(Paragraph::new(text).centered(), rect);
-}
-
-/// A rectangle of `width`×`height` centred in `area` (clamped to it).
-pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
 }

@@ -5,6 +5,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::app::log::Tone;
+use crate::app::overlay::Look;
 
 /// Styles for every region.
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +75,21 @@ impl Theme {
             Tone::Good => self.good(),
             Tone::Bad => self.bad(),
             Tone::Action => self.action(),
+        }
+    }
+
+    /// The style of an overlay's look.
+    pub fn look(self, look: Look) -> Style {
+        match look {
+            Look::Plain => self.plain(),
+            Look::Title => self.title(),
+            Look::Dim => self.dim(),
+            Look::Warn => self.warn(),
+            Look::Bad => self.bad(),
+            Look::Good => self.good(),
+            Look::Key => self.key(),
+            Look::Selected => self.selected(),
+            Look::Tone(tone) => self.tone(tone),
         }
     }
 

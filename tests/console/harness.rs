@@ -180,10 +180,9 @@ impl Harness {
     /// leaves it scrolled to the end.
     pub fn read_overlay(&mut self, width: u16, height: u16) -> Vec<String> {
         self.resize(width, height);
-        let area = ratatui::layout::Rect::new(0, 0, width, height);
         let mut rows: std::collections::BTreeMap<usize, String> = std::collections::BTreeMap::new();
         for _ in 0..100 {
-            let shown = bluegreen::ui::overlay_rows(&self.app, area).expect("an overlay is open");
+            let shown = self.app.overlay_rows().expect("an overlay is open");
             let screen = self.screen(width, height);
             let lines: Vec<&str> = screen.lines().collect();
             let top = lines
