@@ -6,13 +6,13 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use bluegreen::app::log::{Entry, Kind, Tone};
-use bluegreen::app::{App, Msg};
+use bluegreen::app::{App, Msg, Setup};
 use bluegreen::cloud::plan::Intent;
 use bluegreen::cloud::sim::scenario::BUILTIN;
 use bluegreen::cloud::sim::{Scenario, World, story};
 use bluegreen::probe::{Outcome, Sample};
 use bluegreen::ui::bytes::ByteCount;
+use bluegreen::ui::theme::Theme;
 use criterion::Criterion;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::{CrosstermBackend, TestBackend};
@@ -20,6 +20,7 @@ use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use tokio::time::Instant;
 
+const THEME: Theme = Theme { monochrome: false };
 const W: u16 = 200;
 const H: u16 = 60;
 
@@ -35,12 +36,13 @@ fn fixture() -> (World, App, Instant) {
     let mut world = World::new(&scenario);
     story::play(&mut world, story::parse("deploy; wait Ready").unwrap(), Duration::from_secs(7200)).unwrap();
     let start = Instant::now();
-    let mut app = App::new("demo · bench".into(), "http://127.0.0.1:8080/".into(), start, false);
+    let setup = Setup { source: "demo · bench".into(), url: "http://127.0.0.1:8080/".into(), ..Setup::default() };
+    let mut app = App::new(setup, start);
     app.update(Msg::Observed(Box::new(world.observe())));
     for n in 0..10_000u32 {
-        let text = format!("green i-0{n:016x} AfterInstall ✓");
-        app.log.push(Entry { at: world.now(), text, tone: Tone::Info, kind: Kind::World });
+        app.update(Msg::Notice(format!("green i-0{n:016x} AfterInstall ✓")));
     }
+    key(&mut app, KeyCode::Esc);
     for n in 0..300u64 {
         let version = if n % 3 == 0 { "v1" } else { "v2" }.to_string();
         let outcome = Outcome::Served { version, instance: Some(format!("i-0{n:016x}")) };
@@ -67,7 +69,7 @@ fn counting_terminal() -> (Terminal<CrosstermBackend<ByteCount>>, ByteCount) {
 fn report_bytes() {
     let (mut world, mut app, start) = fixture();
     let (mut terminal, bytes) = counting_terminal();
-    terminal.draw(|f| bluegreen::ui::render(&app, f)).unwrap();
+    terminal.draw(|f| bluegreen::ui::render(&app, THEME, f)).unwrap();
     let full = bytes.take();
     story::run_key(&mut world, Intent::Promote, Duration::from_secs(60)).unwrap();
     let frames = 120;
@@ -79,7 +81,7 @@ fn report_bytes() {
         let started = start + Duration::from_secs(40 + s);
         app.update(Msg::Sample(Sample { scheduled: started, latency: Duration::from_millis(2), outcome }));
         app.update(Msg::Tick { world: world.now(), real: started + Duration::from_secs(1) });
-        terminal.draw(|f| bluegreen::ui::render(&app, f)).unwrap();
+        terminal.draw(|f| bluegreen::ui::render(&app, THEME, f)).unwrap();
         total += bytes.take();
     }
     let per_frame = total / frames as usize;
@@ -94,13 +96,13 @@ fn bench_render(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(W, H)).unwrap();
     c.bench_function("render 200x60, 2x250 instances, 10k events (build + diff)", |b| {
         b.iter(|| {
-            terminal.draw(|f| bluegreen::ui::render(black_box(&app), f)).unwrap();
+            terminal.draw(|f| bluegreen::ui::render(black_box(&app), THEME, f)).unwrap();
         });
     });
     let (mut terminal, _) = counting_terminal();
     c.bench_function("render 200x60 into a crossterm backend (build + diff + encode)", |b| {
         b.iter(|| {
-            terminal.draw(|f| bluegreen::ui::render(black_box(&app), f)).unwrap();
+            terminal.draw(|f| bluegreen::ui::render(black_box(&app), THEME, f)).unwrap();
         });
     });
 }

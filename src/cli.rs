@@ -1,9 +1,19 @@
-//! The command line: `bluegreen [OPTIONS]` opens the console on AWS;
-//! `bluegreen demo` on a simulated world.
+//! The command line, the one module that knows clap: `bluegreen [OPTIONS]`
+//! opens the console on AWS, `bluegreen demo` on a simulated world, and so
+//! on; each parses into a [`Command`] with the library's own options.
+//! Shell completions and the manual page come from the same definitions.
 
+use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
+
+use crate::cloud::aws::Target;
+use crate::command::{self, Command};
+use crate::exit::Failure;
+use crate::probe::Patterns;
+use crate::report::Out;
 
 /// What `--version` says: the version, the commit and the target built for.
 pub const VERSION: &str =
@@ -18,7 +28,7 @@ pub const VERSION: &str =
 #[command(name = "bluegreen", version = VERSION, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<Sub>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -71,7 +81,7 @@ pub struct AwsArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub enum Sub {
     /// Play a blue/green deployment on a built-in simulated world: real HTTP
     /// instances and a real load balancer on 127.0.0.1, no AWS account.
     Demo(DemoArgs),
@@ -87,6 +97,18 @@ pub enum Command {
     /// Wait until the deployment in progress ends, a line per change; exit
     /// as `status` does, or 124 when --timeout runs out.
     Wait(WaitArgs),
+    /// Print a shell's completions for bluegreen (bash, zsh, fish, …).
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+    /// Print the manual page (roff) of bluegreen, or of one of its commands:
+    /// `bluegreen manual > bluegreen.1`, `bluegreen manual demo > bluegreen-demo.1`.
+    #[command(hide = true)]
+    Manual {
+        /// A command's page instead of the main one.
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -156,14 +178,14 @@ pub struct ProbeArgs {
 }
 
 fn parse_positive(text: &str) -> Result<std::time::Duration, String> {
-    match crate::probe::run::parse_duration(text)? {
+    match crate::domain::parse_duration(text)? {
         d if d.is_zero() => Err("must be longer than zero".into()),
         d => Ok(d),
     }
 }
 
 fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
-    let d = crate::probe::run::parse_duration(text)?;
+    let d = crate::domain::parse_duration(text)?;
     if d < std::time::Duration::from_millis(50) || d > std::time::Duration::from_secs(60) {
         return Err("must be between 50ms and 60s".into());
     }
@@ -204,4 +226,117 @@ pub struct DemoArgs {
     /// The longest a story's `wait` may take, in world seconds.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     pub wait_limit: u64,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    Run(Box<Command>),
+    /// A shell's completions on stdout.
+    Completions(Shell),
+    /// A manual page on stdout: the main one, or a command's.
+    Manual(Option<String>),
+}
+
+impl From<TargetArgs> for Target {
+    fn from(t: TargetArgs) -> Self {
+        Self { application: t.app, group: t.group, region: t.region, profile: t.profile, ..Self::default() }
+    }
+}
+
+impl From<PageArgs> for Patterns {
+    fn from(p: PageArgs) -> Self {
+        Self { version_regex: p.version_regex, instance_regex: p.instance_regex, version_header: p.version_header }
+    }
+}
+
+impl Cli {
+    /// The command and its options, in the library's terms.
+    pub fn invocation(self) -> Invocation {
+        let command = match self.command {
+            None => {
+                let a = self.aws;
+                Command::Console(command::console::Options {
+                    target: Target { url: a.url, read_only: a.read_only, audit_log: a.audit_log, ..a.target.into() },
+                    rate: a.rate,
+                    plain: a.plain,
+                    log_file: a.log_file,
+                    page: a.page.into(),
+                })
+            }
+            Some(Sub::Demo(a)) => Command::Demo(command::demo::Options {
+                scenario: a.scenario,
+                speed: a.speed,
+                seed: a.seed,
+                port: a.port,
+                script: a.script,
+                hold: a.hold,
+                rate: a.rate,
+                wait_limit: a.wait_limit,
+                tour: a.tour,
+                plain: a.plain,
+            }),
+            Some(Sub::Scenarios) => Command::Scenarios,
+            Some(Sub::Probe(a)) => Command::Probe(command::probe::Options {
+                url: a.url,
+                rate: a.rate,
+                timeout: a.timeout,
+                new_connection: a.new_connection,
+                duration: a.duration,
+                fail_on_errors: a.fail_on_errors,
+                plain: a.plain,
+                json: a.json,
+                page: a.page.into(),
+            }),
+            Some(Sub::Status(a)) => {
+                let target = Target { read_only: true, ..a.target.into() };
+                Command::Status(command::status::Options { target, json: a.json })
+            }
+            Some(Sub::Wait(a)) => {
+                let target = Target { read_only: true, ..a.target.into() };
+                Command::Wait(command::wait::Options { target, timeout: a.timeout, every: a.every })
+            }
+            Some(Sub::Completions { shell }) => return Invocation::Completions(shell),
+            Some(Sub::Manual { command }) => return Invocation::Manual(command),
+        };
+        Invocation::Run(Box::new(command))
+    }
+}
+
+/// Parses the process's arguments (exits with clap's message and code 2
+/// on bad usage, or prints the help or version).
+pub fn parse() -> Invocation {
+    Cli::parse().invocation()
+}
+
+/// Writes `shell`'s completions for bluegreen to `out`.
+pub fn completions(shell: Shell, out: impl Write) -> Result<(), Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "bluegreen", &mut script);
+    Out::new(out).text(&script)
+}
+
+/// Writes the manual page (roff) of bluegreen, or of one of its commands, to `out`.
+pub fn manual(command: Option<&str>, out: impl Write) -> Result<(), Failure> {
+    let mut cli = Cli::command();
+    cli.build();
+    let page = match command {
+        None => cli,
+        Some(name) => {
+            let names: Vec<String> = cli.get_subcommands().map(|c| c.get_name().to_string()).collect();
+            let Some(sub) = cli.find_subcommand(name) else {
+                return Err(Failure::Usage(format!(
+                    "no command '{}' (hint: one of {})",
+                    crate::domain::clean(name, 40),
+                    names.join(", ")
+                )));
+            };
+            sub.clone().name(format!("bluegreen-{name}")).version(VERSION)
+        }
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut roff)
+        .map_err(|e| Failure::Failed(format!("cannot write the manual page: {e}")))?;
+    Out::new(out).text(&roff)
 }

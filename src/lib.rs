@@ -1,31 +1,42 @@
 //! bluegreen: a terminal console for AWS CodeDeploy blue/green deployments
 //! on EC2 Auto Scaling groups.
 //!
-//! - [`domain`]: plain data of one observation (groups, instances, deployments).
-//! - [`cloud`]: the calls the console makes, plans computed from an
-//!   observation, plan execution, and the simulated world behind the demo.
-//! - [`demo`]: the simulated world's network face (instance servers, load
-//!   balancer) and its runtime on tokio's clock.
-//! - [`probe`]: the load-balancer prober and its statistics.
-//! - [`session`]: the app, its cloud and everything that feeds it; driven
-//!   by [`console`] (a terminal) or [`plain`] (lines, no screen).
+//! From the command line down; a module only uses those below it:
+//!
+//! - [`cli`]: the command line (the one module that knows clap), parsed
+//!   into a [`command::Command`].
+//! - [`command`]: one room per way of running (the console on AWS, the
+//!   demo, the probe, status, wait), each choosing its output in one place.
+//! - [`term`]: the one owner of the terminal (take and give back, suspend,
+//!   signals, the redraw pacer); [`report`]: the outputs without a screen
+//!   (lines, JSON), with one writer and one schema version.
+//! - [`session`]: the app, its cloud and everything that feeds it (the
+//!   watcher, the prober, a clock, a story's player).
 //! - [`app`]: the console's state, messages and `update`; [`ui`] draws it.
-//! - [`exit`]: how a run ends (exit codes, one line on stderr).
-//! - [`cli`]: the command line.
+//! - [`cloud`]: the port (what the console needs of a deployment group),
+//!   plans and their execution, and its two adapters: AWS through the SDK
+//!   (`cloud::aws`) and the simulated world (`cloud::sim`).
+//! - [`demo`]: the simulated world's network face (instance servers, load
+//!   balancer) and the task that plays the world on tokio's clock.
+//! - [`probe`]: the load-balancer prober and its statistics.
+//! - [`net`]: HTTP pieces the prober and the demo share.
+//! - [`domain`]: plain data of one observation (groups, instances,
+//!   deployments, hooks); [`text`]: text fitted to columns.
+//! - [`exit`]: how a run ends (exit codes, one line on stderr);
+//!   [`logging`]: the log file.
 
 pub mod app;
 pub mod cli;
 pub mod cloud;
-pub mod console;
+pub mod command;
 pub mod demo;
 pub mod domain;
 pub mod exit;
-pub mod headless;
-pub mod live;
 pub mod logging;
 pub mod net;
-pub mod plain;
 pub mod probe;
+pub mod report;
 pub mod session;
+pub mod term;
 pub mod text;
 pub mod ui;

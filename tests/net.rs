@@ -8,8 +8,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bluegreen::cloud::Call;
+use bluegreen::cloud::Cloud;
 use bluegreen::cloud::sim::World;
-use bluegreen::demo::clock::WorldClock;
+use bluegreen::cloud::sim::WorldClock;
 use bluegreen::demo::instance::{InstanceServer, Page};
 use bluegreen::demo::lb::{self, Backend, LoadBalancer};
 use bluegreen::demo::runtime;
@@ -135,12 +136,12 @@ async fn prober_reads_the_page_and_counts_503s() {
 async fn a_deleted_groups_ports_are_closed() {
     let world = World::new(&bluegreen::cloud::sim::Scenario::load("manual-reroute").unwrap());
     let demo = runtime::start(world, 5.0, lb::bind(0).await.unwrap()).unwrap();
-    let before = demo.handle.addresses().await.unwrap();
+    let before = demo.control.addresses().await.unwrap();
     assert_eq!(before.len(), 2, "blue's two instances serve");
     let (status, _) = get(&demo.url).await;
     assert_eq!(status, 200);
 
-    demo.handle.apply(Call::DeleteAutoScalingGroup { asg: "bluegreen-asg".into(), force: true }).await.unwrap();
+    demo.cloud.apply(Call::DeleteAutoScalingGroup { asg: "bluegreen-asg".into(), force: true }).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(3);
     for addr in before.values() {
         while !refused(*addr).await {
@@ -149,7 +150,7 @@ async fn a_deleted_groups_ports_are_closed() {
         }
     }
     assert_eq!(get(&demo.url).await.0, 503, "no target left");
-    demo.handle.stop().await;
+    demo.control.stop().await;
 }
 
 /// Runs the built binary with `--plain` and gives its lines.

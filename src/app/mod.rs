@@ -10,6 +10,7 @@ mod plans;
 mod status;
 pub mod tour;
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -123,50 +124,19 @@ pub enum PlanEnd {
 
 /// A plan being carried out.
 #[derive(Debug, Clone)]
-pub struct Running {
+pub struct ActivePlan {
     pub intent: Intent,
     pub run: PlanRun,
     shown: usize,
 }
 
-/// The console's whole state.
-#[derive(Debug, Clone)]
-pub struct App {
-    /// `demo · manual-reroute` or the AWS region.
+/// What an app starts with: where its data comes from and what it may do.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// `demo · manual-reroute`, `aws`, `aws · my-profile`: shown in the header.
     pub source: String,
-    pub obs: Option<Observation>,
-    /// The world's time at the last tick.
-    pub now: At,
-    /// The terminal's size; `None` without a screen (`--plain`, tests).
-    pub size: Option<(u16, u16)>,
-    pub focus: Focus,
-    /// Selected instance in BLUE and GREEN.
-    pub selected: [usize; 2],
-    pub log: EventLog,
-    /// The selected event, counted from the newest (0); the log shows it first.
-    pub log_scroll: usize,
-    pub traffic: Traffic,
-    /// The tutorial's steps, checked on every observation and second.
-    pub tour: tour::Tour,
-    /// The tour shows in the event log's place (`t`).
-    pub show_tour: bool,
-    /// The real instant of the last tick (for the gap still open).
-    pub real_now: Instant,
-    /// World seconds per real second, from the last two ticks (the demo's
-    /// world runs faster than real time; AWS's does not).
-    pace: f64,
-    /// Cutover verdicts with the time they were reached, oldest first.
-    pub verdicts: std::collections::VecDeque<(At, crate::probe::Verdict)>,
+    /// What the prober probes (empty: nothing).
     pub url: String,
-    pub overlay: Overlay,
-    /// Rows of the overlay's text scrolled past at its top.
-    pub overlay_scroll: usize,
-    pub status: Option<Status>,
-    pub running: Option<Running>,
-    /// The last look at the world failed (cleared by the next observation).
-    pub look_failed: Option<LookFailure>,
-    /// Colours off (NO_COLOR): words and symbols carry everything.
-    pub monochrome: bool,
     /// Where the log file is, for the help.
     pub log_file: Option<String>,
     /// Where mutations are recorded, for the help.
@@ -175,21 +145,86 @@ pub struct App {
     pub read_only: Option<String>,
     /// An observation older than this is shown as stale.
     pub stale_after: Option<Duration>,
-    pub quit: bool,
+    /// Open with the tour in the event log's place.
+    pub tour: bool,
+}
+
+/// The console's whole state. Only [`App::update`] changes it; everything
+/// else reads it.
+#[derive(Debug, Clone)]
+pub struct App {
+    source: String,
+    obs: Option<Observation>,
+    /// The world's time at the last tick.
+    now: At,
+    /// The terminal's size; `None` without a screen (`--plain`, tests).
+    size: Option<(u16, u16)>,
+    focus: Focus,
+    /// Selected instance in BLUE and GREEN.
+    selected: [usize; 2],
+    log: EventLog,
+    /// The selected event, counted from the newest (0); the log shows it first.
+    log_scroll: usize,
+    traffic: Traffic,
+    /// The tutorial's steps, checked on every observation and second.
+    tour: tour::Tour,
+    /// The tour shows in the event log's place (`t`).
+    show_tour: bool,
+    /// The real instant of the last tick (for the gap still open).
+    real_now: Instant,
+    /// World seconds per real second, from the last two ticks (the demo's
+    /// world runs faster than real time; AWS's does not).
+    pace: f64,
+    /// Cutover verdicts with the time they were reached, oldest first.
+    verdicts: VecDeque<(At, crate::probe::Verdict)>,
+    url: String,
+    overlay: Overlay,
+    /// Rows of the overlay's text scrolled past at its top.
+    overlay_scroll: usize,
+    status: Option<Status>,
+    running: Option<ActivePlan>,
+    /// The last look at the world failed (cleared by the next observation).
+    look_failed: Option<LookFailure>,
+    log_file: Option<String>,
+    audit_log: Option<String>,
+    read_only: Option<String>,
+    stale_after: Option<Duration>,
+    quit: bool,
     /// Versions (and failures) of the last closed second of traffic.
     served: Vec<String>,
     plan_end: Option<PlanEnd>,
 }
 
+/// What a message changed on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Change {
+    #[default]
+    Nothing,
+    /// Only what moves at rest: the traffic strip and figures, the clock.
+    Traffic,
+    /// Anything else: an observation, the log, a plan, an overlay, a key's doing.
+    State,
+}
+
 /// What one message did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
-    pub redraw: bool,
+    pub change: Change,
     pub effects: Vec<Effect>,
 }
 
+impl Outcome {
+    /// Whether anything on screen changed.
+    pub fn redraw(&self) -> bool {
+        self.change != Change::Nothing
+    }
+}
+
 impl App {
-    pub fn new(source: String, url: String, start: Instant, monochrome: bool) -> Self {
+    /// An app that has seen nothing yet; probing (and traffic second 0)
+    /// started at `start`.
+    pub fn new(setup: Setup, start: Instant) -> Self {
+        let Setup { source, url, log_file, audit_log, read_only, stale_after, tour } = setup;
         Self {
             source,
             obs: None,
@@ -201,21 +236,20 @@ impl App {
             log_scroll: 0,
             traffic: Traffic::new(start),
             tour: tour::Tour::default(),
-            show_tour: false,
+            show_tour: tour,
             real_now: start,
             pace: 1.0,
-            verdicts: std::collections::VecDeque::new(),
+            verdicts: VecDeque::new(),
             url,
             overlay: Overlay::None,
             overlay_scroll: 0,
             status: None,
             running: None,
             look_failed: None,
-            monochrome,
-            log_file: None,
-            audit_log: None,
-            read_only: None,
-            stale_after: None,
+            log_file,
+            audit_log,
+            read_only,
+            stale_after,
             quit: false,
             served: Vec::new(),
             plan_end: None,
@@ -225,29 +259,146 @@ impl App {
     /// The only place state changes.
     pub fn update(&mut self, msg: Msg) -> Outcome {
         let mut effects = Vec::new();
-        let redraw = match msg {
-            Msg::Key(key) => self.on_key(key, &mut effects),
-            Msg::Resize(w, h) => self.on_resize(w, h),
-            Msg::Tick { world, real } => self.on_tick(world, real),
-            Msg::Observed(obs) => self.on_observed(*obs, &mut effects),
-            Msg::ObserveFailed { error, retry_in } => self.on_observe_failed(error, retry_in),
-            Msg::Fresh(obs) => self.on_fresh(*obs, &mut effects),
-            Msg::FreshFailed(error) => self.on_fresh_failed(&error),
-            Msg::CallDone(result, obs) => self.on_call_done(result, obs.map(|o| *o), &mut effects),
-            Msg::Problem(text) => self.on_problem(text, Tone::Bad),
-            Msg::Notice(text) => self.on_problem(text, Tone::Info),
+        let state = |changed: bool| if changed { Change::State } else { Change::Nothing };
+        let change = match msg {
+            Msg::Key(key) => state(self.on_key(key, &mut effects)),
+            Msg::Resize(w, h) => state(self.on_resize(w, h)),
+            Msg::Tick { world, real } => {
+                if self.on_tick(world, real) {
+                    Change::State
+                } else {
+                    Change::Traffic
+                }
+            }
+            Msg::Observed(obs) => state(self.on_observed(*obs, &mut effects)),
+            Msg::ObserveFailed { error, retry_in } => state(self.on_observe_failed(error, retry_in)),
+            Msg::Fresh(obs) => state(self.on_fresh(*obs, &mut effects)),
+            Msg::FreshFailed(error) => state(self.on_fresh_failed(&error)),
+            Msg::CallDone(result, obs) => state(self.on_call_done(result, obs.map(|o| *o), &mut effects)),
+            Msg::Problem(text) => state(self.on_problem(text, Tone::Bad)),
+            Msg::Notice(text) => state(self.on_problem(text, Tone::Info)),
             Msg::Sample(sample) => {
                 self.tour.heard(&sample.outcome);
                 self.traffic.record(sample);
-                true
+                Change::Traffic
             }
         };
-        Outcome { redraw, effects }
+        Outcome { change, effects }
     }
 
     /// How the last plan ended (cleared when another plan opens).
     pub fn plan_end(&self) -> Option<&PlanEnd> {
         self.plan_end.as_ref()
+    }
+
+    /// Where the data comes from, for the header.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The last observation, if any.
+    pub fn obs(&self) -> Option<&Observation> {
+        self.obs.as_ref()
+    }
+
+    /// The world's time at the last tick.
+    pub fn now(&self) -> At {
+        self.now
+    }
+
+    /// The real instant of the last tick.
+    pub fn real_now(&self) -> Instant {
+        self.real_now
+    }
+
+    /// The terminal's size; `None` without a screen.
+    pub fn size(&self) -> Option<(u16, u16)> {
+        self.size
+    }
+
+    pub fn focus(&self) -> Focus {
+        self.focus
+    }
+
+    /// The selected instance in BLUE (0) and GREEN (1).
+    pub fn selected(&self) -> [usize; 2] {
+        self.selected
+    }
+
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// The selected event, counted from the newest (0).
+    pub fn log_scroll(&self) -> usize {
+        self.log_scroll
+    }
+
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
+    }
+
+    /// Cutover verdicts with the time they were reached, oldest first.
+    pub fn verdicts(&self) -> &VecDeque<(At, crate::probe::Verdict)> {
+        &self.verdicts
+    }
+
+    pub fn tour(&self) -> &tour::Tour {
+        &self.tour
+    }
+
+    /// Whether the tour shows in the event log's place.
+    pub fn show_tour(&self) -> bool {
+        self.show_tour
+    }
+
+    /// What the prober probes (empty: nothing).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// The message in the status line.
+    pub fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+
+    /// The plan being carried out.
+    pub fn running(&self) -> Option<&ActivePlan> {
+        self.running.as_ref()
+    }
+
+    /// The last look at the world failed.
+    pub fn look_failed(&self) -> Option<&LookFailure> {
+        self.look_failed.as_ref()
+    }
+
+    /// Where the log file is.
+    pub fn log_file(&self) -> Option<&str> {
+        self.log_file.as_deref()
+    }
+
+    /// Where mutations are recorded.
+    pub fn audit_log(&self) -> Option<&str> {
+        self.audit_log.as_deref()
+    }
+
+    /// Why the keys that change anything are refused, if they are.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// An observation older than this is shown as stale.
+    pub fn stale_after(&self) -> Option<Duration> {
+        self.stale_after
+    }
+
+    /// The user asked to leave.
+    pub fn quit(&self) -> bool {
+        self.quit
     }
 
     /// The screen is smaller than the console needs: only the "too small"
@@ -289,7 +440,11 @@ impl App {
         true
     }
 
+    /// The clock moved; gives whether it logged anything (else only the
+    /// clock and the traffic figures changed).
     fn on_tick(&mut self, world: At, real: Instant) -> bool {
+        let logged = self.log.total();
+        let (tour, status) = (self.tour.clone(), self.status.clone());
         if real > self.real_now && world > self.now {
             let pace = world.since(self.now).as_secs_f64() / real.duration_since(self.real_now).as_secs_f64();
             self.pace = pace.clamp(0.001, 10_000.0);
@@ -321,7 +476,7 @@ impl App {
             self.tour.update(obs, &self.traffic);
         }
         self.expire_status();
-        true
+        self.log.total() != logged || self.tour != tour || self.status != status
     }
 
     /// The world time of a real instant at or before the last tick.

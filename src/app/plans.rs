@@ -8,7 +8,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::log::Tone;
-use super::{App, Effect, Overlay, PlanEnd, PlanView, Running};
+use super::{ActivePlan, App, Effect, Overlay, PlanEnd, PlanView};
 use crate::cloud::plan::{self, Confirm, Intent, Plan, Step};
 use crate::cloud::run::{Next, PlanRun};
 use crate::cloud::{ApiError, Call, CallOutput, WaitType};
@@ -127,7 +127,7 @@ impl App {
                     self.traffic.expect_cutover();
                 }
                 self.note(format!("{}: {title}", intent.verb()), Tone::Action);
-                self.running = Some(Running { intent, run, shown: 0 });
+                self.running = Some(ActivePlan { intent, run, shown: 0 });
                 self.say(format!("{}: started", intent.verb()), Tone::Action);
             }
             Err(why) => {

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::clock::WorldClock;
+use crate::cloud::sim::WorldClock;
 use crate::domain::At;
 use crate::net::{Body, respond, serve};
 

@@ -9,96 +9,56 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hyper::Request;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::clock::WorldClock;
 use super::instance::{HEALTH_PATH, InstanceServer, Page};
 use super::lb::{Backend, LoadBalancer};
-use crate::cloud::sim::{InstanceView, World};
-use crate::cloud::{ApiError, Call, CallOutput, Cloud, Feed};
-use crate::domain::{At, Observation};
+use crate::cloud::Feed;
+use crate::cloud::sim::port::Request;
+use crate::cloud::sim::{InstanceView, SimCloud, World, WorldClock};
 use crate::net::{Body, client};
 
-enum Cmd {
-    Apply(Call, oneshot::Sender<Result<CallOutput, ApiError>>),
-    Observe(oneshot::Sender<Observation>),
+/// What the network face tells the world's task, or asks of it.
+enum Order {
+    /// A real health check of an instance passed or failed.
     Health(String, bool),
     Addresses(oneshot::Sender<HashMap<String, SocketAddr>>),
     Stop(oneshot::Sender<()>),
 }
 
-/// A cheap handle to the running world: the demo's side of the cloud port.
-#[derive(Debug, Clone)]
-pub struct SimHandle {
-    tx: mpsc::Sender<Cmd>,
-    clock: WorldClock,
-}
-
-impl Cloud for SimHandle {
-    async fn observe(&self) -> Result<Observation, ApiError> {
-        SimHandle::observe(self).await
-    }
-
-    async fn apply(&self, call: Call) -> Result<CallOutput, ApiError> {
-        SimHandle::apply(self, call).await
-    }
-
-    fn world_at(&self, real: Instant) -> At {
-        self.clock.at(real)
-    }
-
-    fn names_events(&self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for Cmd {
+impl std::fmt::Debug for Order {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Cmd::Apply(..) => "Apply",
-            Cmd::Observe(_) => "Observe",
-            Cmd::Health(..) => "Health",
-            Cmd::Addresses(_) => "Addresses",
-            Cmd::Stop(_) => "Stop",
+            Order::Health(..) => "Health",
+            Order::Addresses(_) => "Addresses",
+            Order::Stop(_) => "Stop",
         })
     }
 }
 
-fn gone() -> ApiError {
-    ApiError::new("ServiceUnavailable", "the simulated world has stopped")
+/// The demo's own handle on its running world: where the instances
+/// listen, and stopping it all.
+#[derive(Debug, Clone)]
+pub struct Control {
+    tx: mpsc::Sender<Order>,
 }
 
-impl SimHandle {
-    /// Makes one call against the world.
-    pub async fn apply(&self, call: Call) -> Result<CallOutput, ApiError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx.send(Cmd::Apply(call, tx)).await.map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?
-    }
-
-    /// A fresh observation.
-    pub async fn observe(&self) -> Result<Observation, ApiError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx.send(Cmd::Observe(tx)).await.map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())
-    }
-
+impl Control {
     /// Where each running instance's HTTP server listens on 127.0.0.1.
-    pub async fn addresses(&self) -> Result<HashMap<String, SocketAddr>, ApiError> {
+    pub async fn addresses(&self) -> Option<HashMap<String, SocketAddr>> {
         let (tx, rx) = oneshot::channel();
-        self.tx.send(Cmd::Addresses(tx)).await.map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())
+        self.tx.send(Order::Addresses(tx)).await.ok()?;
+        rx.await.ok()
     }
 
     /// Stops the world, its instances and its load balancer; waits until
     /// their ports are closed.
     pub async fn stop(&self) {
         let (tx, rx) = oneshot::channel();
-        if self.tx.send(Cmd::Stop(tx)).await.is_ok() {
+        if self.tx.send(Order::Stop(tx)).await.is_ok() {
             let _ = rx.await;
         }
     }
@@ -107,7 +67,9 @@ impl SimHandle {
 /// The running demo world.
 #[derive(Debug)]
 pub struct Demo {
-    pub handle: SimHandle,
+    /// The world as a cloud, for the console.
+    pub cloud: SimCloud,
+    pub control: Control,
     /// Observations with the world's events, and network failures.
     pub feed: mpsc::Receiver<Feed>,
     /// Where the load balancer listens.
@@ -123,15 +85,16 @@ pub fn start(mut world: World, pace: f64, listener: TcpListener) -> io::Result<D
     let url = lb.url();
     world.set_url(url.clone());
     let clock = WorldClock::new(world.now(), pace);
-    let (tx, rx) = mpsc::channel(64);
+    let (requests_tx, requests) = mpsc::channel(64);
+    let (orders_tx, orders) = mpsc::channel(64);
     let (feed_tx, feed) = mpsc::channel(256);
-    let handle = SimHandle { tx: tx.clone(), clock };
+    let cloud = SimCloud::new(requests_tx, clock);
     let mut net = Network { lb, servers: HashMap::new(), clock, problems: Vec::new(), failed: HashSet::new() };
     // The first instances serve and the load balancer routes to them before
     // anyone (the prober first) can ask: no 503 in the very first second.
     net.sync(&world);
-    let task = tokio::spawn(run(world, net, rx, tx, feed_tx));
-    Ok(Demo { handle, feed, url, clock, task })
+    let task = tokio::spawn(play(world, net, requests, orders, orders_tx.clone(), feed_tx));
+    Ok(Demo { cloud, control: Control { tx: orders_tx }, feed, url, clock, task })
 }
 
 struct Network {
@@ -206,11 +169,14 @@ impl Network {
     }
 }
 
-async fn run(
+/// The world's task: advances it, answers requests and orders, checks the
+/// registered instances' health for real, and keeps the network in step.
+async fn play(
     mut world: World,
     mut net: Network,
-    mut rx: mpsc::Receiver<Cmd>,
-    tx: mpsc::Sender<Cmd>,
+    mut requests: mpsc::Receiver<Request>,
+    mut orders: mpsc::Receiver<Order>,
+    tx: mpsc::Sender<Order>,
     feed: mpsc::Sender<Feed>,
 ) {
     let clock = net.clock;
@@ -232,30 +198,33 @@ async fn run(
                     let http = http.clone();
                     tokio::spawn(async move {
                         let ok = check(&http, addr).await;
-                        let _ = tx.send(Cmd::Health(id, ok)).await;
+                        let _ = tx.send(Order::Health(id, ok)).await;
                     });
                 }
                 continue;
             }
-            cmd = rx.recv() => match cmd {
-                Some(Cmd::Apply(call, reply)) => {
+            request = requests.recv() => match request {
+                Some(Request::Apply(call, reply)) => {
                     world.advance(clock.now());
                     let _ = reply.send(world.apply(&call));
                     force = true;
                 }
-                Some(Cmd::Observe(reply)) => {
+                Some(Request::Observe(reply)) => {
                     world.advance(clock.now());
                     let _ = reply.send(world.observe());
                 }
-                Some(Cmd::Addresses(reply)) => {
+                None => break,
+            },
+            order = orders.recv() => match order {
+                Some(Order::Addresses(reply)) => {
                     let _ = reply.send(net.servers.iter().map(|(id, s)| (id.clone(), s.addr)).collect());
                     continue;
                 }
-                Some(Cmd::Health(id, ok)) => {
+                Some(Order::Health(id, ok)) => {
                     world.report_health(&id, ok);
                     continue;
                 }
-                Some(Cmd::Stop(done)) => {
+                Some(Order::Stop(done)) => {
                     net.shut_down().await;
                     let _ = done.send(());
                     return;
@@ -286,7 +255,7 @@ async fn check(
     http: &hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>,
     addr: SocketAddr,
 ) -> bool {
-    let Ok(req) = Request::get(format!("http://{addr}{HEALTH_PATH}")).body(Body::default()) else {
+    let Ok(req) = hyper::Request::get(format!("http://{addr}{HEALTH_PATH}")).body(Body::default()) else {
         return false;
     };
     matches!(

@@ -20,4 +20,4 @@ pub use observation::{
     AutoRollback, DeploymentGroup, GreenProvisioning, Observation, ReadyAction, Revision, Sides, TerminationAction,
 };
 pub use text::{clean, clean_lines};
-pub use time::{At, millis, short};
+pub use time::{At, millis, parse_duration, short};

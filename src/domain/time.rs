@@ -71,8 +71,45 @@ pub fn short(d: Duration) -> String {
     }
 }
 
+/// Parses `500ms`, `2s`, `1.5s`, `10m`, `1h` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let not_one = || format!("'{}' is not a duration (like 500ms, 2s, 10m)", super::clean(text, 40));
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(not_one()),
+    };
+    let n: f64 = number.parse().map_err(|_| not_one())?;
+    Duration::try_from_secs_f64(n * scale).map_err(|_| format!("'{}' is out of range", super::clean(text, 40)))
+}
+
 /// `0.4ms`, `12ms`, `1520ms`: a latency, with a decimal below 10 ms.
 pub fn millis(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms < 10.0 { format!("{ms:.1}ms") } else { format!("{}ms", d.as_millis()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+    }
 }

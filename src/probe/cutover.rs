@@ -83,7 +83,7 @@ impl fmt::Display for Verdict {
 
 /// A cutover under way.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Running {
+pub struct Underway {
     pub from: Option<String>,
     pub since: u64,
     pub requests: u64,
@@ -109,7 +109,7 @@ struct Streak {
     worst: Duration,
 }
 
-impl Running {
+impl Underway {
     fn new(from: Option<String>, since: u64, expected: bool) -> Self {
         Self {
             from,
@@ -146,7 +146,7 @@ enum State {
     /// Nothing closed yet.
     Unknown,
     Steady(String),
-    Moving(Running),
+    Moving(Underway),
 }
 
 /// Follows the served mix second by second.
@@ -180,7 +180,7 @@ impl Cutover {
     }
 
     /// The cutover under way, if any.
-    pub fn running(&self) -> Option<&Running> {
+    pub fn running(&self) -> Option<&Underway> {
         match &self.state {
             State::Moving(r) => Some(r),
             _ => None,
@@ -204,11 +204,11 @@ impl Cutover {
                 self.track_gaps(answers, None);
                 return None;
             }
-            State::Unknown => self.state = State::Moving(Running::new(None, s.index, false)),
+            State::Unknown => self.state = State::Moving(Underway::new(None, s.index, false)),
             State::Steady(v) if classes_changed || self.expected => {
                 // An expected cutover whose first second already moved is
                 // told apart by `moved`, set just below.
-                self.state = State::Moving(Running::new(Some(v.clone()), s.index, self.expected));
+                self.state = State::Moving(Underway::new(Some(v.clone()), s.index, self.expected));
             }
             State::Steady(_) => {
                 self.track_gaps(answers, None);
@@ -274,7 +274,7 @@ impl Cutover {
     }
 
     /// Gaps between successful answers; those ending in a cutover count in it.
-    fn track_gaps(&mut self, answers: &[(Instant, bool, Duration)], mut run: Option<&mut Running>) {
+    fn track_gaps(&mut self, answers: &[(Instant, bool, Duration)], mut run: Option<&mut Underway>) {
         for (due, ok, _) in answers {
             if !ok {
                 continue;
@@ -364,7 +364,7 @@ mod tests {
         let mut seconds = vec![second(0, &["v1"], 0)];
         seconds.extend((1..30).map(|i| second(i, &["v2"], 1)));
         assert!(play(&mut c, &seconds).is_empty(), "never 100% of one version");
-        assert_eq!(c.running().map(Running::failures), Some(29));
+        assert_eq!(c.running().map(Underway::failures), Some(29));
     }
 
     #[test]

@@ -12,8 +12,6 @@
 
 pub mod cutover;
 pub mod page;
-pub mod run;
-mod screen;
 pub mod second;
 pub mod stats;
 
@@ -29,7 +27,7 @@ use tokio::time::Instant;
 
 use crate::net::{Body, client};
 pub use cutover::Verdict;
-pub use page::Reader;
+pub use page::{Patterns, Reader};
 pub use second::Second;
 pub use stats::Traffic;
 
@@ -140,6 +138,18 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// `http://… at 10/s, timeout 2000ms`: what is probed and how, as the
+    /// probe's screen and lines say it.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} at {}/s, timeout {}{}",
+            self.url,
+            self.rate,
+            crate::domain::millis(self.timeout),
+            if self.keep_alive { "" } else { ", a new connection per request" }
+        )
+    }
+
     /// The console's defaults for `url` at `rate`.
     pub fn new(url: String, rate: u32) -> Self {
         Self {
@@ -157,6 +167,27 @@ impl Settings {
 /// The highest `--rate`: what one core sustains with room to spare (see
 /// the README's performance figures).
 pub const MAX_RATE: u32 = 1000;
+
+/// Checks a URL the prober can use: `http://host[:port][/path]`.
+pub fn check_url(url: &str) -> Result<(), crate::exit::Failure> {
+    let bad = |why: &str| {
+        crate::exit::Failure::Usage(format!(
+            "'{}' {why} (hint: bluegreen probe http://my-alb-123.us-east-1.elb.amazonaws.com/)",
+            crate::domain::clean(url, 80)
+        ))
+    };
+    if url.starts_with("https://") {
+        return Err(bad("uses https, which the prober does not speak yet; probe the http listener"));
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(bad("is not an http:// URL"));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || url.parse::<hyper::Uri>().is_err() {
+        return Err(bad("is not a valid URL"));
+    }
+    Ok(())
+}
 
 /// Checks a `--rate`.
 pub fn check_rate(rate: u32) -> Result<(), crate::exit::Failure> {
@@ -273,4 +304,28 @@ fn classify(e: &(dyn std::error::Error + 'static)) -> ErrorKind {
         cause = c.source();
     }
     ErrorKind::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(check_url("http://127.0.0.1:8080/").is_ok());
+        assert!(check_url("http://my-alb-1.us-east-1.elb.amazonaws.com").is_ok());
+        for bad in ["https://example.com/", "example.com", "http://", "http:///x", "ftp://x/"] {
+            let e = check_url(bad).unwrap_err();
+            assert_eq!(e.code(), 2, "{bad}");
+            assert!(e.line().is_some_and(|l| l.contains("hint")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_screen_and_the_lines_describe_a_run_in_the_same_words() {
+        let s = Settings::new("http://lb/".into(), 20);
+        assert_eq!(s.describe(), "http://lb/ at 20/s, timeout 2000ms");
+        let fresh = Settings { keep_alive: false, ..s };
+        assert_eq!(fresh.describe(), "http://lb/ at 20/s, timeout 2000ms, a new connection per request");
+    }
 }

@@ -10,6 +10,26 @@ use crate::domain::clean;
 /// How much of a body is read for the version (the tutorial's page is tiny).
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// How to read the version and the instance, as the command line says
+/// (each `None`: the tutorial's page).
+#[derive(Debug, Clone, Default)]
+pub struct Patterns {
+    /// A pattern whose first group is the version.
+    pub version_regex: Option<String>,
+    /// A pattern whose first group is the instance.
+    pub instance_regex: Option<String>,
+    /// The version is this response header's value.
+    pub version_header: Option<String>,
+}
+
+impl Patterns {
+    /// The reader they describe; a bad pattern or header name is one line
+    /// with a hint.
+    pub fn reader(&self) -> Result<Reader, String> {
+        Reader::new(self.version_regex.as_deref(), self.instance_regex.as_deref(), self.version_header.as_deref())
+    }
+}
+
 /// Where the version and the instance are read from.
 #[derive(Debug, Clone)]
 pub struct Reader {

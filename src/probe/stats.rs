@@ -14,7 +14,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use tokio::time::Instant;
 
-use super::cutover::{Cutover, Running, Verdict};
+use super::cutover::{Cutover, Underway, Verdict};
 use super::second::Second;
 use super::{ErrorKind, Outcome, Sample};
 
@@ -219,7 +219,7 @@ impl Traffic {
     }
 
     /// The cutover under way, if any.
-    pub fn cutover(&self) -> Option<&Running> {
+    pub fn cutover(&self) -> Option<&Underway> {
         self.cutover.running()
     }
 

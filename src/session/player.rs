@@ -51,12 +51,12 @@ impl Player {
 
     /// Moves the story on as far as the session's state allows.
     pub fn play<C: Cloud>(&mut self, session: &mut Session<C>) -> Result<(), Failure> {
-        if session.app.obs.is_none() {
+        if session.app().obs().is_none() {
             return Ok(());
         }
         if let Some(intent) = self.pressed {
-            let app = &session.app;
-            if app.running.is_some() || matches!(app.overlay, Overlay::Plan(_)) {
+            let app = session.app();
+            if app.running().is_some() || matches!(app.overlay(), Overlay::Plan(_)) {
                 return Ok(());
             }
             self.pressed = None;
@@ -67,7 +67,7 @@ impl Player {
             }
         }
         let events = std::mem::take(&mut self.pending);
-        let now = session.app.now;
+        let now = session.app().now();
         match self.story.next(&events, now.0) {
             Want::Finished => {
                 self.waiting = None;
@@ -78,11 +78,10 @@ impl Player {
             Want::Key(intent) => {
                 self.waiting = None;
                 press(session, keymap::key_for(intent));
-                let Overlay::Plan(view) = &session.app.overlay else {
+                let Overlay::Plan(view) = session.app().overlay() else {
                     let why = session
-                        .app
-                        .status
-                        .as_ref()
+                        .app()
+                        .status()
                         .map_or_else(|| format!("{} did nothing", intent.verb()), |s| s.text.clone());
                     return Err(Failure::Failed(format!(
                         "story stopped: {why} (hint: a 'wait <event>' before it lets the world get there, e.g. 'wait Ready' before 'promote')"
@@ -110,16 +109,16 @@ impl Player {
             self.waiting = None;
             return Ok(());
         };
-        let app = &session.app;
-        let (since, settled_at) = self.waiting.get_or_insert((app.now, None));
-        if app.now.since(*since) > self.limit {
+        let app = session.app();
+        let (since, settled_at) = self.waiting.get_or_insert((app.now(), None));
+        if app.now().since(*since) > self.limit {
             return Err(Failure::TimedOut(format!(
                 "story step 'wait {tag}' did not happen within {}s of world time (hint: --wait-limit SECONDS allows longer)",
                 self.limit.as_secs()
             )));
         }
-        let Some(obs) = &app.obs else { return Ok(()) };
-        if !obs.settled() || app.running.is_some() {
+        let Some(obs) = app.obs() else { return Ok(()) };
+        if !obs.settled() || app.running().is_some() {
             *settled_at = None;
             return Ok(());
         }

@@ -15,14 +15,14 @@ use crate::domain::{Deployment, DeploymentStatus, EventStatus, Stage, Target, Ta
 /// Rows of per-instance progress (and the rolled-back deployment's error)
 /// this screen height allows.
 pub fn rows(app: &App, height: u16) -> u16 {
-    let obs = app.obs.as_ref();
+    let obs = app.obs();
     let extra = obs.is_some_and(|o| o.rolled_back.is_some());
     let n = obs.and_then(|o| o.latest()).map_or(1, |d| d.targets.len().max(1)) + usize::from(extra);
     (n as u16).min((height.saturating_sub(16) / 4).max(2))
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let latest = app.obs.as_ref().and_then(|o| o.latest());
+    let latest = app.obs().and_then(|o| o.latest());
     let Some(d) = latest else {
         let block = Block::bordered().title(Span::styled(" Deployment · none yet ", theme.title()));
         let hint =
@@ -33,9 +33,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let block = Block::bordered().title(fit(title(app, d, theme), usize::from(area.width.saturating_sub(2))));
     let inner = block.inner(area);
     let mut lines = vec![summary(d, theme)];
-    if let Some(e) =
-        app.obs.as_ref().and_then(|o| o.rolled_back.as_ref()).and_then(|r| r.error.as_ref().map(|e| (r, e)))
-    {
+    if let Some(e) = app.obs().and_then(|o| o.rolled_back.as_ref()).and_then(|r| r.error.as_ref().map(|e| (r, e))) {
         lines.push(Line::styled(format!("rolls back {} after {}: {}", e.0.id, e.1.code, e.1.message), theme.bad()));
     }
     let mut targets: Vec<&Target> = d.targets.iter().collect();
@@ -54,7 +52,7 @@ fn title(app: &App, d: &Deployment, theme: Theme) -> Line<'static> {
         (false, true) => "Last: rollback",
         (false, false) => "Last deployment",
     };
-    let end = d.completed_at.unwrap_or(app.now);
+    let end = d.completed_at.unwrap_or(app.now());
     let status_style = match d.status {
         DeploymentStatus::Succeeded | DeploymentStatus::Ready => theme.good(),
         DeploymentStatus::Failed | DeploymentStatus::Stopped => theme.bad(),

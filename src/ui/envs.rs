@@ -19,19 +19,19 @@ use crate::app::{App, Focus};
 use crate::domain::{Environment, Instance, Observation, Stage, TargetState};
 
 pub fn render(app: &App, frame: &mut Frame, areas: [Rect; 2], theme: Theme) {
-    let sides = app.obs.as_ref().map(Observation::sides);
+    let sides = app.obs().map(Observation::sides);
     for (index, area) in areas.into_iter().enumerate() {
         let (word, role, colour) =
             if index == 0 { ("BLUE", "original", theme.blue()) } else { ("GREEN", "replacement", theme.green()) };
         let side = sides.as_ref().and_then(|s| if index == 0 { s.blue } else { s.green });
         let env = side.and_then(|(_, e)| e);
-        let state = match (side, env, app.obs.as_ref()) {
+        let state = match (side, env, app.obs()) {
             (None, _, _) => "none yet",
             (Some(_), None, _) => "gone",
             (Some(_), Some(e), Some(obs)) => state(obs, e),
             (Some(_), Some(_), None) => "",
         };
-        let focused = app.focus == if index == 0 { Focus::Blue } else { Focus::Green };
+        let focused = app.focus() == if index == 0 { Focus::Blue } else { Focus::Green };
         let marker = if focused { "▶ " } else { "" };
         let title = format!(" {marker}{word} · {role} · {state} ");
         let title = Line::from(Span::styled(
@@ -52,7 +52,7 @@ pub fn render(app: &App, frame: &mut Frame, areas: [Rect; 2], theme: Theme) {
             (Some(_), Some(env)) => {
                 lines.push(summary(app, env, width, theme));
                 let rows = usize::from(inner.height.saturating_sub(1));
-                let selected = app.selected[index];
+                let selected = app.selected()[index];
                 let first =
                     selected.saturating_sub(rows.saturating_sub(1)).min(env.instances.len().saturating_sub(rows));
                 let columns = Columns::for_env(env, width);
@@ -97,8 +97,8 @@ pub fn state(obs: &Observation, env: &Environment) -> &'static str {
 }
 
 fn summary(app: &App, env: &Environment, width: usize, theme: Theme) -> Line<'static> {
-    let attached = app.obs.as_ref().is_some_and(|o| env.attached_to(&o.load_balancer));
-    let what = match app.obs.as_ref().map(|o| &o.load_balancer.kind) {
+    let attached = app.obs().is_some_and(|o| env.attached_to(&o.load_balancer));
+    let what = match app.obs().map(|o| &o.load_balancer.kind) {
         Some(crate::domain::LoadBalancerKind::Classic) => "ELB",
         _ => "TG",
     };
@@ -161,7 +161,7 @@ fn instance_row(i: &Instance, c: &Columns, theme: Theme) -> Line<'static> {
 }
 
 pub fn leftovers(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let Some(obs) = &app.obs else { return };
+    let Some(obs) = app.obs() else { return };
     let left = obs.sides().leftovers;
     let line = if left.is_empty() {
         Line::styled(" no other groups", theme.dim())

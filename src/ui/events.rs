@@ -12,18 +12,18 @@ use super::theme::Theme;
 use crate::app::{App, Focus};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let focused = app.focus == Focus::Events;
-    let scrolled = if app.log_scroll > 0 { format!(" ↑{} newer", app.log_scroll) } else { String::new() };
+    let focused = app.focus() == Focus::Events;
+    let scrolled = if app.log_scroll() > 0 { format!(" ↑{} newer", app.log_scroll()) } else { String::new() };
     let marker = if focused { "▶ " } else { "" };
     let hint = if focused { "  Enter: whole" } else { "" };
-    let title = Span::styled(format!(" {marker}Events ({}){scrolled}{hint} ", app.log.len()), theme.title());
+    let title = Span::styled(format!(" {marker}Events ({}){scrolled}{hint} ", app.log().len()), theme.title());
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     let width = usize::from(inner.width);
     let lines: Vec<Line> = app
-        .log
+        .log()
         .newest()
-        .skip(app.log_scroll)
+        .skip(app.log_scroll())
         .take(usize::from(inner.height))
         .enumerate()
         .map(|(n, e)| {

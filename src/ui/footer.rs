@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::app::keymap::KEYMAP;
 
 pub fn status(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let line = match &app.status {
+    let line = match app.status() {
         Some(s) => Line::styled(format!(" {}", s.text), theme.tone(s.tone)),
         None => Line::styled(" Tab focus  ↑/↓ select  Enter details", theme.dim()),
     };
@@ -20,7 +20,7 @@ pub fn status(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let mut spans = vec![Span::raw(" ")];
-    if app.read_only.is_some() {
+    if app.read_only().is_some() {
         spans.push(Span::styled("read-only  ", theme.warn()));
     }
     for b in KEYMAP {

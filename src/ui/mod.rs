@@ -37,14 +37,14 @@ use ratatui::widgets::Paragraph;
 use crate::app::App;
 pub(crate) use text::{cut, fit};
 use theme::Theme;
+pub use traffic::View as TrafficView;
 
 /// The smallest screen the console draws on.
 pub const MIN: (u16, u16) = crate::app::MIN_SIZE;
 
 /// Draws the whole screen.
-pub fn render(app: &App, frame: &mut Frame) {
+pub fn render(app: &App, theme: Theme, frame: &mut Frame) {
     let area = frame.area();
-    let theme = Theme { monochrome: app.monochrome };
     if area.width < MIN.0 || area.height < MIN.1 {
         return too_small(frame, area, theme);
     }
@@ -67,12 +67,12 @@ pub fn render(app: &App, frame: &mut Frame) {
     deployment::render(app, frame, dep, theme);
     let [log, traffic_area] =
         Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(bottom);
-    if app.show_tour {
+    if app.show_tour() {
         tour::render(app, frame, log, theme);
     } else {
         events::render(app, frame, log, theme);
     }
-    traffic::render(app, frame, traffic_area, theme);
+    traffic::render(&TrafficView::of(app), frame, traffic_area, theme);
     footer::status(app, frame, status, theme);
     footer::render(app, frame, foot, theme);
     overlay::render(app, frame, area, theme);
@@ -87,9 +87,8 @@ fn rows_for(blue: Option<&crate::domain::Environment>, green: Option<&crate::dom
 }
 
 /// `bluegreen probe`'s screen: a title line, the traffic panel, the keys.
-pub fn render_probe(app: &App, frame: &mut Frame, title: &str) {
+pub fn render_probe(view: &TrafficView, title: &str, theme: Theme, frame: &mut Frame) {
     let area = frame.area();
-    let theme = Theme { monochrome: app.monochrome };
     let [head, body, foot] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
     let width = usize::from(area.width);
@@ -98,7 +97,7 @@ pub fn render_probe(app: &App, frame: &mut Frame, title: &str) {
         ratatui::text::Span::raw(title.to_string()),
     ]);
     frame.render_widget(Paragraph::new(fit(head_line, width)), head);
-    traffic::render(app, frame, body, theme);
+    traffic::render(view, frame, body, theme);
     let keys = Line::styled(" q quit  Ctrl-Z suspend", theme.dim());
     frame.render_widget(Paragraph::new(fit(keys, width)), foot);
 }

@@ -14,6 +14,12 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// What the environment asks for: no colours when `NO_COLOR` is set
+    /// (and not empty).
+    pub fn from_env() -> Self {
+        Self { monochrome: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) }
+    }
+
     fn paint(self, style: Style) -> Style {
         if self.monochrome {
             let mut plain = Style::new();

@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::app::tour::{ABOUT, Mark, TITLES};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let tour = &app.tour;
+    let tour = app.tour();
     let done = tour.marks.iter().filter(|m| matches!(m, Mark::Done)).count();
     let title = Span::styled(format!(" Tour: the tutorial, {done}/5  (t: events) "), theme.title());
     let block = Block::bordered().title(title);
@@ -35,7 +35,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
 }
 
 fn lines(app: &App, width: usize, about: bool, theme: Theme) -> Vec<Line<'static>> {
-    let tour = &app.tour;
+    let tour = app.tour();
     let done = tour.marks.iter().filter(|m| matches!(m, Mark::Done)).count();
     let mut lines: Vec<Line<'static>> = Vec::new();
     for (n, mark) in tour.marks.iter().enumerate() {

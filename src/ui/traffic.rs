@@ -11,27 +11,51 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use std::collections::VecDeque;
+
+use tokio::time::Instant;
+
 use super::theme::Theme;
 use super::{cut, fit};
 use crate::app::App;
-use crate::domain::millis;
-use crate::probe::Outcome;
+use crate::domain::{At, millis};
 use crate::probe::second::FAILED;
+use crate::probe::{Outcome, Traffic, Verdict};
+
+/// What the traffic panel shows: the console's prober, or `bluegreen
+/// probe`'s.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    /// What is probed (empty: nothing).
+    pub url: &'a str,
+    pub traffic: &'a Traffic,
+    /// Verdicts with the time they were reached, oldest first.
+    pub verdicts: &'a VecDeque<(At, Verdict)>,
+    /// The real instant of the last tick (for the gap still open).
+    pub now: Instant,
+}
+
+impl<'a> View<'a> {
+    /// The console's.
+    pub fn of(app: &'a App) -> Self {
+        Self { url: app.url(), traffic: app.traffic(), verdicts: app.verdicts(), now: app.real_now() }
+    }
+}
 
 /// Seconds failures are counted over.
 const FAIL_SECONDS: usize = 60;
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let url = cut(&app.url, area.width.saturating_sub(14) as usize);
+pub fn render(view: &View, frame: &mut Frame, area: Rect, theme: Theme) {
+    let url = cut(view.url, area.width.saturating_sub(14) as usize);
     let block = Block::bordered().title(Span::styled(format!(" Traffic  {url} "), theme.title()));
     let inner = block.inner(area);
     let width = usize::from(inner.width);
-    let t = &app.traffic;
+    let t = view.traffic;
     let last = t.seconds.back();
     let mut lines = Vec::new();
     let known: Vec<String> = last.map(|s| s.versions.keys().cloned().collect()).unwrap_or_default();
     match last {
-        None if app.url.is_empty() => {
+        None if view.url.is_empty() => {
             lines.push(Line::styled("nothing to probe: no load balancer (--url)", theme.dim()));
         }
         None if t.total_requests == 0 => lines.push(Line::styled("waiting for the first requests…", theme.dim())),
@@ -67,7 +91,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             }
         }
     }
-    lines.push(strip(app, &known, width, theme));
+    lines.push(strip(t, &known, width, theme));
     if let Some(second) = last {
         // Rate and failures come from whole seconds only; before the first
         // one closes the total line below says what has been counted.
@@ -80,7 +104,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         ]));
     }
     let ms = |d: Option<std::time::Duration>| d.map_or("—".to_string(), millis);
-    let gap = t.longest_gap(app.real_now);
+    let gap = t.longest_gap(view.now);
     let gap_style = if gap > std::time::Duration::from_secs(1) { theme.bad() } else { theme.plain() };
     let gap_text = format!("gap {:.1}s", gap.as_secs_f64());
     let [p50, p99] = t.latencies([0.5, 0.99]);
@@ -107,9 +131,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             style,
         ));
     }
-    if !app.verdicts.is_empty() {
+    if !view.verdicts.is_empty() {
         lines.push(Line::styled("Verdicts (newest first):", theme.title()));
-        for (at, v) in app.verdicts.iter().rev() {
+        for (at, v) in view.verdicts.iter().rev() {
             let style = if v.failures() == 0 { theme.good() } else { theme.bad() };
             let text = v.to_string();
             let text = text.strip_prefix("cutover ").unwrap_or(&text).to_string();
@@ -127,8 +151,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
 }
 
 /// One cell per recent request, newest on the right.
-fn strip(app: &App, known: &[String], width: usize, theme: Theme) -> Line<'static> {
-    let samples: Vec<_> = app.traffic.recent.iter().rev().take(width).collect();
+fn strip(traffic: &Traffic, known: &[String], width: usize, theme: Theme) -> Line<'static> {
+    let samples: Vec<_> = traffic.recent.iter().rev().take(width).collect();
     let cells = samples.into_iter().rev().map(|s| match &s.outcome {
         Outcome::Served { version, .. } => {
             let index = known.iter().position(|k| k == version).unwrap_or(0);

@@ -19,11 +19,11 @@ use super::moto::{region, scratch};
 use super::{Console, World};
 
 fn status_is(app: &App, status: &DeploymentStatus) -> bool {
-    app.obs.as_ref().and_then(|o| o.latest()).is_some_and(|d| d.status == *status)
+    app.obs().and_then(|o| o.latest()).is_some_and(|d| d.status == *status)
 }
 
 fn ended(app: &App) -> Option<PlanEnd> {
-    if app.running.is_some() || matches!(app.overlay, bluegreen::app::Overlay::Plan(_)) {
+    if app.running().is_some() || matches!(app.overlay(), bluegreen::app::Overlay::Plan(_)) {
         return None;
     }
     app.plan_end().cloned()
@@ -49,22 +49,20 @@ fn audit_lines(path: &std::path::Path) -> Vec<Value> {
 async fn deploy_promote_reattach_clean_up_on_aws() {
     let (world, audit) = world("flow", false).await;
     let mut c = Console::new(&world);
-    c.until("the first look", |a| a.obs.is_some()).await;
+    c.until("the first look", |a| a.obs().is_some()).await;
 
     c.keys("d y");
     c.until("the deployment created", done).await;
     assert!(c.status().starts_with("deployment d-TEST00001 created"), "{}", c.status());
     c.until("Ready", |a| status_is(a, &DeploymentStatus::Ready)).await;
-    let green = c.app().obs.as_ref().unwrap().active.as_ref().unwrap().replacement_asg.clone().unwrap();
+    let green = c.app().obs().unwrap().active.as_ref().unwrap().replacement_asg.clone().unwrap();
     assert!(world.env.group_exists(&green).await, "green exists in moto");
 
     c.keys("p y");
     c.until("promoted", done).await;
     c.until("success, green serving", |a| {
         status_is(a, &DeploymentStatus::Succeeded)
-            && a.obs
-                .as_ref()
-                .is_some_and(|o| o.environment(&green).is_some_and(bluegreen::domain::Environment::serving))
+            && a.obs().is_some_and(|o| o.environment(&green).is_some_and(bluegreen::domain::Environment::serving))
     })
     .await;
 
@@ -137,7 +135,7 @@ fn policy(name: &str) -> Vec<String> {
 async fn a_lost_answer_is_not_sent_again_and_the_screen_says_what_happened() {
     let (world, audit) = world("lost", false).await;
     let mut c = Console::new(&world);
-    c.until("the first look", |a| a.obs.is_some()).await;
+    c.until("the first look", |a| a.obs().is_some()).await;
     c.keys("d y");
     c.until("Ready", |a| status_is(a, &DeploymentStatus::Ready)).await;
     // CodeDeploy does it, but the answer comes after the client gave up.
@@ -159,7 +157,7 @@ async fn a_lost_answer_is_not_sent_again_and_the_screen_says_what_happened() {
 async fn throttling_is_tried_again_and_done_once() {
     let (world, audit) = world("throttled", false).await;
     let mut c = Console::new(&world);
-    c.until("the first look", |a| a.obs.is_some()).await;
+    c.until("the first look", |a| a.obs().is_some()).await;
     world.fake.fault(Fault::Throttle { operation: "CreateDeployment".into(), times: 1 });
     c.keys("d y");
     c.until("the deployment created", done).await;
@@ -179,7 +177,7 @@ async fn throttling_is_tried_again_and_done_once() {
 async fn read_only_sends_no_mutation_whatever_the_keys() {
     let (world, audit) = world("read-only", true).await;
     let mut c = Console::new(&world);
-    c.until("the first look", |a| a.obs.is_some()).await;
+    c.until("the first look", |a| a.obs().is_some()).await;
     c.keys("d y p y r y c bluegreen-asg <enter>");
     assert!(c.status().contains("read-only"), "{}", c.status());
     assert!(!c.app().offers(bluegreen::cloud::plan::Intent::Deploy), "dimmed in the footer");
@@ -200,7 +198,7 @@ async fn read_only_sends_no_mutation_whatever_the_keys() {
 async fn refusals_say_why_and_call_nothing() {
     let (world, _) = world("refusals", false).await;
     let mut c = Console::new(&world);
-    c.until("the first look", |a| a.obs.is_some()).await;
+    c.until("the first look", |a| a.obs().is_some()).await;
     c.keys("p");
     assert_eq!(c.status(), "promote: nothing waits for a promote");
     c.keys("c");

@@ -81,42 +81,32 @@ impl World {
 /// state read back, the watcher and the prober as in the binary.
 pub struct Console {
     pub session: bluegreen::session::Session<AwsCloud>,
-    watcher: tokio::task::JoinHandle<()>,
 }
 
 impl Console {
+    /// The console as the binary builds it, without a prober: looks on a
+    /// cadence (each given at most 20 s), a tick every 250 ms, a 120×40 screen.
     pub fn new(world: &World) -> Self {
-        use bluegreen::app::{App, Msg};
-        let (feed_tx, feed) = tokio::sync::mpsc::channel(16);
-        let (hurry_tx, hurry) = tokio::sync::watch::channel(false);
-        let watcher =
-            bluegreen::cloud::watch::watch(world.cloud.clone(), feed_tx, hurry, std::time::Duration::from_secs(20));
-        // No prober here: a sender kept alive keeps the channel open.
-        let (samples_tx, samples) = tokio::sync::mpsc::channel(1);
-        let mut app = App::new("aws".into(), String::new(), tokio::time::Instant::now(), true);
-        if world.cloud.read_only() {
-            app.read_only = Some("started with --read-only".into());
-        }
-        let mut session = bluegreen::session::Session::new(
-            app,
-            world.cloud.clone(),
-            feed,
-            samples,
-            std::time::Duration::from_millis(250),
-            None,
-        )
-        .with_hurry(hurry_tx);
+        use bluegreen::app::{Msg, Setup};
+        let setup = Setup {
+            source: "aws".into(),
+            read_only: world.cloud.read_only().then(|| "started with --read-only".into()),
+            ..Setup::default()
+        };
+        let mut session = bluegreen::session::Session::build(world.cloud.clone(), setup)
+            .look_limit(std::time::Duration::from_secs(20))
+            .tick(std::time::Duration::from_millis(250))
+            .start();
         session.send(Msg::Resize(120, 40)).unwrap();
-        std::mem::forget(samples_tx);
-        Self { session, watcher }
+        Self { session }
     }
 
     pub fn app(&self) -> &bluegreen::app::App {
-        &self.session.app
+        self.session.app()
     }
 
     pub fn status(&self) -> String {
-        self.app().status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+        self.app().status().map(|s| s.text.clone()).unwrap_or_default()
     }
 
     /// Presses keys: words separated by spaces; `<enter>` and `<esc>` name keys.
@@ -144,17 +134,11 @@ impl Console {
                 !left.is_zero(),
                 "waited a minute for {what}; status: {}; log: {:#?}",
                 self.status(),
-                self.app().log.newest().take(12).map(|e| e.text.clone()).collect::<Vec<_>>()
+                self.app().log().newest().take(12).map(|e| e.text.clone()).collect::<Vec<_>>()
             );
             if let Ok(Some(msg)) = tokio::time::timeout(left, self.session.next()).await {
                 self.session.send(msg).unwrap();
             }
         }
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        self.watcher.abort();
     }
 }

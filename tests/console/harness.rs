@@ -5,10 +5,11 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use bluegreen::app::{App, Effect, Msg};
+use bluegreen::app::{App, Effect, Msg, Setup};
 use bluegreen::cloud::sim::{Scenario, World};
 use bluegreen::domain::Observation;
 use bluegreen::probe::{ErrorKind, Outcome, Sample};
+use bluegreen::ui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -19,6 +20,8 @@ pub const URL: &str = "http://127.0.0.1:8080/";
 pub struct Harness {
     pub world: World,
     pub app: App,
+    /// How the screen is drawn (colours, or none).
+    pub theme: Theme,
     start: Instant,
     world_start: bluegreen::domain::At,
     turn: usize,
@@ -33,9 +36,11 @@ impl Harness {
 
     pub fn with(world: World, name: &str) -> Self {
         let start = Instant::now();
-        let app = App::new(format!("demo · {name}"), URL.to_string(), start, false);
+        let setup = Setup { source: format!("demo · {name}"), url: URL.to_string(), ..Setup::default() };
+        let app = App::new(setup, start);
         let world_start = world.now();
-        let mut h = Self { world, app, start, world_start, turn: 0, effects: Vec::new() };
+        let mut h =
+            Self { world, app, theme: Theme { monochrome: false }, start, world_start, turn: 0, effects: Vec::new() };
         h.send(Msg::Tick { world: world_start, real: start });
         h.observe();
         h
@@ -48,6 +53,7 @@ impl Harness {
     /// Sends a message and answers its effects from the world.
     pub fn send(&mut self, msg: Msg) -> bool {
         let outcome = self.app.update(msg);
+        let redraw = outcome.redraw();
         for effect in outcome.effects {
             self.effects.push(effect.clone());
             match effect {
@@ -63,7 +69,7 @@ impl Harness {
                 Effect::Quit | Effect::Suspend => {}
             }
         }
-        outcome.redraw
+        redraw
     }
 
     pub fn observe(&mut self) {
@@ -143,11 +149,11 @@ impl Harness {
     /// The screen as text, one line per row, plus a hash of every cell's
     /// style. The app is told the size first, as the console tells it.
     pub fn screen(&mut self, width: u16, height: u16) -> String {
-        if self.app.size != Some((width, height)) {
+        if self.app.size() != Some((width, height)) {
             self.resize(width, height);
         }
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|f| bluegreen::ui::render(&self.app, f)).unwrap();
+        terminal.draw(|f| bluegreen::ui::render(&self.app, self.theme, f)).unwrap();
         let buffer = terminal.backend().buffer();
         let mut out = String::new();
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -194,9 +200,9 @@ impl Harness {
             for (i, line) in lines[top + 1..top + 1 + shown.visible].iter().enumerate() {
                 let start = line.find('│').expect("left border") + '│'.len_utf8();
                 let end = line.rfind('│').expect("right border");
-                rows.insert(self.app.overlay_scroll + i, line[start..end].trim_end().to_string());
+                rows.insert(self.app.overlay_scroll() + i, line[start..end].trim_end().to_string());
             }
-            if self.app.overlay_scroll + shown.visible >= shown.total {
+            if self.app.overlay_scroll() + shown.visible >= shown.total {
                 assert_eq!(rows.len(), shown.total, "every row was seen once");
                 return rows.into_values().collect();
             }

@@ -3,6 +3,7 @@
 
 use bluegreen::app::Msg;
 use bluegreen::ui::bytes::ByteCount;
+use bluegreen::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 
@@ -11,7 +12,7 @@ use super::harness::Harness;
 fn changed_cells(a: &Harness, b_app: &bluegreen::app::App) -> usize {
     let draw = |app: &bluegreen::app::App| {
         let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-        t.draw(|f| bluegreen::ui::render(app, f)).unwrap();
+        t.draw(|f| bluegreen::ui::render(app, Theme { monochrome: false }, f)).unwrap();
         t.backend().buffer().clone()
     };
     let (x, y) = (draw(&a.app), draw(b_app));
@@ -28,7 +29,7 @@ fn a_tick_writes_only_what_changed() {
         ratatui::TerminalOptions { viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 120, 40)) },
     )
     .unwrap();
-    terminal.draw(|f| bluegreen::ui::render(&h.app, f)).unwrap();
+    terminal.draw(|f| bluegreen::ui::render(&h.app, Theme { monochrome: false }, f)).unwrap();
     let full = bytes.take();
     assert!(full > 2000, "the first frame paints everything ({full} bytes)");
 
@@ -37,7 +38,7 @@ fn a_tick_writes_only_what_changed() {
     h.world.advance(next);
     let redraw = h.send(Msg::Tick { world: next, real: tokio::time::Instant::now() });
     assert!(redraw);
-    terminal.draw(|f| bluegreen::ui::render(&h.app, f)).unwrap();
+    terminal.draw(|f| bluegreen::ui::render(&h.app, Theme { monochrome: false }, f)).unwrap();
     let tick = bytes.take();
     let cells = {
         let mut prev = Harness::new("manual-reroute");

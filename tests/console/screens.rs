@@ -1,6 +1,7 @@
 //! Whole screens, driven by key scripts over seeded worlds, as snapshots
 //! (reviewed, never accepted blindly; CI runs insta in check mode).
 
+use bluegreen::ui::theme::Theme;
 use insta::assert_snapshot;
 
 use super::harness::Harness;
@@ -163,7 +164,7 @@ fn monochrome_reads_the_same() {
     let mut h = Harness::new("manual-reroute");
     h.pass(2);
     let colour = h.screen(120, 40);
-    h.app.monochrome = true;
+    h.theme = Theme { monochrome: true };
     let mono = h.screen(120, 40);
     let text = |s: &str| s.lines().filter(|l| !l.starts_with("styles_hash")).collect::<Vec<_>>().join("\n");
     assert_eq!(text(&colour), text(&mono), "the words do not depend on colour");

@@ -2,20 +2,21 @@
 //! measured, in order, never from keys alone; a rollback unticks step 4.
 
 use bluegreen::app::tour::Mark;
+use bluegreen::ui::theme::Theme;
 use insta::assert_snapshot;
 
 use super::harness::Harness;
 
 /// How many steps are ticked; ticked steps always come first.
 fn ticked(h: &Harness) -> usize {
-    let marks = &h.app.tour.marks;
+    let marks = &h.app.tour().marks;
     let n = marks.iter().take_while(|m| **m == Mark::Done).count();
     assert!(marks[n..].iter().all(|m| *m != Mark::Done), "a step ticked out of order: {marks:?}");
     n
 }
 
 fn waiting_for(h: &Harness, step: usize) -> String {
-    match &h.app.tour.marks[step] {
+    match &h.app.tour().marks[step] {
         Mark::Current(why) | Mark::Undone(why) => why.clone(),
         other => panic!("step {} is {other:?}", step + 1),
     }
@@ -31,25 +32,25 @@ fn until_ticked(h: &mut Harness, n: usize) {
         }
         h.pass(1);
         let now = ticked(h);
-        assert!(now >= last, "went back from {last} to {now}: {:?}", h.app.tour.marks);
+        assert!(now >= last, "went back from {last} to {now}: {:?}", h.app.tour().marks);
         last = now;
     }
-    panic!("waited 15 minutes for {n} ticked steps: {:?}", h.app.tour.marks);
+    panic!("waited 15 minutes for {n} ticked steps: {:?}", h.app.tour().marks);
 }
 
 #[test]
 fn the_tour_follows_the_tutorial_from_step_1_to_5() {
     let mut h = Harness::new("manual-reroute");
     h.keys("t");
-    assert!(h.app.show_tour);
+    assert!(h.app.show_tour());
     until_ticked(&mut h, 2);
     assert_eq!(waiting_for(&h, 2), "press d to deploy the newest revision");
     assert_snapshot!("tour_step3_120x40", h.screen(120, 40));
     assert_snapshot!("tour_step3_80x24", h.screen(80, 24));
-    h.app.monochrome = true;
+    h.theme = Theme { monochrome: true };
     assert_snapshot!("tour_step3_80x24_no_color", h.screen(80, 24));
     assert_snapshot!("tour_step3_120x40_no_color", h.screen(120, 40));
-    h.app.monochrome = false;
+    h.theme = Theme { monochrome: false };
 
     h.keys("d y");
     until_ticked(&mut h, 3);
@@ -78,7 +79,7 @@ fn keys_alone_tick_nothing() {
     let mut h = Harness::new("manual-reroute");
     // No request has been answered yet: step 2 cannot hold, whatever is pressed.
     h.keys("t d <esc> p r <esc> c <esc>");
-    assert_eq!(ticked(&h), 1, "{:?}", h.app.tour.marks);
+    assert_eq!(ticked(&h), 1, "{:?}", h.app.tour().marks);
     assert!(waiting_for(&h, 1).starts_with("waiting for a whole second"), "{}", waiting_for(&h, 1));
     // A deployment planned but not confirmed is no deployment.
     h.pass(5);
@@ -98,17 +99,17 @@ fn reattaching_blue_unticks_step_4_and_says_why() {
     h.until("success", |o| o.active.is_none());
     h.keys("r y");
     for _ in 0..300 {
-        if matches!(h.app.tour.marks[3], Mark::Undone(_)) {
+        if matches!(h.app.tour().marks[3], Mark::Undone(_)) {
             break;
         }
         h.pass(1);
     }
-    assert_eq!(ticked(&h), 3, "{:?}", h.app.tour.marks);
+    assert_eq!(ticked(&h), 3, "{:?}", h.app.tour().marks);
     let why = waiting_for(&h, 3);
     assert!(why.contains("serves v1 again") || why.contains("cutover is under way"), "{why}");
     h.pass(20);
     assert_eq!(
-        h.app.tour.marks[3],
+        h.app.tour().marks[3],
         Mark::Undone("the load balancer serves v1 again: traffic went back to blue".into())
     );
     h.keys("t");

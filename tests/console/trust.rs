@@ -10,7 +10,7 @@ use bluegreen::domain::Observation;
 use super::harness::{Harness, unwrap_rows};
 
 fn status(h: &Harness) -> String {
-    h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+    h.app.status().map(|s| s.text.clone()).unwrap_or_default()
 }
 
 fn ready(h: &mut Harness) {
@@ -22,7 +22,7 @@ fn no_key_acts_while_the_screen_is_too_small() {
     let mut h = Harness::new("manual-reroute");
     h.resize(60, 20);
     h.keys("d y <enter> p r c");
-    assert_eq!(h.app.overlay, Overlay::None, "no plan opens behind the notice");
+    assert_eq!(*h.app.overlay(), Overlay::None, "no plan opens behind the notice");
     assert!(h.effects.is_empty(), "nothing is asked of the world: {:?}", h.effects);
     h.resize(120, 40);
     h.pass(3);
@@ -30,7 +30,7 @@ fn no_key_acts_while_the_screen_is_too_small() {
     assert!(h.screen(60, 20).contains("terminal too small"));
     h.resize(60, 20);
     h.keys("q");
-    assert!(h.app.quit, "q still quits");
+    assert!(h.app.quit(), "q still quits");
 }
 
 #[test]
@@ -38,12 +38,12 @@ fn a_plan_shrunk_out_of_sight_cannot_be_confirmed() {
     let mut h = Harness::new("manual-reroute");
     h.resize(120, 40);
     h.keys("d");
-    assert!(matches!(h.app.overlay, Overlay::Plan(_)));
+    assert!(matches!(h.app.overlay(), Overlay::Plan(_)));
     h.resize(70, 20);
     h.keys("y <enter>");
     assert!(h.effects.is_empty(), "{:?}", h.effects);
     h.resize(120, 40);
-    let Overlay::Plan(view) = &h.app.overlay else { panic!("the plan is still open") };
+    let Overlay::Plan(view) = &h.app.overlay() else { panic!("the plan is still open") };
     assert!(!view.confirming);
     h.keys("y");
     assert_eq!(h.effects[0], Effect::Observe, "drawn again, it can be confirmed");
@@ -111,7 +111,7 @@ fn every_plan_reads_whole_at_80x24_after_scrolling() {
                 assert!(text.contains(&cli), "{name}: CLI line '{cli}' not readable in\n{text}");
             }
         }
-        let Overlay::Plan(view) = &h.app.overlay else { panic!("{name}: the plan closed") };
+        let Overlay::Plan(view) = &h.app.overlay() else { panic!("{name}: the plan closed") };
         assert!(view.seen_all, "{name}: read to the end");
     }
 }
@@ -156,15 +156,15 @@ fn cut_text_is_marked_and_enter_shows_an_event_whole() {
     assert!(cut > 0, "long entries are cut at 80×24:\n{screen}");
     h.resize(80, 24);
     h.keys("<tab> <tab>");
-    assert_eq!(h.app.focus, Focus::Events);
+    assert_eq!(h.app.focus(), Focus::Events);
     h.keys("<down> <down> <enter>");
-    let Overlay::Event(entry) = h.app.overlay.clone() else { panic!("the event opens") };
-    let newest: Vec<_> = h.app.log.newest().cloned().collect();
+    let Overlay::Event(entry) = h.app.overlay().clone() else { panic!("the event opens") };
+    let newest: Vec<_> = h.app.log().newest().cloned().collect();
     assert_eq!(entry, newest[2], "the selected (third newest) entry");
     let text = unwrap_rows(&h.read_overlay(80, 24));
     assert!(text.contains(&entry.text), "shown whole: {text}");
     h.keys("<esc>");
-    assert_eq!(h.app.overlay, Overlay::None);
+    assert_eq!(*h.app.overlay(), Overlay::None);
 }
 
 #[test]
@@ -224,13 +224,13 @@ fn the_traffic_panel_and_the_event_log_read_the_same_second() {
     let mut seen_failure = false;
     for _ in 0..400 {
         h.pass(1);
-        let last = h.app.traffic.seconds.back().cloned().unwrap();
+        let last = h.app.traffic().seconds.back().cloned().unwrap();
         let screen = h.screen(120, 40);
         for (class, p) in last.mix() {
             let row = if class == "failed" { format!(" {p}% failed") } else { format!(" {p}%") };
             assert!(screen.contains(&row), "panel row for {class} {p}% missing:\n{screen}");
         }
-        if let Some(e) = h.app.log.newest().find(|e| e.kind == Kind::Traffic) {
+        if let Some(e) = h.app.log().newest().find(|e| e.kind == Kind::Traffic) {
             assert!(e.text.starts_with("load balancer serves "), "{}", e.text);
             if e.text.contains("failed") {
                 seen_failure = true;
@@ -249,7 +249,7 @@ fn the_traffic_panel_does_not_wait_for_requests_it_has() {
     let mut h = Harness::new("manual-reroute");
     assert!(h.screen(120, 40).contains("waiting for the first requests…"));
     h.world.advance(h.world.now() + std::time::Duration::from_millis(300));
-    let start = h.app.traffic.start();
+    let start = h.app.traffic().start();
     let sample = bluegreen::probe::Sample {
         scheduled: start,
         latency: std::time::Duration::from_millis(3),

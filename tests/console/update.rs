@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::harness::Harness;
 
 fn status(h: &Harness) -> String {
-    h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+    h.app.status().map(|s| s.text.clone()).unwrap_or_default()
 }
 
 #[test]
@@ -16,7 +16,7 @@ fn a_refused_key_says_why_and_does_nothing() {
     let mut h = Harness::new("manual-reroute");
     h.keys("p");
     assert_eq!(status(&h), "promote: nothing waits for a promote");
-    assert_eq!(h.app.overlay, Overlay::None);
+    assert_eq!(*h.app.overlay(), Overlay::None);
     assert!(h.effects.is_empty());
     assert!(!h.app.offers(Intent::Promote), "the footer dims p");
     assert!(h.app.offers(Intent::Deploy));
@@ -26,11 +26,11 @@ fn a_refused_key_says_why_and_does_nothing() {
 fn deploy_shows_its_plan_then_checks_again_then_calls() {
     let mut h = Harness::new("manual-reroute");
     h.keys("d");
-    let Overlay::Plan(view) = &h.app.overlay else { panic!("the plan is shown") };
+    let Overlay::Plan(view) = &h.app.overlay() else { panic!("the plan is shown") };
     assert!(matches!(&view.plan.steps[0], Step::Call(Call::CreateDeployment { key, .. }) if key.ends_with("v2.zip")));
     assert!(h.effects.is_empty(), "nothing happens before confirming");
     h.keys("<down>");
-    let Overlay::Plan(view) = &h.app.overlay else { panic!() };
+    let Overlay::Plan(view) = &h.app.overlay() else { panic!() };
     assert_eq!(view.plan.picked, 1, "↓ picks the older revision");
     h.keys("<up> y");
     assert_eq!(h.effects[0], Effect::Observe, "confirming asks for a fresh observation first");
@@ -48,7 +48,7 @@ fn esc_cancels_and_nothing_changes() {
     let mut h = Harness::new("manual-reroute");
     let before = h.obs();
     h.keys("d <esc>");
-    assert_eq!(h.app.overlay, Overlay::None);
+    assert_eq!(*h.app.overlay(), Overlay::None);
     assert!(status(&h).starts_with("cancelled"));
     assert!(h.effects.is_empty());
     assert_eq!(h.obs(), before);
@@ -59,7 +59,7 @@ fn a_stale_plan_is_not_run() {
     let mut h = Harness::new("manual-reroute");
     h.keys("d");
     // Someone else starts a deployment before we confirm.
-    let Overlay::Plan(view) = &h.app.overlay else { panic!() };
+    let Overlay::Plan(view) = &h.app.overlay() else { panic!() };
     let Step::Call(call) = view.plan.steps[0].clone() else { panic!() };
     h.world.apply(&call).unwrap();
     h.keys("y");
@@ -107,8 +107,8 @@ fn a_failed_step_stops_the_plan_and_says_what_it_left() {
         "{s}"
     );
     assert!(s.contains("steps 1–2 of 5 are done and stay done"), "{s}");
-    assert!(h.app.running.is_none());
-    assert!(h.app.log.newest().any(|e| e.text.starts_with("✗ 3/5")));
+    assert!(h.app.running().is_none());
+    assert!(h.app.log().newest().any(|e| e.text.starts_with("✗ 3/5")));
 }
 
 #[test]
@@ -118,18 +118,18 @@ fn focus_selection_and_instance_details() {
     h.until("the failure", |o| {
         o.last.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Failed)
     });
-    assert_eq!(h.app.focus, Focus::Blue);
+    assert_eq!(h.app.focus(), Focus::Blue);
     h.keys("<tab>");
-    assert_eq!(h.app.focus, Focus::Green);
+    assert_eq!(h.app.focus(), Focus::Green);
     h.keys("<down> <down>");
-    assert_eq!(h.app.selected[1], 1, "the selection stops at the last instance");
+    assert_eq!(h.app.selected()[1], 1, "the selection stops at the last instance");
     h.keys("<enter>");
     let failed = h.world.history()[0].targets.iter().find(|t| t.failure().is_some()).unwrap().instance_id.clone();
-    assert_eq!(h.app.overlay, Overlay::Instance(failed), "the failed green instance opens");
+    assert_eq!(*h.app.overlay(), Overlay::Instance(failed), "the failed green instance opens");
     h.keys("<esc> <tab> <tab>");
-    assert_eq!((h.app.overlay.clone(), h.app.focus), (Overlay::None, Focus::Blue));
+    assert_eq!((h.app.overlay().clone(), h.app.focus()), (Overlay::None, Focus::Blue));
     h.keys("?");
-    assert_eq!(h.app.overlay, Overlay::Help);
+    assert_eq!(*h.app.overlay(), Overlay::Help);
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn quit_from_anywhere() {
     let mut h = Harness::new("manual-reroute");
     h.keys("d");
     h.send(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
-    assert!(h.app.quit);
+    assert!(h.app.quit());
     assert_eq!(h.effects, [Effect::Quit]);
 }
 
@@ -153,19 +153,19 @@ fn the_event_log_scrolls_when_focused() {
     let mut h = Harness::new("manual-reroute");
     h.keys("d y");
     h.pass(70);
-    assert!(h.app.log.len() > 5);
+    assert!(h.app.log().len() > 5);
     h.keys("<tab> <tab>");
-    assert_eq!(h.app.focus, Focus::Events);
+    assert_eq!(h.app.focus(), Focus::Events);
     h.keys("<up> <up> <up>");
-    assert_eq!(h.app.log_scroll, 0, "already at the newest");
+    assert_eq!(h.app.log_scroll(), 0, "already at the newest");
     h.keys("<down> <down>");
-    assert_eq!(h.app.log_scroll, 2);
+    assert_eq!(h.app.log_scroll(), 2);
     assert!(h.screen(120, 40).contains("Events (") && h.screen(120, 40).contains("↑2 newer"));
     h.keys("<up>");
-    assert_eq!(h.app.log_scroll, 1);
-    let (len, scroll) = (h.app.log.len(), h.app.log_scroll);
+    assert_eq!(h.app.log_scroll(), 1);
+    let (len, scroll) = (h.app.log().len(), h.app.log_scroll());
     h.pass(20);
-    let added = h.app.log.len() - len;
+    let added = h.app.log().len() - len;
     assert!(added > 0);
-    assert_eq!(h.app.log_scroll, scroll + added, "a scrolled log keeps showing the same entries");
+    assert_eq!(h.app.log_scroll(), scroll + added, "a scrolled log keeps showing the same entries");
 }

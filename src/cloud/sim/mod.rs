@@ -9,10 +9,15 @@
 //!   apply(call)  ──► the answers (and errors) AWS gives in the same state
 //!   observe()    ──► the same domain types the AWS adapter returns
 //! ```
+//!
+//! Run in real time on a task of its own, it is a cloud like AWS: see
+//! [`port`] and [`clock`].
 
 mod calls;
+pub mod clock;
 mod flow;
 mod lb;
+pub mod port;
 mod rng;
 pub mod scenario;
 pub mod story;
@@ -25,7 +30,9 @@ use crate::domain::{
     At, AutoRollback, Deployment, DeploymentGroup, Environment, GreenProvisioning, Health, Instance, Lifecycle,
     LoadBalancer, LoadBalancerKind, Observation, ReadyAction, Revision, TargetHealth, TerminationAction,
 };
+pub use clock::WorldClock;
 use lb::Registration;
+pub use port::SimCloud;
 use rng::Rng;
 pub use scenario::Scenario;
 use scenario::{LbKind, Originals, Reroute};

@@ -1,24 +1,13 @@
-//! The console without a screen, for scripts and CI: `bluegreen status`
-//! prints one observation (text, or `--json` in a versioned schema) and
-//! `bluegreen wait` follows the active deployment to its end, a line per
-//! change. Both exit 0 when the latest deployment succeeded (or there is
-//! none), 1 when it failed or stopped, 3 while one is in progress; `wait`
-//! exits 124 when its `--timeout` runs out.
-
-use std::io::Write;
-use std::time::Duration;
+//! A deployment group for scripts and CI, as `status` and `wait` print
+//! it: a few lines of text, or one JSON object in the versioned schema,
+//! and how the latest deployment stands, for the exit code (0 succeeded or
+//! none, 1 failed or stopped, 3 in progress).
 
 use serde_json::{Value, json};
-use tokio::time::Instant;
 
-use crate::app::log;
-use crate::cloud::Cloud;
-use crate::cloud::aws::{self, Target};
+use super::SCHEMA_VERSION;
 use crate::domain::{Deployment, DeploymentStatus, Environment, Lifecycle, Observation, clean};
-use crate::exit::{Failure, SIGINT, SIGPIPE, SIGTERM};
-
-/// The version of `status --json`'s layout.
-pub const SCHEMA_VERSION: u32 = 1;
+use crate::exit::Failure;
 
 /// How the latest deployment stands, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,94 +155,4 @@ pub fn to_text(obs: &Observation) -> Vec<String> {
         }
     }
     lines.into_iter().map(|l| clean(&l, 500)).collect()
-}
-
-fn write_failed(e: &std::io::Error) -> Failure {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        return Failure::Signal(SIGPIPE);
-    }
-    Failure::Failed(format!("cannot write the output: {e} (hint: is the disk full?)"))
-}
-
-/// `bluegreen status`.
-pub async fn status(target: &Target, json: bool, mut out: impl Write) -> Result<(), Failure> {
-    let cloud = aws::connect(target).await?;
-    let obs =
-        cloud.observe().await.map_err(|e| Failure::Failed(format!("cannot look at the deployment group: {e}")))?;
-    if json {
-        writeln!(out, "{}", to_json(&obs)).map_err(|e| write_failed(&e))?;
-    } else {
-        for line in to_text(&obs) {
-            writeln!(out, "{line}").map_err(|e| write_failed(&e))?;
-        }
-    }
-    out.flush().map_err(|e| write_failed(&e))?;
-    Standing::of(&obs).result()
-}
-
-/// `bluegreen wait`: follows the active deployment until it ends.
-pub async fn wait(
-    target: &Target,
-    timeout: Option<Duration>,
-    every: Duration,
-    mut out: impl Write,
-) -> Result<(), Failure> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| Failure::Failed(e.to_string()))?;
-    let mut term = signal(SignalKind::terminate()).map_err(|e| Failure::Failed(e.to_string()))?;
-    let cloud = aws::connect(target).await?;
-    let deadline = timeout.map(|t| Instant::now() + t);
-    let mut prev =
-        cloud.observe().await.map_err(|e| Failure::Failed(format!("cannot look at the deployment group: {e}")))?;
-    let mut say = |line: String| writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| write_failed(&e));
-    let Some(id) = prev.active.as_ref().map(|d| d.id.clone()) else {
-        let standing = Standing::of(&prev);
-        let last = prev.latest().map_or(String::new(), |d| format!("; the last, {}, {}", d.id, d.status));
-        say(format!("{} nothing to wait for: no deployment in progress{last}", prev.at))?;
-        return standing.result();
-    };
-    say(format!(
-        "{} waiting for deployment {id} ({})",
-        prev.at,
-        prev.active.as_ref().map_or("", |d| d.status.as_str())
-    ))?;
-    loop {
-        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        if left.is_some_and(|l| l.is_zero()) {
-            let status = prev.active.as_ref().map_or("ended", |d| d.status.as_str()).to_string();
-            return Err(Failure::TimedOut(format!(
-                "deployment {id} is still {status} after {} (hint: a longer --timeout, or bluegreen status)",
-                crate::domain::short(timeout.unwrap_or_default())
-            )));
-        }
-        let pause = left.map_or(every, |l| l.min(every));
-        tokio::select! {
-            () = tokio::time::sleep(pause) => {}
-            _ = int.recv() => return Err(Failure::Signal(SIGINT)),
-            _ = term.recv() => return Err(Failure::Signal(SIGTERM)),
-        }
-        let next = match cloud.observe().await {
-            Ok(o) => o,
-            Err(e) => {
-                say(clean(&format!("could not look: {e}; trying again"), 500))?;
-                continue;
-            }
-        };
-        for entry in log::diff(&prev, &next) {
-            say(clean(&format!("{} {}", entry.at, entry.text), 500))?;
-        }
-        let ended = next.active.as_ref().is_none_or(|d| d.id != id);
-        if ended {
-            let done = next.last.as_ref().filter(|d| d.id == id).or(next.latest());
-            let standing = done.map_or(Standing::None, |d| match d.status {
-                DeploymentStatus::Succeeded => Standing::Succeeded,
-                DeploymentStatus::Stopped => Standing::Stopped,
-                _ => Standing::Failed,
-            });
-            let status = done.map_or("ended", |d| d.status.as_str());
-            say(format!("{} deployment {id} ended: {status}", next.at))?;
-            return standing.result();
-        }
-        prev = next;
-    }
 }

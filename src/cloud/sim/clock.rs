@@ -1,5 +1,6 @@
-//! The world's clock in the demo: tokio's clock, scaled by the pace
-//! (world seconds per real second), starting at the world's epoch.
+//! The world's clock when it runs in real time (the demo): tokio's clock,
+//! scaled by the pace (world seconds per real second), starting at the
+//! world's epoch.
 
 use std::time::Duration;
 

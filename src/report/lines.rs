@@ -8,13 +8,13 @@
 use std::io::Write;
 use std::time::Duration;
 
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
+use super::{Interrupts, Out};
 use crate::app::log::Kind;
 use crate::cloud::Cloud;
 use crate::domain::At;
-use crate::exit::{Failure, SIGINT, SIGPIPE, SIGTERM};
+use crate::exit::Failure;
 use crate::session::Session;
 
 /// How long after a story ends `--plain` keeps watching (so the traffic
@@ -40,7 +40,7 @@ pub struct Summary {
 
 /// Lines waiting to come out in time order.
 struct Printer<W: Write> {
-    out: W,
+    out: Out<W>,
     queue: Vec<(At, u64, String)>,
     seq: u64,
     /// Entries of the app's log already taken.
@@ -51,7 +51,7 @@ struct Printer<W: Write> {
 
 impl<W: Write> Printer<W> {
     fn push(&mut self, at: At, kind: &str, text: &str) {
-        self.queue.push((at, self.seq, format!("{at} {kind:<8} {text}")));
+        self.queue.push((at, self.seq, line(at, kind, text)));
         self.seq += 1;
     }
 
@@ -61,9 +61,9 @@ impl<W: Write> Printer<W> {
         for e in session.take_events() {
             self.push(e.at, "world", &e.text);
         }
-        let app = &session.app;
-        let entries: Vec<_> = app.log.pushed_since(self.logged).cloned().collect();
-        self.logged = app.log.total();
+        let app = session.app();
+        let entries: Vec<_> = app.log().pushed_since(self.logged).cloned().collect();
+        self.logged = app.log().total();
         for e in entries {
             match e.kind {
                 Kind::Console => self.push(e.at, "console", &e.text),
@@ -73,10 +73,10 @@ impl<W: Write> Printer<W> {
                 Kind::World | Kind::Traffic => {}
             }
         }
-        let start = app.traffic.start();
+        let start = app.traffic().start();
         let last = self.second;
         let seconds: Vec<_> =
-            app.traffic.seconds.iter().filter(|s| last.is_none_or(|last| s.index > last)).cloned().collect();
+            app.traffic().seconds.iter().filter(|s| last.is_none_or(|last| s.index > last)).cloned().collect();
         for s in seconds {
             let at = session.cloud().world_at(start + Duration::from_secs(s.index));
             self.push(at, "traffic", &s.to_string());
@@ -85,52 +85,39 @@ impl<W: Write> Printer<W> {
     }
 
     /// Prints the lines older than `until` (all of them with `None`), oldest first.
-    fn flush(&mut self, until: Option<At>) -> std::io::Result<()> {
+    fn flush(&mut self, until: Option<At>) -> Result<(), Failure> {
         self.queue.sort_by_key(|(at, seq, _)| (*at, *seq));
         let n = until.map_or(self.queue.len(), |t| self.queue.iter().take_while(|(at, ..)| *at < t).count());
-        for (_, _, line) in self.queue.drain(..n) {
-            writeln!(self.out, "{line}")?;
-        }
-        self.out.flush()
+        let lines: Vec<String> = self.queue.drain(..n).map(|(_, _, line)| line).collect();
+        self.out.lines(lines.iter().map(String::as_str))
     }
 }
 
-/// Prints `lines` at once (what comes before everything else).
-pub fn header(out: &mut impl Write, lines: &[(At, &str, String)]) -> Result<(), Failure> {
-    for (at, kind, text) in lines {
-        writeln!(out, "{at} {kind:<8} {text}").map_err(write_failed)?;
-    }
-    out.flush().map_err(write_failed)
+/// One line as `--plain` prints it: time, kind, text.
+fn line(at: At, kind: &str, text: &str) -> String {
+    format!("{at} {kind:<8} {text}")
 }
 
-#[expect(clippy::needless_pass_by_value, reason = "used as map_err(write_failed)")]
-fn write_failed(e: std::io::Error) -> Failure {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        // The reader went away (`| head`): end quietly, as SIGPIPE would.
-        return Failure::Signal(SIGPIPE);
-    }
-    Failure::Failed(format!("cannot write the output: {e} (hint: is the disk full?)"))
-}
-
-/// Runs the session headless until its story has ended (plus a few seconds
-/// of traffic), or until interrupted when `hold` is set. `first` are the
-/// lines printed before everything else (once signals are watched, so an
-/// interrupt that follows them is never missed).
-pub async fn run<C: Cloud>(
+/// Prints the session's lines until its story has ended (plus a few
+/// seconds of traffic), or until interrupted when `hold` is set. `first`
+/// are the lines printed before everything else (once signals are
+/// watched, so an interrupt that follows them is never missed).
+pub async fn print<C: Cloud>(
     mut session: Session<C>,
-    mut out: impl Write,
+    out: impl Write,
     first: &[(At, &str, String)],
     hold: bool,
 ) -> Result<Summary, Failure> {
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| Failure::Failed(e.to_string()))?;
-    let mut term = signal(SignalKind::terminate()).map_err(|e| Failure::Failed(e.to_string()))?;
-    header(&mut out, first)?;
+    let mut interrupts = Interrupts::new()?;
+    let mut out = Out::new(out);
+    let first: Vec<String> = first.iter().map(|(at, kind, text)| line(*at, kind, text)).collect();
+    out.lines(first.iter().map(String::as_str))?;
     let mut printer = Printer { out, queue: Vec::new(), seq: 0, logged: 0, second: None };
     let result = loop {
         if let Some(t) = session.story_finished().filter(|_| !hold) {
             // A cutover under way gets its verdict before the end, if it
             // comes soon.
-            let judging = session.app.traffic.cutover().is_some() && t.elapsed() < AFTER_STORY + VERDICT_WAIT;
+            let judging = session.app().traffic().cutover().is_some() && t.elapsed() < AFTER_STORY + VERDICT_WAIT;
             if t.elapsed() > AFTER_STORY && !judging {
                 break Ok(());
             }
@@ -144,25 +131,21 @@ pub async fn run<C: Cloud>(
                 }
                 None => break Err(Failure::Failed("the world stopped".into())),
             },
-            _ = int.recv() => break Err(Failure::Signal(SIGINT)),
-            _ = term.recv() => break Err(Failure::Signal(SIGTERM)),
+            failure = interrupts.recv() => break Err(failure),
         }
         printer.take(&mut session);
         let until = session.cloud().world_at(Instant::now().checked_sub(ORDER_DELAY).unwrap_or_else(Instant::now));
         if let Err(e) = printer.flush(Some(until)) {
-            break Err(write_failed(e));
+            break Err(e);
         }
     };
     printer.take(&mut session);
-    printer.flush(None).map_err(write_failed)?;
+    printer.flush(None)?;
     result?;
-    let t = &session.app.traffic;
+    let t = session.app().traffic();
     let summary = Summary { requests: t.total_requests, failures: t.total_failures };
-    let now = session.app.now;
-    header(
-        &mut printer.out,
-        &[(now, "summary", format!("{} requests, {} failed", summary.requests, summary.failures))],
-    )?;
+    let text = format!("{} requests, {} failed", summary.requests, summary.failures);
+    printer.out.line(&line(session.app().now(), "summary", &text))?;
     match session.problems() {
         0 => Ok(summary),
         n => Err(Failure::Failed(format!(

@@ -1,0 +1,90 @@
+//! `bluegreen`: the console on AWS. Checks what it can without the network,
+//! connects (region, credentials, application, group, load balancer;
+//! problems are one line before the screen opens), then watches the group
+//! on a cadence and probes its load balancer, on the screen or `--plain`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Output, runtime, screen};
+use crate::app::{Msg, Setup};
+use crate::cloud::Cloud;
+use crate::cloud::aws::{self, Target};
+use crate::exit::Failure;
+use crate::session::Session;
+use crate::{logging, probe, report};
+
+/// What to watch and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub target: Target,
+    /// Probe requests per second.
+    pub rate: u32,
+    /// No screen.
+    pub plain: bool,
+    pub log_file: Option<PathBuf>,
+    /// How to read the version from the page.
+    pub page: probe::Patterns,
+}
+
+/// Checks what can be checked without the network.
+fn check(opts: &Options) -> Result<probe::Reader, Failure> {
+    probe::check_rate(opts.rate)?;
+    let reader = opts.page.reader().map_err(Failure::Usage)?;
+    if let Some(url) = &opts.target.url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(Failure::Usage(format!(
+            "--url '{}' is not an http:// or https:// address (hint: --url http://my-lb-123.us-east-1.elb.amazonaws.com/)",
+            crate::domain::clean(url, 80)
+        )));
+    }
+    Ok(reader)
+}
+
+/// Connects, then runs the console (or `--plain`) until the user quits.
+pub fn watch(opts: &Options) -> Result<(), Failure> {
+    let reader = check(opts)?;
+    runtime()?.block_on(connect_and_watch(opts, reader))
+}
+
+async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), Failure> {
+    let (log_path, _log_guard) = logging::init(opts.log_file.clone())?;
+    tracing::info!(region = ?opts.target.region, app = ?opts.target.application, group = ?opts.target.group, "starting");
+    let cloud = aws::connect(&opts.target).await?;
+    let (application, group) = cloud.names();
+    let (application, group) = (application.to_string(), group.to_string());
+    let url = cloud.url().to_string();
+    tracing::info!(application, group, region = cloud.region(), url, "watching");
+    let output = Output::choose(opts.plain, false);
+    let setup = Setup {
+        source: opts.target.profile.as_ref().map_or_else(|| "aws".to_string(), |p| format!("aws · {p}")),
+        url: url.clone(),
+        log_file: Some(log_path.display().to_string()),
+        audit_log: Some(cloud.audit_log().display().to_string()),
+        read_only: cloud.read_only().then(|| "started with --read-only".into()),
+        stale_after: Some(Duration::from_secs(60)),
+        tour: false,
+    };
+    let tick = if output == Output::Screen { Duration::from_secs(1) } else { Duration::from_millis(250) };
+    let mut session = Session::build(cloud.clone(), setup)
+        .probe(probe::Settings { reader, ..probe::Settings::new(url.clone(), opts.rate) })
+        .tick(tick)
+        .start();
+    if url.is_empty() {
+        session.send(Msg::Notice("the deployment group has no load balancer to probe (hint: --url)".into()))?;
+    }
+    let result = match output {
+        Output::Screen => screen::show(&mut session).await,
+        Output::Lines | Output::Json => {
+            let now = session.cloud().now();
+            let first = [
+                (now, "aws", format!("watching {application}/{group} in {}", cloud.region())),
+                (now, "lb", format!("load balancer: {}", if url.is_empty() { "none (hint: --url)" } else { &url })),
+            ];
+            report::lines::print(session, std::io::stdout(), &first, true).await.map(|_| ())
+        }
+    };
+    tracing::info!(result = ?result, "done");
+    result
+}
