@@ -1,26 +1,75 @@
 //! The guided walk-through: the tutorial's five steps as a checklist that
 //! ticks itself from what is observed and what the prober measures, never
 //! from a key having been pressed. Steps tick in order; the newest ticked
-//! step keeps being checked, and when it stops holding (a rollback sends
-//! traffic back) it unticks and says why.
+//! step of the review (4 or 5) keeps being checked, and when it stops
+//! holding (a rollback sends traffic back) it unticks and says why.
 
 use std::collections::BTreeSet;
 
 use crate::domain::{DeploymentStatus, Lifecycle, Observation, TerminationAction};
 use crate::probe::{Outcome, Traffic};
 
-/// The steps, as the blog post names them.
-pub const TITLES: [&str; 5] =
-    ["The initial environment", "Review it", "Deploy the new version", "Review the updated environment", "Clean up"];
+/// One of the tutorial's steps, as the blog post names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    /// The deployment group's Auto Scaling group serves behind the load balancer.
+    Initial,
+    /// One version is served, by every instance in turn.
+    Review,
+    /// A new revision is deployed: green exists.
+    Deploy,
+    /// The new version alone is served.
+    ReviewUpdated,
+    /// One group is left.
+    CleanUp,
+}
 
-/// What each step is about, and why it matters (two or three lines).
-pub const ABOUT: [&str; 5] = [
-    "A CodeDeploy deployment group points at one Auto Scaling group: BLUE. Its instances run version 1 behind the load balancer.",
-    "The load balancer answers with one version, from each blue instance in turn (refreshing the page in the blog shows it; here the prober counts every answer).",
-    "CodeDeploy copies the group as GREEN, installs the new revision there and runs its hooks. Green is tested before it takes any traffic.",
-    "Traffic moves to GREEN with no downtime: the verdict says whether any request failed. BLUE is kept (or terminated) as the group says; reattaching it is the rollback.",
-    "Instances are immutable: the group that no longer serves is not reused. Deleting it leaves one group, the one that serves.",
-];
+impl Step {
+    /// The steps in order.
+    pub const ALL: [Self; 5] = [Self::Initial, Self::Review, Self::Deploy, Self::ReviewUpdated, Self::CleanUp];
+
+    /// Its number in the tutorial (1 to 5).
+    pub fn number(self) -> usize {
+        self as usize + 1
+    }
+
+    /// The title the blog post gives it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Initial => "The initial environment",
+            Self::Review => "Review it",
+            Self::Deploy => "Deploy the new version",
+            Self::ReviewUpdated => "Review the updated environment",
+            Self::CleanUp => "Clean up",
+        }
+    }
+
+    /// What the step is about, and why it matters (two or three lines).
+    pub fn about(self) -> &'static str {
+        match self {
+            Self::Initial => {
+                "A CodeDeploy deployment group points at one Auto Scaling group: BLUE. Its instances run version 1 behind the load balancer."
+            }
+            Self::Review => {
+                "The load balancer answers with one version, from each blue instance in turn (refreshing the page in the blog shows it; here the prober counts every answer)."
+            }
+            Self::Deploy => {
+                "CodeDeploy copies the group as GREEN, installs the new revision there and runs its hooks. Green is tested before it takes any traffic."
+            }
+            Self::ReviewUpdated => {
+                "Traffic moves to GREEN with no downtime: the verdict says whether any request failed. BLUE is kept (or terminated) as the group says; reattaching it is the rollback."
+            }
+            Self::CleanUp => {
+                "Instances are immutable: the group that no longer serves is not reused. Deleting it leaves one group, the one that serves."
+            }
+        }
+    }
+
+    /// The review steps stay checked once ticked: a rollback can undo them.
+    fn is_review(self) -> bool {
+        self >= Self::ReviewUpdated
+    }
+}
 
 /// Where one step stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,36 +83,58 @@ pub enum Mark {
     Undone(String),
 }
 
+/// One step's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Progress {
+    mark: Mark,
+    /// It has ticked at least once.
+    reached: bool,
+}
+
 /// The walk-through's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tour {
-    pub marks: [Mark; 5],
+    steps: [Progress; 5],
     /// The version served when step 2 ticked (the one being replaced).
     original: Option<String>,
     /// Instances seen answering.
     answered: BTreeSet<String>,
-    /// Steps that have ticked at least once.
-    reached: [bool; 5],
 }
 
 impl Default for Tour {
     fn default() -> Self {
-        let mut marks = std::array::from_fn(|_| Mark::Open);
-        marks[0] = Mark::Current("waiting for the first observation".into());
-        Self { marks, original: None, answered: BTreeSet::new(), reached: [false; 5] }
+        let mut steps = std::array::from_fn(|_| Progress { mark: Mark::Open, reached: false });
+        steps[0].mark = Mark::Current("waiting for the first observation".into());
+        Self { steps, original: None, answered: BTreeSet::new() }
     }
 }
 
-/// The version the load balancer served alone in the last closed second.
+/// The version the load balancer served alone, without a failure, in the
+/// last closed second.
 fn served_alone(traffic: &Traffic) -> Option<&str> {
     let s = traffic.seconds.back()?;
     (s.failures == 0 && s.versions.len() == 1).then(|| s.versions.keys().next().map(String::as_str))?
 }
 
 impl Tour {
-    /// The step being worked on (0-based), or `None` when all are done.
-    pub fn current(&self) -> Option<usize> {
-        self.marks.iter().position(|m| !matches!(m, Mark::Done))
+    /// Where `step` stands.
+    pub fn mark(&self, step: Step) -> &Mark {
+        &self.steps[step as usize].mark
+    }
+
+    /// Every step with its mark, in order.
+    pub fn marks(&self) -> impl Iterator<Item = (Step, &Mark)> {
+        Step::ALL.into_iter().map(|s| (s, self.mark(s)))
+    }
+
+    /// How many steps are ticked.
+    pub fn done(&self) -> usize {
+        self.steps.iter().filter(|p| p.mark == Mark::Done).count()
+    }
+
+    /// The step being worked on, or `None` when all are done.
+    pub fn current(&self) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| *self.mark(*s) != Mark::Done)
     }
 
     /// Notes which instances answered (for step 2's round robin).
@@ -78,27 +149,28 @@ impl Tour {
     /// Checks the steps against what is seen now.
     pub fn update(&mut self, obs: &Observation, traffic: &Traffic) {
         // The newest ticked step of the review (4 or 5) must still hold.
-        if let Some(last) = self.marks.iter().rposition(|m| matches!(m, Mark::Done))
-            && last >= 3
+        if let Some(last) = Step::ALL.into_iter().rev().find(|s| *self.mark(*s) == Mark::Done)
+            && last.is_review()
             && let Err(why) = self.check(last, obs, traffic)
         {
-            self.marks[last] = Mark::Undone(why);
-            for m in &mut self.marks[last + 1..] {
-                *m = Mark::Open;
+            self.steps[last as usize].mark = Mark::Undone(why);
+            for later in &mut self.steps[last.number()..] {
+                later.mark = Mark::Open;
             }
         }
         // Then as many steps as hold tick, in order.
         while let Some(step) = self.current() {
+            let progress = &self.steps[step as usize];
             match self.check(step, obs, traffic) {
                 Ok(()) => {
-                    if step == 1 {
+                    if step == Step::Review {
                         self.original = served_alone(traffic).map(str::to_string);
                     }
-                    self.reached[step] = true;
-                    self.marks[step] = Mark::Done;
+                    self.steps[step as usize] = Progress { mark: Mark::Done, reached: true };
                 }
                 Err(why) => {
-                    self.marks[step] = if self.reached[step] { Mark::Undone(why) } else { Mark::Current(why) };
+                    let mark = if progress.reached { Mark::Undone(why) } else { Mark::Current(why) };
+                    self.steps[step as usize].mark = mark;
                     break;
                 }
             }
@@ -106,95 +178,102 @@ impl Tour {
     }
 
     /// Whether `step` holds now; else what it waits for.
-    fn check(&self, step: usize, obs: &Observation, traffic: &Traffic) -> Result<(), String> {
-        let blue_name = obs.group.autoscaling_groups.first().map(String::as_str);
+    fn check(&self, step: Step, obs: &Observation, traffic: &Traffic) -> Result<(), String> {
         match step {
-            0 => {
-                let blue = blue_name
-                    .and_then(|n| obs.environment(n))
-                    .ok_or("the deployment group has no Auto Scaling group")?;
-                let waiting =
-                    blue.instances.iter().filter(|i| i.lifecycle != Lifecycle::InService || !i.serving()).count();
-                if blue.instances.is_empty() || waiting > 0 {
-                    return Err(format!(
-                        "{} of {} blue instance(s) InService and healthy behind the load balancer",
-                        blue.instances.len() - waiting,
-                        blue.instances.len()
-                    ));
-                }
-                Ok(())
-            }
-            1 => {
-                let Some(version) = served_alone(traffic) else {
-                    return Err("waiting for a whole second served by one version, without failures".into());
-                };
-                let serving: Vec<&str> = obs
-                    .serving()
-                    .iter()
-                    .flat_map(|e| e.instances.iter().filter(|i| i.serving()).map(|i| i.id.as_str()))
-                    .collect();
-                let unheard: Vec<&&str> = serving.iter().filter(|id| !self.answered.contains(**id)).collect();
-                if !unheard.is_empty() {
-                    return Err(format!(
-                        "{version} served; {} of {} instance(s) heard from so far",
-                        serving.len() - unheard.len(),
-                        serving.len()
-                    ));
-                }
-                Ok(())
-            }
-            2 => {
-                let original = self.original.as_deref().unwrap_or_default();
-                let newer = obs.revisions.iter().any(|r| r.label != original);
-                if !newer {
-                    return Err("no revision other than the one served is registered".into());
-                }
-                let deployed = obs.latest().filter(|d| !d.is_rollback() && d.revision.as_deref() != Some(original));
-                match deployed {
-                    None => Err("press d to deploy the newest revision".into()),
-                    Some(d) if d.replacement_asg.is_none() => {
-                        Err(format!("deployment {} is {}: green is on its way", d.id, d.status))
-                    }
-                    Some(_) => Ok(()),
-                }
-            }
-            3 => {
-                let original = self.original.as_deref().unwrap_or_default();
-                match served_alone(traffic) {
-                    Some(v) if v != original => {}
-                    Some(v) => {
-                        return Err(match obs.active.as_ref() {
-                            Some(d) if d.status == DeploymentStatus::Ready => {
-                                format!("{v} still serves: press p to reroute to green now")
-                            }
-                            _ if self.reached[3] => {
-                                format!("the load balancer serves {v} again: traffic went back to blue")
-                            }
-                            _ => format!("{v} still serves; green installs, then traffic moves"),
-                        });
-                    }
-                    None => return Err("the load balancer serves a mix, or fails: the cutover is under way".into()),
-                }
-                // Once seen, the groups may go (that is step 5); only the
-                // version served keeps step 4 ticked.
-                if self.reached[3]
-                    || obs.environments.len() >= 2
-                    || obs.group.termination == TerminationAction::Terminate
-                {
-                    Ok(())
-                } else {
-                    Err("the new version serves; waiting to see both groups".into())
-                }
-            }
-            _ => {
-                if served_alone(traffic).is_some_and(|v| Some(v) == self.original.as_deref()) {
-                    return Err("the old version serves again".into());
-                }
-                match obs.environments.len() {
-                    1 => Ok(()),
-                    n => Err(format!("{n} groups: press c to delete the one that no longer serves")),
-                }
-            }
+            Step::Initial => initial(obs),
+            Step::Review => self.review(obs, traffic),
+            Step::Deploy => self.deploy(obs),
+            Step::ReviewUpdated => self.review_updated(obs, traffic),
+            Step::CleanUp => self.clean_up(obs, traffic),
         }
     }
+
+    fn review(&self, obs: &Observation, traffic: &Traffic) -> Result<(), String> {
+        let Some(version) = served_alone(traffic) else {
+            return Err("waiting for a whole second served by one version, without failures".into());
+        };
+        let serving: Vec<&str> = obs
+            .serving()
+            .iter()
+            .flat_map(|e| e.instances.iter().filter(|i| i.serving()).map(|i| i.id.as_str()))
+            .collect();
+        let unheard = serving.iter().filter(|id| !self.answered.contains(**id)).count();
+        if unheard > 0 {
+            return Err(format!(
+                "{version} served; {} of {} instance(s) heard from so far",
+                serving.len() - unheard,
+                serving.len()
+            ));
+        }
+        Ok(())
+    }
+
+    fn deploy(&self, obs: &Observation) -> Result<(), String> {
+        let original = self.original.as_deref().unwrap_or_default();
+        if !obs.revisions.iter().any(|r| r.label != original) {
+            return Err("no revision other than the one served is registered".into());
+        }
+        match obs.latest().filter(|d| !d.is_rollback() && d.revision.as_deref() != Some(original)) {
+            None => Err("press d to deploy the newest revision".into()),
+            Some(d) if d.replacement_asg.is_none() => {
+                Err(format!("deployment {} is {}: green is on its way", d.id, d.status))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn review_updated(&self, obs: &Observation, traffic: &Traffic) -> Result<(), String> {
+        let reached = self.steps[Step::ReviewUpdated as usize].reached;
+        let original = self.original.as_deref().unwrap_or_default();
+        match served_alone(traffic) {
+            Some(v) if v != original => {}
+            Some(v) => {
+                return Err(match obs.active.as_ref() {
+                    Some(d) if d.status == DeploymentStatus::Ready => {
+                        format!("{v} still serves: press p to reroute to green now")
+                    }
+                    _ if reached => format!("the load balancer serves {v} again: traffic went back to blue"),
+                    _ => format!("{v} still serves; green installs, then traffic moves"),
+                });
+            }
+            None => return Err("the load balancer serves a mix, or fails: the cutover is under way".into()),
+        }
+        // Once seen, the groups may go (that is step 5); only the version
+        // served keeps step 4 ticked.
+        if reached || obs.environments.len() >= 2 || obs.group.termination == TerminationAction::Terminate {
+            Ok(())
+        } else {
+            Err("the new version serves; waiting to see both groups".into())
+        }
+    }
+
+    fn clean_up(&self, obs: &Observation, traffic: &Traffic) -> Result<(), String> {
+        if served_alone(traffic).is_some_and(|v| Some(v) == self.original.as_deref()) {
+            return Err("the old version serves again".into());
+        }
+        match obs.environments.len() {
+            1 => Ok(()),
+            n => Err(format!("{n} groups: press c to delete the one that no longer serves")),
+        }
+    }
+}
+
+/// Step 1: the deployment group's Auto Scaling group has all its instances
+/// in service and healthy behind the load balancer.
+fn initial(obs: &Observation) -> Result<(), String> {
+    let blue = obs
+        .group
+        .autoscaling_groups
+        .first()
+        .and_then(|n| obs.environment(n))
+        .ok_or("the deployment group has no Auto Scaling group")?;
+    let waiting = blue.instances.iter().filter(|i| i.lifecycle != Lifecycle::InService || !i.serving()).count();
+    if blue.instances.is_empty() || waiting > 0 {
+        return Err(format!(
+            "{} of {} blue instance(s) InService and healthy behind the load balancer",
+            blue.instances.len() - waiting,
+            blue.instances.len()
+        ));
+    }
+    Ok(())
 }

@@ -11,11 +11,10 @@ use super::fit;
 use super::text::wrap;
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::tour::{ABOUT, Mark, TITLES};
+use crate::app::tour::Mark;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let tour = app.tour();
-    let done = tour.marks.iter().filter(|m| matches!(m, Mark::Done)).count();
+    let done = app.tour().done();
     let title = Span::styled(format!(" Tour: the tutorial, {done}/5  (t: events) "), theme.title());
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
@@ -36,9 +35,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
 
 fn lines(app: &App, width: usize, about: bool, theme: Theme) -> Vec<Line<'static>> {
     let tour = app.tour();
-    let done = tour.marks.iter().filter(|m| matches!(m, Mark::Done)).count();
     let mut lines: Vec<Line<'static>> = Vec::new();
-    for (n, mark) in tour.marks.iter().enumerate() {
+    for (step, mark) in tour.marks() {
         let (sign, style) = match mark {
             Mark::Done => ("✓", theme.good()),
             Mark::Current(_) => ("▶", theme.action()),
@@ -46,13 +44,16 @@ fn lines(app: &App, width: usize, about: bool, theme: Theme) -> Vec<Line<'static
             Mark::Open => (" ", theme.dim()),
         };
         lines.push(fit(
-            Line::from(vec![Span::styled(format!("{sign} {} ", n + 1), style), Span::styled(TITLES[n], style)]),
+            Line::from(vec![
+                Span::styled(format!("{sign} {} ", step.number()), style),
+                Span::styled(step.title(), style),
+            ]),
             width,
         ));
         match mark {
             Mark::Current(why) => {
                 if about {
-                    lines.extend(wrap("    ", ABOUT[n], theme.plain(), width));
+                    lines.extend(wrap("    ", step.about(), theme.plain(), width));
                 }
                 lines.extend(wrap("    now: ", why, theme.warn(), width));
             }
@@ -62,7 +63,7 @@ fn lines(app: &App, width: usize, about: bool, theme: Theme) -> Vec<Line<'static
             Mark::Done | Mark::Open => {}
         }
     }
-    if done == 5 {
+    if tour.current().is_none() {
         lines.extend(wrap("", "Done: the tutorial's five steps, checked live.", theme.good(), width));
     }
     lines
