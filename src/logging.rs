@@ -1,8 +1,10 @@
 //! The log file, for when AWS misbehaves: every AWS call with its
 //! operation, latency, attempts and request id (never credentials), and
 //! what the console did. It never goes to the terminal the console owns.
-//! `RUST_LOG` sets the level (default `info`); the SDK's own logging is
-//! capped at `debug`, since at `trace` it writes whole response bodies.
+//! `RUST_LOG` sets the level (default `info`: a line per AWS call and the
+//! console's own, none of the SDK's internals); the SDK's own logging is
+//! capped at `debug` even when `RUST_LOG` asks for `trace`, since there it
+//! writes whole response bodies.
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
@@ -22,6 +24,19 @@ pub fn state_dir() -> Option<PathBuf> {
     Some(base.join("bluegreen"))
 }
 
+/// What is logged: `RUST_LOG`'s levels (or `info`), the SDK's internals
+/// and hyper's never at `trace`.
+fn filter(rust_log: Option<&str>) -> EnvFilter {
+    let Some(wanted) = rust_log.filter(|w| !w.trim().is_empty()) else { return EnvFilter::new("info") };
+    let filter = EnvFilter::try_new(wanted).unwrap_or_else(|_| EnvFilter::new("info"));
+    if !wanted.to_ascii_lowercase().contains("trace") {
+        return filter;
+    }
+    ["aws_smithy_runtime=debug", "aws_smithy_runtime_api=debug", "hyper=debug", "hyper_util=debug"]
+        .into_iter()
+        .fold(filter, |f, d| f.add_directive(d.parse().expect("a directive")))
+}
+
 /// Starts logging to `path` (or the default file); keep the guard until
 /// the end so the last lines are written.
 pub fn init(path: Option<PathBuf>) -> Result<(PathBuf, WorkerGuard), Failure> {
@@ -39,12 +54,11 @@ pub fn init(path: Option<PathBuf>) -> Result<(PathBuf, WorkerGuard), Failure> {
     }
     let file = OpenOptions::new().create(true).append(true).open(&path).map_err(cannot)?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info"))
-        .add_directive("aws_smithy_runtime=debug".parse().expect("a directive"))
-        .add_directive("aws_smithy_runtime_api=debug".parse().expect("a directive"))
-        .add_directive("hyper=info".parse().expect("a directive"));
-    let subscriber = tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter(std::env::var("RUST_LOG").ok().as_deref()))
+        .finish();
     // A second start in one process (tests) keeps the first subscriber.
     let _ = tracing::subscriber::set_global_default(subscriber);
     Ok((path, guard))

@@ -227,3 +227,20 @@ impl WaitTimeout for std::process::Child {
         self.wait().ok()
     }
 }
+
+#[test]
+fn completions_and_manual_pages_come_from_the_command_line_itself() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = bluegreen(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in ["demo", "probe", "wait-limit", "read-only", "fail-on-errors"] {
+            assert!(script.contains(word), "{shell} completes {word}");
+        }
+    }
+    let page = String::from_utf8(bluegreen(&["manual"]).stdout).unwrap();
+    assert!(page.contains(".TH bluegreen 1") && page.contains("\\-\\-read\\-only"), "{page}");
+    let demo = String::from_utf8(bluegreen(&["manual", "demo"]).stdout).unwrap();
+    assert!(demo.contains(".TH bluegreen-demo 1") && demo.contains("\\-\\-scenario"), "{demo}");
+    refused(&bluegreen(&["manual", "nope"]), 2, "no command 'nope'");
+}

@@ -246,15 +246,31 @@ fn a_refused_story_step_stops_with_one_line_and_a_hint() {
 
 #[tokio::test]
 async fn the_printed_url_serves_the_page_from_alternating_instances() {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bluegreen"))
-        .args(["demo", "--plain", "--port", "0", "--rate", "1", "--script", "", "--hold"])
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut first).await.unwrap();
+    /// The demo runs until killed, also when the test fails.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_bluegreen"))
+            .args(["demo", "--plain", "--port", "0", "--rate", "1", "--script", "", "--hold"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    // The reader is kept: the demo ends quietly when nobody reads its lines.
+    let (first, _reader) = tokio::task::spawn_blocking(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut reader, &mut first).unwrap();
+        (first, reader)
+    })
+    .await
+    .unwrap();
     let url = first.split("load balancer: ").nth(1).expect("URL on the first line").trim().to_string();
     let mut ids = Vec::new();
     for _ in 0..8 {
@@ -268,5 +284,4 @@ async fn the_printed_url_serves_the_page_from_alternating_instances() {
     // The demo's own prober shares the round robin, so a user's requests see
     // both instances without strictly alternating (the proxy test checks that).
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), 2, "both instances answer: {ids:?}");
-    child.kill().await.unwrap();
 }

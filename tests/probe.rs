@@ -144,6 +144,36 @@ async fn a_slow_target_shows_as_latency_not_as_a_lower_rate() {
 }
 
 #[tokio::test]
+async fn gathered_answers_come_in_batches_none_lost_and_the_channel_closes_after_the_last() {
+    let server = Server::start(Answer::Page { version: "v1", delay: Duration::from_millis(30) }).await;
+    // A channel smaller than a batch: what does not fit waits, in order.
+    let (tx, mut rx) = mpsc::channel(3);
+    let start = Instant::now();
+    let gather = Duration::from_millis(250);
+    let s = Settings { stop_after: Some(Duration::from_secs(2)), gather, ..settings(&server.url, 20) };
+    let prober = probe::start_at(s, start, tx);
+    let mut arrivals = Vec::new();
+    let mut due = Vec::new();
+    while let Some(s) = rx.recv().await {
+        arrivals.push(Instant::now());
+        due.push(s.scheduled);
+    }
+    prober.await.unwrap();
+    assert_eq!(due.len(), 40, "every request of two seconds at 20/s, the last ones after the schedule ended");
+    due.dedup();
+    assert_eq!(due.len(), 40, "none twice");
+    // Twenty answers a second come in a few batches (at most three each
+    // here), not forty wakes.
+    let mut batches = 1;
+    for pair in arrivals.windows(2) {
+        if pair[1].duration_since(pair[0]) > Duration::from_millis(60) {
+            batches += 1;
+        }
+    }
+    assert!((6..=17).contains(&batches), "{batches} batches for two seconds gathered every 250 ms");
+}
+
+#[tokio::test]
 async fn requests_the_prober_itself_sends_late_count_from_when_they_were_due() {
     let server = Server::start(Answer::Page { version: "v1", delay: Duration::ZERO }).await;
     let (tx, mut rx) = mpsc::channel(1024);

@@ -135,6 +135,10 @@ pub struct Settings {
     /// Schedule no request after this long (the samples channel closes
     /// once the last one has answered); `None` runs until dropped.
     pub stop_after: Option<Duration>,
+    /// Answers are gathered and handed over at most this often, by the
+    /// scheduler when it wakes anyway (zero: each as it comes). A screen
+    /// that draws a few times a second at rest wakes less for them.
+    pub gather: Duration,
 }
 
 impl Settings {
@@ -160,6 +164,7 @@ impl Settings {
             keep_alive: true,
             reader: Reader::default(),
             stop_after: None,
+            gather: Duration::ZERO,
         }
     }
 }
@@ -216,13 +221,26 @@ pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample
         let http = client(settings.keep_alive);
         let period = Duration::from_secs(1) / settings.rate.max(1);
         let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+        let gathered: Option<Gathered> = (!settings.gather.is_zero()).then(Gathered::default);
+        let mut handed = first;
         let settings = Arc::new(settings);
         let mut due = first;
         let stop = settings.stop_after.map(|d| due + d);
         loop {
             tokio::time::sleep_until(due.checked_sub(EARLY).unwrap_or(due)).await;
-            if samples.is_closed() || stop.is_some_and(|s| due >= s) {
+            if let Some(g) = &gathered
+                && handed.elapsed() >= settings.gather
+            {
+                handed = Instant::now();
+                if !hand_over(g, &samples) {
+                    return;
+                }
+            }
+            if samples.is_closed() {
                 return;
+            }
+            if stop.is_some_and(|s| due >= s) {
+                break;
             }
             // Stopped for a while (Ctrl-Z, a stalled machine): the requests
             // that were due then were never sent; go on from now rather
@@ -234,7 +252,11 @@ pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample
             let this = due;
             let left = now.min(this);
             due += period;
-            let (http, settings, samples, slots) = (http.clone(), settings.clone(), samples.clone(), slots.clone());
+            let (http, settings, slots) = (http.clone(), settings.clone(), slots.clone());
+            let delivery = match &gathered {
+                Some(g) => Delivery::Gathered(g.clone()),
+                None => Delivery::Each(samples.clone()),
+            };
             tokio::spawn(async move {
                 let due = this;
                 let deadline = due + settings.timeout;
@@ -246,10 +268,60 @@ pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample
                     _ => Outcome::Failed(ErrorKind::Timeout),
                 };
                 let latency = Instant::now().saturating_duration_since(left).min(settings.timeout);
-                let _ = samples.send(Sample { scheduled: due, latency, outcome }).await;
+                let sample = Sample { scheduled: due, latency, outcome };
+                match delivery {
+                    Delivery::Each(samples) => {
+                        let _ = samples.send(sample).await;
+                    }
+                    Delivery::Gathered(g) => g.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(sample),
+                }
             });
         }
+        // Stopped: hand over what the requests still in flight answer, then
+        // close the channel.
+        if let Some(g) = gathered {
+            while Arc::strong_count(&g) > 1 || !g.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty() {
+                tokio::time::sleep(settings.gather).await;
+                if !hand_over(&g, &samples) {
+                    return;
+                }
+            }
+        }
     })
+}
+
+/// Answers gathered for the scheduler to hand over.
+type Gathered = Arc<std::sync::Mutex<Vec<Sample>>>;
+
+/// How a request's answer reaches the receiver.
+enum Delivery {
+    /// At once.
+    Each(mpsc::Sender<Sample>),
+    /// Gathered, for the scheduler to hand over.
+    Gathered(Gathered),
+}
+
+/// Hands what was gathered to the receiver without waiting (the schedule
+/// must not); what does not fit waits for the next time, in order. `false`
+/// when the receiver is gone.
+fn hand_over(gathered: &std::sync::Mutex<Vec<Sample>>, samples: &mpsc::Sender<Sample>) -> bool {
+    let lock = || gathered.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut rest = std::mem::take(&mut *lock()).into_iter();
+    while let Some(sample) = rest.next() {
+        match samples.try_send(sample) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(sample)) => {
+                let mut pending = lock();
+                let later = std::mem::take(&mut *pending);
+                pending.push(sample);
+                pending.extend(rest);
+                pending.extend(later);
+                return true;
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => return false,
+        }
+    }
+    true
 }
 
 type Client = hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>;

@@ -45,6 +45,9 @@ pub struct Session<C: Cloud> {
     _no_samples: Option<mpsc::Sender<Sample>>,
 }
 
+/// How often the prober hands the session its answers.
+pub const GATHER: Duration = Duration::from_millis(250);
+
 /// Where a session's observations come from.
 #[derive(Debug)]
 enum Looks {
@@ -83,9 +86,11 @@ impl<C: Cloud> Builder<C> {
     }
 
     /// Probe `settings.url` (the setup's URL is what the screen names).
+    /// The session takes the answers in batches ([`GATHER`]): the screen
+    /// draws the traffic strip no more often than that at rest.
     #[must_use]
     pub fn probe(mut self, settings: probe::Settings) -> Self {
-        self.probe = Some(settings).filter(|s| !s.url.is_empty());
+        self.probe = Some(probe::Settings { gather: GATHER, ..settings }).filter(|s| !s.url.is_empty());
         self
     }
 
