@@ -218,7 +218,7 @@ pub async fn show(screen: &mut impl Screen) -> Result<(), Failure> {
     give_back_on_panic();
     take().map_err(|e| Failure::Failed(format!("cannot use this terminal: {e}")))?;
     let result = match open() {
-        Ok(mut terminal) => run(&mut terminal, screen, &mut signals).await,
+        Ok(mut terminal) => run_screen(&mut terminal, screen, &mut signals).await,
         Err(e) => Err(Failure::Failed(format!("cannot use this terminal: {e}"))),
     };
     give_back();
@@ -245,7 +245,7 @@ enum Input {
     End(Result<(), Failure>),
 }
 
-async fn run(terminal: &mut Term, screen: &mut impl Screen, signals: &mut Signals) -> Result<(), Failure> {
+async fn run_screen(terminal: &mut Term, screen: &mut impl Screen, signals: &mut Signals) -> Result<(), Failure> {
     let draw_failed = |e: io::Error| Failure::Failed(format!("cannot draw: {e}"));
     let size = terminal.size().map_err(draw_failed)?;
     if screen.resize(size.width, size.height)? == Flow::Quit {
