@@ -50,7 +50,7 @@ fn fixture() -> (World, App, Instant) {
             Sample { scheduled: start + Duration::from_millis(n * 100), latency: Duration::from_millis(3), outcome };
         app.update(Msg::Sample(sample));
     }
-    app.update(Msg::Tick { world: world.now(), real: start + Duration::from_secs(40) });
+    app.update(Msg::Tick { world: world.now(), real: start + Duration::from_secs(40), pace: 1.0 });
     key(&mut app, KeyCode::Tab);
     for _ in 0..100 {
         key(&mut app, KeyCode::Down);
@@ -80,7 +80,7 @@ fn report_bytes() {
         let outcome = Outcome::Served { version: "v2".into(), instance: None };
         let started = start + Duration::from_secs(40 + s);
         app.update(Msg::Sample(Sample { scheduled: started, latency: Duration::from_millis(2), outcome }));
-        app.update(Msg::Tick { world: world.now(), real: started + Duration::from_secs(1) });
+        app.update(Msg::Tick { world: world.now(), real: started + Duration::from_secs(1), pace: 1.0 });
         terminal.draw(|f| bluegreen::ui::render(&app, THEME, f)).unwrap();
         total += bytes.take();
     }

@@ -165,6 +165,16 @@ fn plain(args: &[&str]) -> Vec<String> {
     text.lines().map(str::to_string).collect()
 }
 
+/// A verdict's text after its span (`cutover 09:02:21–09:02:42 v1 → v2: …`
+/// gives `v1 → v2: …`), checking the span reads as two times in order.
+fn judged(verdict: &str) -> &str {
+    let rest = verdict.strip_prefix("cutover ").unwrap_or_else(|| panic!("{verdict}"));
+    let (span, rest) = rest.split_once(' ').unwrap();
+    let (from, to) = span.split_once('–').unwrap_or_else(|| panic!("a span in {verdict}"));
+    assert!(from.len() == 8 && to.len() == 8 && from <= to, "{verdict}");
+    rest
+}
+
 /// `(failed, "v1 100%"-style shares)` of each traffic line.
 fn traffic(lines: &[String]) -> Vec<(u32, String)> {
     lines
@@ -200,8 +210,8 @@ fn manual_reroute_story_serves_v1_then_v2_then_v1_without_a_failed_request() {
     // One verdict per cutover, each saying nothing was dropped.
     let verdicts: Vec<&str> = lines.iter().filter_map(|l| l.split_once(" verdict  ").map(|(_, v)| v)).collect();
     assert_eq!(verdicts.len(), 2, "{lines:#?}");
-    assert!(verdicts[0].starts_with("cutover v1 → v2: 0 failed of "), "{verdicts:?}");
-    assert!(verdicts[1].starts_with("cutover v2 → v1: 0 failed of "), "{verdicts:?}");
+    assert!(judged(verdicts[0]).starts_with("v1 → v2: 0 failed of "), "{verdicts:?}");
+    assert!(judged(verdicts[1]).starts_with("v2 → v1: 0 failed of "), "{verdicts:?}");
 }
 
 #[test]
@@ -213,7 +223,7 @@ fn flaky_green_shows_failed_requests() {
     // failing seconds.
     let verdict = lines.iter().find_map(|l| l.split_once(" verdict  ").map(|(_, v)| v.to_string()));
     let verdict = verdict.unwrap_or_else(|| panic!("a verdict\n{lines:#?}"));
-    assert!(verdict.starts_with(&format!("cutover v1 → v2: {failed} failed ({failed} 5xx) of ")), "{verdict}");
+    assert!(judged(&verdict).starts_with(&format!("v1 → v2: {failed} failed ({failed} 5xx) of ")), "{verdict}");
 }
 
 #[test]
@@ -284,4 +294,116 @@ async fn the_printed_url_serves_the_page_from_alternating_instances() {
     // The demo's own prober shares the round robin, so a user's requests see
     // both instances without strictly alternating (the proxy test checks that).
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), 2, "both instances answer: {ids:?}");
+}
+
+/// The demo scripted through a reroute at `speed`, printed as `--plain`
+/// prints it, and the screen's event log of the same session: traffic is
+/// told at the world time of its requests, in order with the world's events.
+async fn traffic_told_in_world_time(speed: f64) {
+    use bluegreen::app::log::Kind;
+    use bluegreen::cloud::sim::story;
+    use bluegreen::session::{Player, Session};
+
+    let scenario = bluegreen::cloud::sim::Scenario::load("manual-reroute").unwrap();
+    let pace = scenario.timing.pace * speed;
+    let world = World::new(&scenario);
+    let demo = runtime::start(world, pace, lb::bind(0).await.unwrap()).unwrap();
+    let actions = story::parse("deploy; wait Ready; promote; wait Succeeded; sleep 30").unwrap();
+    let setup = bluegreen::app::Setup { url: demo.url.clone(), ..Default::default() };
+    let mut session = Session::build(demo.cloud, setup)
+        .fed(demo.feed)
+        .probe(Settings::new(demo.url.clone(), 20))
+        .tick(Duration::from_millis(250))
+        .story(Some(Player::new(actions, Duration::from_secs(3600))))
+        .start();
+    let mut out = Vec::new();
+    bluegreen::report::lines::print(&mut session, &mut out, &[], false).await.unwrap();
+    demo.control.stop().await;
+    let lines: Vec<String> = String::from_utf8(out).unwrap().lines().map(str::to_string).collect();
+
+    // `HH:MM:SS kind text` → (time, kind, text).
+    let parse = |l: &str| {
+        let (at, rest) = l.split_once(' ').unwrap();
+        let (kind, text) = rest.split_once(' ').unwrap();
+        (at.to_string(), kind.to_string(), text.trim_start().to_string())
+    };
+    let parsed: Vec<(String, String, String)> = lines.iter().map(|l| parse(l)).collect();
+    let world_at = |what: &str, last: bool| {
+        let mut found = parsed.iter().filter(|(_, k, t)| k == "world" && t.contains(what)).map(|(at, ..)| at.clone());
+        let at = if last { found.next_back() } else { found.next() };
+        secs(&at.unwrap_or_else(|| panic!("no world line with {what:?}\n{lines:#?}")))
+    };
+    let registered = world_at("registered with", false);
+    let deregistered = world_at("deregistered from", true);
+    let moved = world_at("now uses CodeDeploy_", false);
+    // A traffic second spans `pace` world seconds: stamps are good to one.
+    let width = pace.ceil() as i64 + 1;
+
+    // The screen's log: no "serves v1" after the group moved to green, the
+    // mixed seconds between green's registration and blue's deregistration.
+    let log: Vec<_> = session.app().log().newest().cloned().collect();
+    let serves: Vec<_> = log.iter().rev().filter(|e| e.kind == Kind::Traffic).collect();
+    assert!(serves.len() >= 2, "v1, then v2 at least: {log:#?}");
+    for e in &serves {
+        let at = secs(&e.at.to_string());
+        if e.text.contains("v1") {
+            assert!(at < moved, "{} at {} after the group moved at {moved}\n{lines:#?}", e.text, e.at);
+        }
+        if e.text.contains("v1") && e.text.contains("v2") {
+            assert!(registered - width <= at && at <= deregistered + width, "{} at {}\n{lines:#?}", e.text, e.at);
+        }
+    }
+    let times: Vec<_> = log.iter().map(|e| e.at).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "the screen's log is in time order");
+
+    // `--plain` tells the same: its mixed seconds in the same window, and
+    // each change the screen logged is a printed second (stamped at its
+    // start; the change at its first answer of a new kind, or just after
+    // the last of a kind that went away: within a second's width).
+    for (at, kind, text) in &parsed {
+        if kind == "traffic" && text.contains("v1") {
+            assert!(secs(at) < moved, "{text} at {at}\n{lines:#?}");
+        }
+        if kind == "traffic" && text.contains("v1 ") && text.contains("v2 ") {
+            assert!(registered - width <= secs(at) && secs(at) <= deregistered + width, "{text} at {at}");
+        }
+    }
+    for e in &serves {
+        let mix = e.text.trim_start_matches("load balancer serves ").to_string();
+        let mix: Vec<&str> = mix.split_whitespace().collect();
+        let printed = parsed.iter().any(|(at, kind, text)| {
+            kind == "traffic"
+                && (secs(&e.at.to_string()) - secs(at)).abs() <= width
+                && text.split("  ").skip(2).collect::<Vec<_>>().join(" ").split_whitespace().eq(mix.iter().copied())
+        });
+        assert!(printed, "the screen's {:?} at {} is a printed second\n{lines:#?}", e.text, e.at);
+    }
+    let verdict = log.iter().find(|e| e.kind == Kind::Verdict).expect("a verdict");
+    let plain_verdict = parsed.iter().find(|(_, k, _)| k == "verdict").expect("a printed verdict");
+    assert_eq!(plain_verdict.2, verdict.text, "the same verdict on both");
+    assert_eq!(plain_verdict.0, verdict.at.to_string());
+    let (from, to) = judged_span(&verdict.text);
+    assert!(registered - width <= from && to <= deregistered + 2 * width, "{}\n{lines:#?}", verdict.text);
+}
+
+/// Seconds of the day of `HH:MM:SS`.
+fn secs(clock: &str) -> i64 {
+    clock.split(':').fold(0, |acc, part| acc * 60 + part.parse::<i64>().unwrap())
+}
+
+/// A verdict's span in seconds of the day.
+fn judged_span(verdict: &str) -> (i64, i64) {
+    let span = verdict.strip_prefix("cutover ").and_then(|r| r.split(' ').next()).unwrap();
+    let (from, to) = span.split_once('–').unwrap();
+    (secs(from), secs(to))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_is_told_in_world_time_at_eight_times_speed() {
+    traffic_told_in_world_time(8.0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_is_told_in_world_time_at_real_speed() {
+    traffic_told_in_world_time(1.0).await;
 }

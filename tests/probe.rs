@@ -353,6 +353,11 @@ fn probe_json_lines_follow_the_schema_and_fail_on_errors_sets_the_exit_code() {
     assert_eq!((v["from"].as_str(), v["to"].as_str()), (Some("v1"), Some("v2")));
     assert_eq!(v["failed"].as_u64(), Some(failed));
     assert_eq!(v["errors"]["5xx"].as_u64(), Some(failed));
+    // Its span: within the run, in order, the settled end before the verdict's time.
+    let time = |key: &str| v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}")).to_string();
+    let (first, last) = (seconds[0]["time"].as_str().unwrap(), seconds[4]["time"].as_str().unwrap());
+    assert!(first <= time("started").as_str() && time("started") < time("settled"), "{v}");
+    assert!(time("settled") <= time("time") && time("settled").as_str() <= last, "{v}");
     let summary = of("summary");
     assert_eq!(summary.len(), 1);
     assert_eq!(summary[0]["requests"], 100);

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use crate::domain::{Deployment, DeploymentStatus, EventStatus, Instance, Observation};
+use crate::domain::{At, Deployment, DeploymentStatus, EventStatus, Instance, Observation, Stage};
 
 /// How an entry reads: good news, bad news, an action of ours, or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,6 @@ pub struct Entry {
 /// At most this many entries are kept.
 pub const CAPACITY: usize = 10_000;
 
-/// The newest entries, oldest first.
 /// Entries in time order, each with the number it was pushed as (a
 /// traffic second or a verdict is told seconds after the time it is about,
 /// so it may land behind newer entries).
@@ -88,8 +87,9 @@ impl EventLog {
     }
 }
 
-/// The first entry: what is being watched and which group serves.
-pub fn watching(obs: &Observation) -> Entry {
+/// The first entries: what is being watched and which group serves, and
+/// how far a deployment already under way has got.
+pub fn watching(obs: &Observation) -> Vec<Entry> {
     let serving: Vec<&str> = obs.serving().iter().map(|e| e.asg.as_str()).collect();
     let serving = if serving.is_empty() { "none".to_string() } else { serving.join(", ") };
     let text = format!(
@@ -98,25 +98,81 @@ pub fn watching(obs: &Observation) -> Entry {
         obs.group.name,
         obs.environments.len()
     );
-    Entry { at: obs.at, text, tone: Tone::Info, kind: Kind::World }
+    let mut out = vec![Entry { at: obs.at, text, tone: Tone::Info, kind: Kind::World }];
+    if let Some(d) = &obs.active {
+        let text = format!("{} {} under way since {}: {}, {}", kind(d), origin(d), d.created_at, d.status, how_far(d));
+        out.push(Entry { at: obs.at, text, tone: Tone::Action, kind: Kind::World });
+    }
+    out
 }
 
-/// What changed from `prev` to `next`, as log entries.
+/// `deployment d-…`, `rollback deployment d-…`.
+fn kind(d: &Deployment) -> String {
+    format!("{}deployment {}", if d.is_rollback() { "rollback " } else { "" }, d.id)
+}
+
+/// `(v2, by user)`.
+fn origin(d: &Deployment) -> String {
+    format!("({}, by {})", d.revision.as_deref().unwrap_or("?"), d.creator)
+}
+
+/// Where an active deployment stands, in words.
+fn how_far(d: &Deployment) -> String {
+    let o = &d.overview;
+    let total = o.pending + o.in_progress + o.succeeded + o.failed + o.skipped + o.ready;
+    match d.stage() {
+        Stage::Installing => format!("green installing, {} of {total} target(s) done", o.succeeded),
+        Stage::Ready => "green installed, waiting for a reroute".into(),
+        Stage::TrafficMoving => "moving traffic".into(),
+        Stage::TerminationWait => "traffic moved, the originals wait to be terminated".into(),
+        Stage::Done => "ended".into(),
+    }
+}
+
+/// The deployments an observation shows, oldest first, each once.
+fn deployments(o: &Observation) -> Vec<&Deployment> {
+    let mut out: Vec<&Deployment> = Vec::new();
+    for d in o.rolled_back.iter().chain(o.last.iter()).chain(o.active.iter()) {
+        if !out.iter().any(|seen| seen.id == d.id) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+fn status_tone(status: &DeploymentStatus) -> Tone {
+    match status {
+        DeploymentStatus::Succeeded | DeploymentStatus::Ready => Tone::Good,
+        DeploymentStatus::Failed | DeploymentStatus::Stopped => Tone::Bad,
+        _ => Tone::Info,
+    }
+}
+
+/// `: HEALTH_CONSTRAINTS The overall deployment failed…`, or nothing.
+fn why(d: &Deployment) -> String {
+    d.error.as_ref().map(|e| format!(": {} {}", e.code, e.message)).unwrap_or_default()
+}
+
+/// What changed from `prev` to `next`, as log entries in time order. A
+/// deployment not seen before is told whole (created, its failed hooks,
+/// how it ended), each line at the deployment's own time, so one that
+/// started and ended between two looks is not lost.
 pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     let mut out = Vec::new();
-    let mut say = |text: String, tone: Tone| out.push(Entry { at: next.at, text, tone, kind: Kind::World });
+    let mut say =
+        |at: At, text: String, tone: Tone| out.push(Entry { at: at.min(next.at), text, tone, kind: Kind::World });
     for e in &next.environments {
         match prev.environment(&e.asg) {
-            None => say(format!("ASG {} created ({})", e.asg, e.capacity()), Tone::Info),
+            None => say(next.at, format!("ASG {} created ({})", e.asg, e.capacity()), Tone::Info),
             Some(p) if p.capacity() != e.capacity() => {
-                say(format!("ASG {} capacity {} → {}", e.asg, p.capacity(), e.capacity()), Tone::Info);
+                say(next.at, format!("ASG {} capacity {} → {}", e.asg, p.capacity(), e.capacity()), Tone::Info);
             }
             Some(_) => {}
         }
     }
     for p in &prev.environments {
         if next.environment(&p.asg).is_none() {
-            say(format!("ASG {} deleted", p.asg), Tone::Info);
+            say(next.at, format!("ASG {} deleted", p.asg), Tone::Info);
         }
     }
     let instances = |o: &Observation| -> Vec<(String, Instance)> {
@@ -125,13 +181,13 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     let before = instances(prev);
     for (asg, i) in instances(next) {
         match before.iter().find(|(_, b)| b.id == i.id) {
-            None => say(format!("{asg}: {} {}", i.id, i.lifecycle), Tone::Info),
+            None => say(next.at, format!("{asg}: {} {}", i.id, i.lifecycle), Tone::Info),
             Some((_, b)) => {
                 if b.lifecycle != i.lifecycle {
-                    say(format!("{} {} → {}", i.id, b.lifecycle, i.lifecycle), Tone::Info);
+                    say(next.at, format!("{} {} → {}", i.id, b.lifecycle, i.lifecycle), Tone::Info);
                 }
                 if b.health != i.health {
-                    say(format!("{} health {}", i.id, i.health), Tone::Info);
+                    say(next.at, format!("{} health {}", i.id, i.health), Tone::Info);
                 }
                 let state = |x: &Instance| x.target.as_ref().map(|t| t.state.to_string());
                 if state(b) != state(&i) {
@@ -140,56 +196,61 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
                         |t| format!("{}{}", t.state, t.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()),
                     );
                     let tone = if i.serving() { Tone::Good } else { Tone::Info };
-                    say(format!("{} target {now}", i.id), tone);
+                    say(next.at, format!("{} target {now}", i.id), tone);
                 }
             }
         }
     }
     for (_, b) in &before {
         if !next.environments.iter().any(|e| e.instances.iter().any(|i| i.id == b.id)) {
-            say(format!("{} gone", b.id), Tone::Info);
+            say(next.at, format!("{} gone", b.id), Tone::Info);
         }
     }
-    let deployments = |o: &Observation| -> Vec<Deployment> { o.active.iter().chain(o.last.iter()).cloned().collect() };
     let old = deployments(prev);
     for d in deployments(next) {
         match old.iter().find(|o| o.id == d.id) {
-            None if d.is_active() => {
-                let kind = if d.is_rollback() { "rollback deployment" } else { "deployment" };
-                let rev = d.revision.clone().unwrap_or_default();
-                // First seen part-way through: say where it is.
-                let now =
-                    if d.status == DeploymentStatus::Created { String::new() } else { format!(", now {}", d.status) };
-                say(format!("{kind} {} created ({rev}, by {}){now}", d.id, d.creator), Tone::Action);
-            }
-            None => {}
-            Some(o) => deployment_changes(o, &d, &mut say),
+            Some(o) => deployment_changes(o, d, next.at, &mut say),
+            None => arrived(d, next.at, &mut say),
         }
     }
     if prev.group.autoscaling_groups != next.group.autoscaling_groups {
         say(
+            next.at,
             format!("deployment group {} now uses {}", next.group.name, next.group.autoscaling_groups.join(", ")),
             Tone::Info,
         );
     }
     for r in &next.revisions {
         if !prev.revisions.iter().any(|p| p.label == r.label) {
-            say(format!("revision {} registered ({})", r.label, r.location()), Tone::Info);
+            say(next.at, format!("revision {} registered ({})", r.label, r.location()), Tone::Info);
         }
     }
+    out.sort_by_key(|e| e.at);
     out
 }
 
-fn deployment_changes(old: &Deployment, new: &Deployment, say: &mut impl FnMut(String, Tone)) {
-    if old.status != new.status {
-        let tone = match new.status {
-            DeploymentStatus::Succeeded | DeploymentStatus::Ready => Tone::Good,
-            DeploymentStatus::Failed | DeploymentStatus::Stopped => Tone::Bad,
-            _ => Tone::Info,
-        };
-        let why = new.error.as_ref().map(|e| format!(": {} {}", e.code, e.message)).unwrap_or_default();
-        say(format!("deployment {} {} → {}{why}", new.id, old.status, new.status), tone);
+/// A deployment first seen in this look: created, its failed hooks, and how
+/// it ended (or where it is now).
+fn arrived(d: &Deployment, now: At, say: &mut impl FnMut(At, String, Tone)) {
+    say(d.created_at, format!("{} created {}", kind(d), origin(d)), Tone::Action);
+    for t in &d.targets {
+        for e in t.events.iter().filter(|e| e.status == EventStatus::Failed) {
+            let at = e.ended_at.or(d.completed_at).unwrap_or(now);
+            say(at, format!("{} {} {} ✗ failed", t.label.as_str().to_lowercase(), t.instance_id, e.hook), Tone::Bad);
+        }
     }
+    if d.is_active() {
+        if d.status != DeploymentStatus::Created {
+            say(now, format!("deployment {} is {}", d.id, d.status), status_tone(&d.status));
+        }
+    } else {
+        let at = d.completed_at.unwrap_or(now);
+        say(at, format!("deployment {} ended {}{}", d.id, d.status, why(d)), status_tone(&d.status));
+    }
+}
+
+/// A deployment seen before: its hooks that ended since, then its status.
+fn deployment_changes(old: &Deployment, new: &Deployment, now: At, say: &mut impl FnMut(At, String, Tone)) {
     for t in &new.targets {
         let before = old.target(&t.instance_id);
         for e in &t.events {
@@ -200,7 +261,38 @@ fn deployment_changes(old: &Deployment, new: &Deployment, say: &mut impl FnMut(S
             let (mark, tone) =
                 if e.status == EventStatus::Failed { ("✗ failed", Tone::Bad) } else { ("✓", Tone::Info) };
             let label = t.label.as_str().to_lowercase();
-            say(format!("{label} {} {} {mark}", t.instance_id, e.hook), tone);
+            say(e.ended_at.unwrap_or(now), format!("{label} {} {} {mark}", t.instance_id, e.hook), tone);
         }
+    }
+    if old.status != new.status {
+        let at = if new.is_active() { now } else { new.completed_at.unwrap_or(now) };
+        let text = format!("deployment {} {} → {}{}", new.id, old.status, new.status, why(new));
+        say(at, text, status_tone(&new.status));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(secs: u64, text: &str) -> Entry {
+        Entry { at: At::from_secs(9 * 3600 + secs), text: text.into(), tone: Tone::Info, kind: Kind::World }
+    }
+
+    #[test]
+    fn a_late_fact_takes_its_place_among_earlier_events() {
+        let mut log = EventLog::default();
+        assert_eq!(log.push(entry(10, "registered")), 0);
+        assert_eq!(log.push(entry(20, "deregistered")), 0);
+        assert_eq!(log.push(entry(30, "succeeded")), 0);
+        // A traffic second told late: behind the two entries after it.
+        assert_eq!(log.push(entry(15, "serves a mix")), 2);
+        // The same time as an entry already there: after it (told later).
+        assert_eq!(log.push(entry(20, "verdict")), 1);
+        let newest: Vec<&str> = log.newest().map(|e| e.text.as_str()).collect();
+        assert_eq!(newest, ["succeeded", "verdict", "deregistered", "serves a mix", "registered"]);
+        let pushed: Vec<&str> = log.pushed_since(3).map(|e| e.text.as_str()).collect();
+        assert_eq!(pushed, ["serves a mix", "verdict"], "what was pushed since, in time order");
+        assert_eq!(log.total(), 5);
     }
 }

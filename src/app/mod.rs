@@ -35,10 +35,13 @@ pub enum Msg {
     Key(KeyEvent),
     /// The terminal's size (columns, rows), at start and on every change.
     Resize(u16, u16),
-    /// The clock ticked: world time and the real instant (for traffic seconds).
+    /// The clock ticked: the world's time at a real instant, and how many
+    /// world seconds pass per real second (the demo plays faster; AWS's
+    /// world is real time). Traffic is stamped in world time by it.
     Tick {
         world: At,
         real: Instant,
+        pace: f64,
     },
     /// A new observation of the world.
     Observed(Box<Observation>),
@@ -172,11 +175,12 @@ pub struct App {
     show_tour: bool,
     /// The real instant of the last tick (for the gap still open).
     real_now: Instant,
-    /// World seconds per real second, from the last two ticks (the demo's
-    /// world runs faster than real time; AWS's does not).
+    /// The world's time at `real_now`, and world seconds per real second,
+    /// from the last tick: what maps a request's real time to the world's.
+    tick_world: At,
     pace: f64,
-    /// Cutover verdicts with the time they were reached, oldest first.
-    verdicts: VecDeque<(At, crate::probe::Verdict)>,
+    /// Cutover verdicts with their cutover's span (world time), oldest first.
+    verdicts: VecDeque<((At, At), crate::probe::Verdict)>,
     url: String,
     overlay: Overlay,
     /// Rows of the overlay's text scrolled past at its top.
@@ -192,6 +196,8 @@ pub struct App {
     quit: bool,
     /// Versions (and failures) of the last closed second of traffic.
     served: Vec<String>,
+    /// When the served mix last changed (world time).
+    served_at: At,
     plan_end: Option<PlanEnd>,
 }
 
@@ -238,6 +244,7 @@ impl App {
             tour: tour::Tour::default(),
             show_tour: tour,
             real_now: start,
+            tick_world: At::default(),
             pace: 1.0,
             verdicts: VecDeque::new(),
             url,
@@ -252,6 +259,7 @@ impl App {
             stale_after,
             quit: false,
             served: Vec::new(),
+            served_at: At::default(),
             plan_end: None,
         }
     }
@@ -263,8 +271,8 @@ impl App {
         let change = match msg {
             Msg::Key(key) => state(self.on_key(key, &mut effects)),
             Msg::Resize(w, h) => state(self.on_resize(w, h)),
-            Msg::Tick { world, real } => {
-                if self.on_tick(world, real) {
+            Msg::Tick { world, real, pace } => {
+                if self.on_tick(world, real, pace) {
                     Change::State
                 } else {
                     Change::Traffic
@@ -338,8 +346,8 @@ impl App {
         &self.traffic
     }
 
-    /// Cutover verdicts with the time they were reached, oldest first.
-    pub fn verdicts(&self) -> &VecDeque<(At, crate::probe::Verdict)> {
+    /// Cutover verdicts with their cutover's span, oldest first.
+    pub fn verdicts(&self) -> &VecDeque<((At, At), crate::probe::Verdict)> {
         &self.verdicts
     }
 
@@ -442,32 +450,37 @@ impl App {
 
     /// The clock moved; gives whether it logged anything (else only the
     /// clock and the traffic figures changed).
-    fn on_tick(&mut self, world: At, real: Instant) -> bool {
+    fn on_tick(&mut self, world: At, real: Instant, pace: f64) -> bool {
         let logged = self.log.total();
         let (tour, status) = (self.tour.clone(), self.status.clone());
-        if real > self.real_now && world > self.now {
-            let pace = world.since(self.now).as_secs_f64() / real.duration_since(self.real_now).as_secs_f64();
+        if real >= self.real_now {
+            self.real_now = real;
+            self.tick_world = world;
             self.pace = pace.clamp(0.001, 10_000.0);
         }
         self.now = self.now.max(world);
-        self.real_now = self.real_now.max(real);
         for second in self.traffic.close(real) {
-            // Said at the world time of the second, not when it closed
-            // (seconds later, once its slowest request has ended).
-            let at = self.world_at(self.traffic.start() + std::time::Duration::from_secs(second.index));
+            // Said at the world time of its requests, not when the second
+            // closed (seconds later, once its slowest request has ended),
+            // and never before the change it follows.
             let classes = second.classes();
             if !classes.is_empty() && classes != self.served {
+                let at = self.world_at(self.traffic.start() + self.changed(&second, &classes)).max(self.served_at);
                 let tone = if second.failures > 0 { Tone::Bad } else { Tone::Info };
                 let text = format!("load balancer serves {}", second.mix_words());
                 self.record(Entry { at, text, tone, kind: log::Kind::Traffic });
                 self.served = classes;
+                self.served_at = at;
             }
         }
         for verdict in self.traffic.take_verdicts() {
             let tone = if verdict.failures() == 0 { Tone::Good } else { Tone::Bad };
-            let at = self.world_at(self.traffic.start() + std::time::Duration::from_secs(verdict.reached));
-            self.record(Entry { at, text: verdict.to_string(), tone, kind: log::Kind::Verdict });
-            self.verdicts.push_back((at, verdict));
+            // Told at its cutover's end, with its span: decided seconds
+            // later, it takes its place among what happened then.
+            let began = self.traffic.start() + Duration::from_secs(verdict.since);
+            let span = (self.world_at(began), self.world_at(began + verdict.took));
+            self.record(Entry { at: span.1, text: verdict.describe(span), tone, kind: log::Kind::Verdict });
+            self.verdicts.push_back((span, verdict));
             while self.verdicts.len() > crate::probe::stats::KEEP_VERDICTS {
                 self.verdicts.pop_front();
             }
@@ -479,10 +492,29 @@ impl App {
         self.log.total() != logged || self.tour != tour || self.status != status
     }
 
-    /// The world time of a real instant at or before the last tick.
-    fn world_at(&self, real: Instant) -> At {
-        let behind = self.real_now.saturating_duration_since(real);
-        self.now - behind.mul_f64(self.pace)
+    /// When the served mix changed into `second`'s, from the start of
+    /// probing: when its first answer of a new kind was due, or else just
+    /// after the last answer of a kind that went away (in the second
+    /// before). A second spans many world seconds when the demo plays fast.
+    fn changed(&self, second: &crate::probe::Second, classes: &[String]) -> Duration {
+        let start = Duration::from_secs(second.index);
+        if let Some(into) = second.first_new(&self.served) {
+            return start + into;
+        }
+        let gone: Vec<String> = self.served.iter().filter(|c| !classes.contains(c)).cloned().collect();
+        let before = second.index.checked_sub(1).and_then(|i| self.traffic.seconds.iter().rev().find(|s| s.index == i));
+        match before.and_then(|b| b.last_of(&gone)) {
+            Some(into) => Duration::from_secs(second.index - 1) + into + Duration::from_millis(1),
+            None => start,
+        }
+    }
+
+    /// The world's time at a real instant, by the last tick's clock.
+    pub fn world_at(&self, real: Instant) -> At {
+        match real.checked_duration_since(self.real_now) {
+            Some(ahead) => self.tick_world + ahead.mul_f64(self.pace),
+            None => self.tick_world - self.real_now.duration_since(real).mul_f64(self.pace),
+        }
     }
 
     fn on_observed(&mut self, obs: Observation, effects: &mut Vec<Effect>) -> bool {
@@ -493,11 +525,11 @@ impl App {
             .is_some_and(|d| self.obs.as_ref().is_none_or(|p| p.active.as_ref().is_none_or(|a| a.id != d.id)));
         if new_rollback {
             // CodeDeploy moves traffic back: judge that cutover too.
-            self.traffic.expect_cutover();
+            self.traffic.expect_cutover(self.real_now);
         }
         let entries = match &self.obs {
             Some(prev) => log::diff(prev, &obs),
-            None => vec![log::watching(&obs)],
+            None => log::watching(&obs),
         };
         for entry in entries {
             self.record(entry);

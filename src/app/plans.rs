@@ -124,7 +124,7 @@ impl App {
             Ok(run) => {
                 if matches!(intent, Intent::Promote | Intent::Reattach) {
                     // Traffic is about to move: judge the cutover from now.
-                    self.traffic.expect_cutover();
+                    self.traffic.expect_cutover(self.real_now);
                 }
                 self.note(format!("{}: {title}", intent.verb()), Tone::Action);
                 self.running = Some(ActivePlan { intent, run, shown: 0 });

@@ -23,6 +23,12 @@ pub trait Cloud: Clone + Send + Sync + 'static {
     /// clock, or the wall clock.
     fn world_at(&self, real: Instant) -> At;
 
+    /// World seconds per real second: 1 on AWS, the demo's pace times its
+    /// speed in the simulated world.
+    fn pace(&self) -> f64 {
+        1.0
+    }
+
     /// Whether this cloud names what happens in it ([`Feed::Observed`]'s
     /// events); without, the console's own differences of observations
     /// are the events.

@@ -82,7 +82,7 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
                 (now, "aws", format!("watching {application}/{group} in {}", cloud.region())),
                 (now, "lb", format!("load balancer: {}", if url.is_empty() { "none (hint: --url)" } else { &url })),
             ];
-            report::lines::print(session, std::io::stdout(), &first, true).await.map(|_| ())
+            report::lines::print(&mut session, std::io::stdout(), &first, true).await.map(|_| ())
         }
     };
     tracing::info!(result = ?result, "done");

@@ -146,7 +146,7 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
                 (now, "lb", format!("load balancer: {url}{taken}")),
                 (now, "demo", format!("scenario {}: {}", scenario.name, scenario.description)),
             ];
-            report::lines::print(session, std::io::stdout(), &first, opts.hold).await.map(|_| ())
+            report::lines::print(&mut session, std::io::stdout(), &first, opts.hold).await.map(|_| ())
         }
     };
     control.stop().await;

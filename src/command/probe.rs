@@ -78,8 +78,8 @@ struct ProbeScreen {
     title: String,
     clock: Clock,
     traffic: Traffic,
-    /// Verdicts with the time they were reached, oldest first.
-    verdicts: VecDeque<(At, Verdict)>,
+    /// Verdicts with their cutover's span, oldest first.
+    verdicts: VecDeque<((At, At), Verdict)>,
     now: Instant,
     samples: mpsc::Receiver<Sample>,
     tick: Interval,
@@ -102,7 +102,7 @@ impl term::Screen for ProbeScreen {
                 self.now = Instant::now();
                 self.traffic.close(self.now);
                 for v in self.traffic.take_verdicts() {
-                    self.verdicts.push_back((self.clock.at(v.reached), v));
+                    self.verdicts.push_back((self.clock.span(&v), v));
                     while self.verdicts.len() > probe::stats::KEEP_VERDICTS {
                         self.verdicts.pop_front();
                     }

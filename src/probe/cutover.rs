@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use super::ErrorKind;
 use super::second::Second;
+use crate::domain::At;
 
 /// Whole seconds of one version alone that end a cutover…
 pub const SETTLE: u32 = 2;
@@ -58,25 +59,47 @@ impl Verdict {
     }
 }
 
+impl Verdict {
+    /// The verdict as one line, naming when its cutover took place: from
+    /// its start to the first of the settled seconds (`09:02:21–09:02:42`).
+    pub fn describe(&self, span: (At, At)) -> String {
+        format!("{}", Line { verdict: self, span: Some(span) })
+    }
+}
+
+/// A verdict's line, with or without its span.
+struct Line<'a> {
+    verdict: &'a Verdict,
+    span: Option<(At, At)>,
+}
+
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let from = self.from.as_deref().unwrap_or("—");
-        let same = self.from.as_deref() == Some(self.to.as_str());
+        Line { verdict: self, span: None }.fmt(f)
+    }
+}
+
+impl fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.verdict;
+        let from = v.from.as_deref().unwrap_or("—");
+        let same = v.from.as_deref() == Some(v.to.as_str());
+        let span = self.span.map(|(start, end)| format!("{start}–{end} ")).unwrap_or_default();
         // The failures first: a cut line keeps what matters most.
-        write!(f, "cutover {from} → {}{}: ", self.to, if same { " (version unchanged)" } else { "" })?;
-        match self.failures() {
+        write!(f, "cutover {span}{from} → {}{}: ", v.to, if same { " (version unchanged)" } else { "" })?;
+        match v.failures() {
             0 => write!(f, "0 failed")?,
-            n => write!(f, "{n} failed ({})", self.failed_words())?,
+            n => write!(f, "{n} failed ({})", v.failed_words())?,
         }
-        write!(f, " of {} requests, {:.1}s", self.requests, self.took.as_secs_f64())?;
-        if self.mixed != self.took {
-            write!(f, " (mixed or failing {:.1}s)", self.mixed.as_secs_f64())?;
+        write!(f, " of {} requests, {:.1}s", v.requests, v.took.as_secs_f64())?;
+        if v.mixed != v.took {
+            write!(f, " (mixed or failing {:.1}s)", v.mixed.as_secs_f64())?;
         }
         write!(
             f,
             ", longest gap {:.1}s, worst latency {}",
-            self.longest_gap.as_secs_f64(),
-            crate::domain::millis(self.worst_latency)
+            v.longest_gap.as_secs_f64(),
+            crate::domain::millis(v.worst_latency)
         )
     }
 }
@@ -154,14 +177,17 @@ enum State {
 pub struct Cutover {
     state: State,
     settle: u32,
-    expected: bool,
+    /// The second (of probing) from which the console expects traffic to
+    /// move: seconds before it, still closing when it acted, are not
+    /// counted into the cutover.
+    expected: Option<u64>,
     /// The last successful answer's due time, for gaps.
     last_ok: Option<Instant>,
 }
 
 impl Default for Cutover {
     fn default() -> Self {
-        Self { state: State::Unknown, settle: SETTLE, expected: false, last_ok: None }
+        Self { state: State::Unknown, settle: SETTLE, expected: None, last_ok: None }
     }
 }
 
@@ -174,9 +200,9 @@ fn pure(s: &Second) -> Option<&str> {
 }
 
 impl Cutover {
-    /// The console is about to move traffic: start watching now.
-    pub fn expect(&mut self) {
-        self.expected = true;
+    /// The console is about to move traffic: watch from second `from` on.
+    pub fn expect(&mut self, from: u64) {
+        self.expected = Some(from);
     }
 
     /// The cutover under way, if any.
@@ -193,6 +219,7 @@ impl Cutover {
         if s.requests == 0 {
             return None;
         }
+        let expected = self.expected.is_some_and(|from| s.index >= from);
         let classes_changed = match &self.state {
             State::Unknown => pure(s).is_none(),
             State::Steady(v) => pure(s) != Some(v.as_str()),
@@ -205,10 +232,10 @@ impl Cutover {
                 return None;
             }
             State::Unknown => self.state = State::Moving(Underway::new(None, s.index, false)),
-            State::Steady(v) if classes_changed || self.expected => {
+            State::Steady(v) if classes_changed || expected => {
                 // An expected cutover whose first second already moved is
                 // told apart by `moved`, set just below.
-                self.state = State::Moving(Underway::new(Some(v.clone()), s.index, self.expected));
+                self.state = State::Moving(Underway::new(Some(v.clone()), s.index, expected));
             }
             State::Steady(_) => {
                 self.track_gaps(answers, None);
@@ -216,7 +243,9 @@ impl Cutover {
             }
             State::Moving(_) => {}
         }
-        self.expected = false;
+        if expected {
+            self.expected = None;
+        }
         let State::Moving(mut run) = std::mem::replace(&mut self.state, State::Unknown) else { unreachable!() };
         self.track_gaps(answers, Some(&mut run));
         if run.moved.is_none() && pure(s) != run.from.as_deref() {
@@ -413,7 +442,7 @@ mod tests {
             c.feed(&s, &answers(start, &s))
         };
         feed(&mut c, 0);
-        c.expect();
+        c.expect(1);
         for i in 1..=(1 + EXPECT_FOR) {
             assert!(feed(&mut c, i).is_none());
         }
@@ -423,11 +452,33 @@ mod tests {
     }
 
     #[test]
+    fn an_expected_cutover_starts_at_the_second_of_the_action_not_at_the_next_one_closed() {
+        // Seconds close late (each waits for its slowest request): the
+        // console acts in second 5 while seconds 1 to 4 are still open.
+        let mut c = Cutover::default();
+        let start = Instant::now();
+        let feed = |c: &mut Cutover, i: u64, v: &str| {
+            let s = second(i, &[v], 0);
+            c.feed(&s, &answers(start, &s))
+        };
+        feed(&mut c, 0, "v1");
+        c.expect(5);
+        for i in 1..5 {
+            assert!(feed(&mut c, i, "v1").is_none());
+            assert!(c.running().is_none(), "second {i} came before the action");
+        }
+        assert!(feed(&mut c, 5, "v1").is_none());
+        assert_eq!(c.running().map(|r| r.since), Some(5), "judged from the action's second");
+        let verdict = (6..9).find_map(|i| feed(&mut c, i, "v2")).expect("v2 settles it");
+        assert_eq!((verdict.since, verdict.took), (5, Duration::from_secs(1)));
+    }
+
+    #[test]
     fn an_expected_cutover_waits_for_the_mix_to_move() {
         let mut c = Cutover::default();
         let start = Instant::now();
         assert!(c.feed(&second(0, &["v1"], 0), &answers(start, &second(0, &["v1"], 0))).is_none());
-        c.expect();
+        c.expect(1);
         let mut seconds: Vec<Second> = (1..10).map(|i| second(i, &["v1"], 0)).collect();
         assert!(seconds.iter().all(|s| c.feed(s, &answers(start, s)).is_none()), "v1 alone does not end it");
         assert!(c.running().is_some());

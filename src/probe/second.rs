@@ -25,6 +25,12 @@ pub struct Second {
     pub errors: BTreeMap<ErrorKind, u32>,
     /// The slowest request's latency.
     pub worst: Duration,
+    /// When each kind of answer (a version, or [`FAILED`]) was first due
+    /// in this second, from the second's start: where a change in the mix
+    /// took place within it.
+    pub firsts: BTreeMap<String, Duration>,
+    /// …and when each was last due: where one stopped.
+    pub lasts: BTreeMap<String, Duration>,
 }
 
 impl Second {
@@ -44,6 +50,18 @@ impl Second {
     /// The kinds of answer this second had: its versions, and `failed`.
     pub fn classes(&self) -> Vec<String> {
         self.mix().into_iter().map(|(class, _)| class).collect()
+    }
+
+    /// When the first request of a kind of answer not in `before` was due,
+    /// from the second's start; none when every kind was there before.
+    pub fn first_new(&self, before: &[String]) -> Option<Duration> {
+        self.firsts.iter().filter(|(class, _)| !before.contains(class)).map(|(_, at)| *at).min()
+    }
+
+    /// When the last request of a kind of answer in `gone` was due, from
+    /// the second's start (the latest of them).
+    pub fn last_of(&self, gone: &[String]) -> Option<Duration> {
+        self.lasts.iter().filter(|(class, _)| gone.contains(class)).map(|(_, at)| *at).max()
     }
 
     /// `v1 50% v2 30% failed 20%`.

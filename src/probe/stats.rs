@@ -153,6 +153,15 @@ impl Traffic {
         second.requests += 1;
         second.worst = second.worst.max(sample.latency);
         self.total_requests += 1;
+        let into = sample.scheduled.saturating_duration_since(self.start + Duration::from_secs(index));
+        let class = match &sample.outcome {
+            Outcome::Served { version, .. } => version.as_str(),
+            Outcome::Failed(_) => super::second::FAILED,
+        };
+        let first = second.firsts.entry(class.to_string()).or_insert(into);
+        *first = (*first).min(into);
+        let last = second.lasts.entry(class.to_string()).or_insert(into);
+        *last = (*last).max(into);
         match &sample.outcome {
             Outcome::Served { version, .. } => *second.versions.entry(version.clone()).or_default() += 1,
             Outcome::Failed(kind) => {
@@ -213,9 +222,10 @@ impl Traffic {
         self.verdicts.iter().skip(self.verdicts.len() - n).cloned().collect()
     }
 
-    /// The console is about to move traffic: a cutover starts now.
-    pub fn expect_cutover(&mut self) {
-        self.cutover.expect();
+    /// The console is about to move traffic: a cutover starts at `now`
+    /// (seconds before it that are still closing are not part of it).
+    pub fn expect_cutover(&mut self, now: Instant) {
+        self.cutover.expect(now.saturating_duration_since(self.start).as_secs());
     }
 
     /// The cutover under way, if any.
@@ -290,6 +300,30 @@ mod tests {
         assert_eq!(t.longest_gap(start + Duration::from_millis(2_600)), Duration::from_millis(500), "200 ms to 700 ms");
         assert_eq!(t.total_failures, 4);
         assert_eq!(t.errors.get(&ErrorKind::Server(503)), Some(&4));
+    }
+
+    #[test]
+    fn a_second_knows_when_each_kind_of_answer_first_came() {
+        let start = Instant::now();
+        let mut t = Traffic::with_timeout(start, Duration::ZERO);
+        // Out of order, as answers arrive: the earliest due time counts.
+        for (ms, v) in
+            [(1_700, Some("v2")), (1_100, Some("v1")), (1_400, Some("v2")), (1_900, None), (1_000, Some("v1"))]
+        {
+            t.record(sample(start, ms, v, 1));
+        }
+        let s = &t.close(start + Duration::from_secs(3))[0];
+        let ms = |d: Duration| d.as_millis();
+        assert_eq!(
+            s.firsts.iter().map(|(c, d)| (c.as_str(), ms(*d))).collect::<Vec<_>>(),
+            [("failed", 900), ("v1", 0), ("v2", 400)]
+        );
+        assert_eq!(s.first_new(&["v1".into()]), Some(Duration::from_millis(400)), "v2 came at 400 ms");
+        assert_eq!(s.first_new(&["v1".into(), "v2".into()]), Some(Duration::from_millis(900)), "then failures");
+        assert_eq!(s.first_new(&s.classes()), None, "nothing new");
+        assert_eq!(s.last_of(&["v1".into()]), Some(Duration::from_millis(100)), "v1 last at 100 ms");
+        assert_eq!(s.last_of(&["v1".into(), "v2".into()]), Some(Duration::from_millis(700)));
+        assert_eq!(s.last_of(&["v3".into()]), None);
     }
 
     #[test]

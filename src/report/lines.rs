@@ -41,7 +41,14 @@ pub struct Summary {
 /// Lines waiting to come out in time order.
 struct Printer<W: Write> {
     out: Out<W>,
-    queue: Vec<(At, u64, String)>,
+    /// Each line's time, its place in arrival, when it was decided, and
+    /// its kind and text.
+    queue: Vec<(At, u64, At, String)>,
+    /// The time of the last line printed: a line decided so late that it
+    /// comes out after a later one says when it was decided.
+    printed: Option<At>,
+    /// The world's time when the lines being taken were decided.
+    now: At,
     seq: u64,
     /// Entries of the app's log already taken.
     logged: u64,
@@ -51,13 +58,14 @@ struct Printer<W: Write> {
 
 impl<W: Write> Printer<W> {
     fn push(&mut self, at: At, kind: &str, text: &str) {
-        self.queue.push((at, self.seq, line(at, kind, text)));
+        self.queue.push((at, self.seq, self.now, format!("{kind:<8} {text}")));
         self.seq += 1;
     }
 
     /// Takes what the session has to say since the last call.
     fn take<C: Cloud>(&mut self, session: &mut Session<C>) {
         let names_events = session.cloud().names_events();
+        self.now = session.app().now();
         for e in session.take_events() {
             self.push(e.at, "world", &e.text);
         }
@@ -86,9 +94,15 @@ impl<W: Write> Printer<W> {
 
     /// Prints the lines older than `until` (all of them with `None`), oldest first.
     fn flush(&mut self, until: Option<At>) -> Result<(), Failure> {
-        self.queue.sort_by_key(|(at, seq, _)| (*at, *seq));
+        self.queue.sort_by_key(|(at, seq, ..)| (*at, *seq));
         let n = until.map_or(self.queue.len(), |t| self.queue.iter().take_while(|(at, ..)| *at < t).count());
-        let lines: Vec<String> = self.queue.drain(..n).map(|(_, _, line)| line).collect();
+        let mut lines = Vec::with_capacity(n);
+        for (at, _, decided, text) in self.queue.drain(..n) {
+            let late = self.printed.is_some_and(|p| at < p);
+            let text = if late { format!("{at} {text} (decided {decided})") } else { format!("{at} {text}") };
+            self.printed = Some(self.printed.map_or(at, |p| p.max(at)));
+            lines.push(text);
+        }
         self.out.lines(lines.iter().map(String::as_str))
     }
 }
@@ -103,7 +117,7 @@ fn line(at: At, kind: &str, text: &str) -> String {
 /// are the lines printed before everything else (once signals are
 /// watched, so an interrupt that follows them is never missed).
 pub async fn print<C: Cloud>(
-    mut session: Session<C>,
+    session: &mut Session<C>,
     out: impl Write,
     first: &[(At, &str, String)],
     hold: bool,
@@ -112,7 +126,8 @@ pub async fn print<C: Cloud>(
     let mut out = Out::new(out);
     let first: Vec<String> = first.iter().map(|(at, kind, text)| line(*at, kind, text)).collect();
     out.lines(first.iter().map(String::as_str))?;
-    let mut printer = Printer { out, queue: Vec::new(), seq: 0, logged: 0, second: None };
+    let now = session.app().now();
+    let mut printer = Printer { out, queue: Vec::new(), printed: None, now, seq: 0, logged: 0, second: None };
     let result = loop {
         if let Some(t) = session.story_finished().filter(|_| !hold) {
             // A cutover under way gets its verdict before the end, if it
@@ -133,13 +148,13 @@ pub async fn print<C: Cloud>(
             },
             failure = interrupts.recv() => break Err(failure),
         }
-        printer.take(&mut session);
+        printer.take(session);
         let until = session.cloud().world_at(Instant::now().checked_sub(ORDER_DELAY).unwrap_or_else(Instant::now));
         if let Err(e) = printer.flush(Some(until)) {
             break Err(e);
         }
     };
-    printer.take(&mut session);
+    printer.take(session);
     printer.flush(None)?;
     result?;
     let t = session.app().traffic();
@@ -151,5 +166,40 @@ pub async fn print<C: Cloud>(
         n => Err(Failure::Failed(format!(
             "the demo's network face failed {n} time(s) (hint: the console lines above say what failed)"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printer() -> Printer<Vec<u8>> {
+        let now = At::from_secs(9 * 3600);
+        Printer { out: Out::new(Vec::new()), queue: Vec::new(), printed: None, now, seq: 0, logged: 0, second: None }
+    }
+
+    fn printed(p: &Printer<Vec<u8>>) -> Vec<String> {
+        String::from_utf8_lossy(&p.out.inner).lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn lines_come_out_in_time_order_and_a_late_one_says_when_it_was_decided() {
+        let mut p = printer();
+        let at = |secs: u64| At::from_secs(9 * 3600 + secs);
+        p.now = at(12);
+        p.push(at(10), "world", "b");
+        p.push(at(5), "world", "a");
+        p.flush(Some(at(11))).unwrap();
+        assert_eq!(printed(&p), ["09:00:05 world    a", "09:00:10 world    b"], "ordered, not in arrival");
+        // Decided at 09:00:40 about 09:00:07: after 09:00:10 was printed.
+        p.now = at(40);
+        p.push(at(7), "verdict", "c");
+        p.push(at(30), "world", "d");
+        p.flush(None).unwrap();
+        assert_eq!(
+            printed(&p)[2..],
+            ["09:00:07 verdict  c (decided 09:00:40)", "09:00:30 world    d"],
+            "only the line that comes out of order says so"
+        );
     }
 }

@@ -21,7 +21,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Lines to a reader: each written whole and flushed.
 #[derive(Debug)]
 pub struct Out<W: Write> {
-    inner: W,
+    pub(crate) inner: W,
 }
 
 impl<W: Write> Out<W> {

@@ -66,6 +66,12 @@ impl Clock {
     pub fn at(&self, second: u64) -> At {
         At::from(self.wall + Duration::from_secs(second))
     }
+
+    /// When a verdict's cutover began, and its first settled second.
+    pub fn span(&self, v: &Verdict) -> (At, At) {
+        let began = self.wall + Duration::from_secs(v.since);
+        (At::from(began), At::from(began + v.took))
+    }
 }
 
 /// One `--plain` line for a second.
@@ -89,7 +95,7 @@ fn second_json(clock: &Clock, s: &Second) -> Value {
 }
 
 fn verdict_line(clock: &Clock, v: &Verdict) -> String {
-    format!("{} verdict  {v}", clock.at(v.reached))
+    format!("{} verdict  {}", clock.at(v.reached), v.describe(clock.span(v)))
 }
 
 fn verdict_json(clock: &Clock, v: &Verdict) -> Value {
@@ -99,6 +105,8 @@ fn verdict_json(clock: &Clock, v: &Verdict) -> Value {
         "time": clock.at(v.reached).rfc3339(),
         "from": v.from,
         "to": v.to,
+        "started": clock.span(v).0.rfc3339(),
+        "settled": clock.span(v).1.rfc3339(),
         "since_second": v.since,
         "took_s": v.took.as_secs_f64(),
         "mixed_s": v.mixed.as_secs_f64(),

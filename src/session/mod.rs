@@ -40,6 +40,8 @@ pub struct Session<C: Cloud> {
     problems: u32,
     /// Tells the watcher that a plan runs (look often).
     hurry: Option<watch::Sender<bool>>,
+    /// Entries of the app's log already written to the log file.
+    logged: u64,
     background: Vec<JoinHandle<()>>,
     /// Without a prober, the samples' sender, kept so the channel stays open.
     _no_samples: Option<mpsc::Sender<Sample>>,
@@ -146,6 +148,7 @@ impl<C: Cloud> Builder<C> {
             events: Vec::new(),
             problems: 0,
             hurry,
+            logged: 0,
             background,
             _no_samples: no_samples,
         }
@@ -190,7 +193,10 @@ impl<C: Cloud> Session<C> {
             feed = self.feed.recv() => feed.map(|f| self.on_feed(f)),
             Some(msg) = self.done_rx.recv() => Some(msg),
             Some(sample) = self.samples.recv() => Some(Msg::Sample(sample)),
-            _ = self.tick.tick() => Some(Msg::Tick { world: self.cloud.now(), real: Instant::now() }),
+            _ = self.tick.tick() => {
+                let real = Instant::now();
+                Some(Msg::Tick { world: self.cloud.world_at(real), real, pace: self.cloud.pace() })
+            }
         }
     }
 
@@ -245,7 +251,22 @@ impl<C: Cloud> Session<C> {
             let running = self.app.running().is_some();
             hurry.send_if_modified(|h| std::mem::replace(h, running) != running);
         }
+        self.write_log();
         outcome
+    }
+
+    /// The event log's new entries, to the log file (when there is one),
+    /// each with the time it tells of: the file holds what the screen's
+    /// log held, even past the screen's ring.
+    fn write_log(&mut self) {
+        let log = self.app.log();
+        if log.total() == self.logged {
+            return;
+        }
+        for e in log.pushed_since(self.logged) {
+            tracing::info!(target: "bluegreen::events", at = %e.at, kind = ?e.kind, "{}", e.text);
+        }
+        self.logged = log.total();
     }
 
     /// Whether the story (if any) has played to its end.

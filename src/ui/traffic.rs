@@ -29,8 +29,8 @@ pub struct View<'a> {
     /// What is probed (empty: nothing).
     pub url: &'a str,
     pub traffic: &'a Traffic,
-    /// Verdicts with the time they were reached, oldest first.
-    pub verdicts: &'a VecDeque<(At, Verdict)>,
+    /// Verdicts with their cutover's span, oldest first.
+    pub verdicts: &'a VecDeque<((At, At), Verdict)>,
     /// The real instant of the last tick (for the gap still open).
     pub now: Instant,
 }
@@ -133,11 +133,12 @@ pub fn render(view: &View, frame: &mut Frame, area: Rect, theme: Theme) {
     }
     if !view.verdicts.is_empty() {
         lines.push(Line::styled("Verdicts (newest first):", theme.title()));
-        for (at, v) in view.verdicts.iter().rev() {
+        for ((start, end), v) in view.verdicts.iter().rev() {
             let style = if v.failures() == 0 { theme.good() } else { theme.bad() };
             let text = v.to_string();
             let text = text.strip_prefix("cutover ").unwrap_or(&text).to_string();
-            lines.push(Line::from(vec![Span::styled(format!("{at} "), theme.dim()), Span::styled(text, style)]));
+            let span = Span::styled(format!("{start}–{end} "), theme.dim());
+            lines.push(Line::from(vec![span, Span::styled(text, style)]));
         }
     }
     let room = usize::from(inner.height);

@@ -321,3 +321,81 @@ fn check_schema(v: &serde_json::Value) {
         is(d, "error", d["error"].is_null() || (d["error"]["code"].is_string() && d["error"]["message"].is_string()));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_tells_a_deployment_that_failed_between_two_looks_and_so_does_the_log_file() {
+    use std::io::BufRead;
+    use std::sync::Mutex;
+
+    use bluegreen::cloud::Cloud;
+    use bluegreen::domain::Hook;
+
+    use super::codedeploy::Fault;
+
+    let region = region();
+    let world = World::new(Env::alb(region, 2).await, GroupSettings::tutorial(false)).await;
+    let vars = aws_env(&world.fake, region, "plain-between");
+    let url = page_server(world.fake.clone()).await;
+    let log = scratch("plain-between.log");
+    let _ = std::fs::remove_file(&log);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bluegreen"))
+        .env_clear()
+        .envs(vars.iter().cloned())
+        .args(["--plain", "--url", &url, "--log-file", log.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let reader = {
+        let (lines, stdout) = (lines.clone(), child.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        })
+    };
+    let wait_for = |what: &str, done: &dyn Fn(&[String]) -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !done(&lines.lock().unwrap()) {
+            assert!(std::time::Instant::now() < deadline, "no {what}: {:#?}", lines.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let watching = |l: &[String]| l.iter().any(|l| l.contains("watching bluegreen-app/bluegreen-dg"));
+    tokio::task::block_in_place(|| wait_for("first look", &watching));
+
+    // From outside, a deployment whose first hook fails: over in a second.
+    world.fake.fault(Fault::FailHook { hook: Hook::ApplicationStop, log_tail: "[stderr]stop.sh: exit 3".into() });
+    let id = world.deploy().await;
+    let ended = format!("deployment {id} ended Failed: HOOK_EXECUTION_FAILURE");
+    tokio::task::block_in_place(|| wait_for("end of the deployment", &|l| l.iter().any(|l| l.contains(&ended))));
+    let obs = world.cloud.observe().await.unwrap();
+    let d = obs.last.as_ref().unwrap();
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let lines = lines.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(130), "interrupted: {lines:#?}");
+
+    let line =
+        |what: &str| lines.iter().position(|l| l.contains(what)).unwrap_or_else(|| panic!("no {what:?} in {lines:#?}"));
+    let created = line(&format!("deployment {id} created (newversion-v2, by user)"));
+    let failed = line("ApplicationStop ✗ failed");
+    let end = line(&ended);
+    assert!(created < failed && failed < end, "in order: {lines:#?}");
+    // Stamped at the deployment's own times (to the second; the scripted
+    // endpoint stamps an end a moment after the look that sees it began).
+    let secs = |clock: &str| clock.split(':').fold(0i64, |acc, p| acc * 60 + p.parse::<i64>().unwrap());
+    let near = |line: &str, want: bluegreen::domain::At| {
+        assert!(line[9..].starts_with("event"), "{line}");
+        assert!((secs(&line[..8]) - secs(&want.to_string())).abs() <= 1, "{line}: the deployment says {want}");
+    };
+    near(&lines[created], d.created_at);
+    near(&lines[end], d.completed_at.unwrap());
+
+    let file = std::fs::read_to_string(&log).unwrap();
+    for what in [format!("deployment {id} created"), "ApplicationStop ✗ failed".into(), ended.clone()] {
+        assert!(file.lines().any(|l| l.contains("bluegreen::events") && l.contains(&what)), "{what:?} in {file}");
+    }
+}

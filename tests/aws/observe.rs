@@ -201,3 +201,70 @@ async fn a_call_that_hangs_fails_the_look_not_the_console() {
     assert_eq!(error.code, "Timeout", "{error:?}");
     watcher.abort();
 }
+
+/// Two looks with a whole deployment between them, fed to the console as
+/// its watcher would: the log tells the deployment whole, each line at the
+/// deployment's own time, in order.
+async fn between_two_looks(fails: bool) -> (Vec<bluegreen::app::log::Entry>, Observation) {
+    use bluegreen::app::{App, Msg, Setup};
+    let env = Env::alb(region(), 2).await;
+    let world = World::new(env, GroupSettings::tutorial(false)).await;
+    if fails {
+        world.fake.fault(Fault::FailHook { hook: Hook::ApplicationStop, log_tail: "[stderr]stop.sh: exit 3".into() });
+    }
+    let before = world.cloud.observe().await.expect("the first look");
+    assert!(before.active.is_none() && before.last.is_none(), "nothing deployed yet");
+    let id = world.deploy().await;
+    let after = until(&world, "the deployment's end", |o| {
+        o.active.is_none() && o.last.as_ref().is_some_and(|d| d.id == id && !d.is_active())
+    })
+    .await;
+    let mut app = App::new(Setup::default(), tokio::time::Instant::now());
+    app.update(Msg::Observed(Box::new(before)));
+    let seen = app.log().total();
+    app.update(Msg::Observed(Box::new(after.clone())));
+    (app.log().pushed_since(seen).cloned().collect(), after)
+}
+
+/// Within a second of `want` (the scripted endpoint stamps an end when it
+/// is asked, a moment after the look began; the log keeps stamps at or
+/// before the look).
+fn near(at: bluegreen::domain::At, want: bluegreen::domain::At, what: &str) {
+    let apart = if at > want { at.since(want) } else { want.since(at) };
+    assert!(apart <= Duration::from_secs(1), "{what}: {at:?}, the deployment says {want:?}");
+}
+
+/// The entry whose text contains `what`.
+fn told<'a>(log: &'a [bluegreen::app::log::Entry], what: &str) -> &'a bluegreen::app::log::Entry {
+    log.iter().find(|e| e.text.contains(what)).unwrap_or_else(|| panic!("no line with {what:?} in {log:#?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_that_fails_between_two_looks_is_told_whole() {
+    let (log, obs) = between_two_looks(true).await;
+    let d = obs.last.as_ref().unwrap();
+    assert_eq!(d.status, DeploymentStatus::Failed);
+    let created = told(&log, &format!("deployment {} created (newversion-v2, by user)", d.id));
+    let failed = told(&log, "ApplicationStop ✗ failed");
+    let ended = told(&log, &format!("deployment {} ended Failed: HOOK_EXECUTION_FAILURE", d.id));
+    near(created.at, d.created_at, "at its creation, not at the look");
+    near(ended.at, d.completed_at.unwrap(), "at its end");
+    assert!(created.at <= failed.at && failed.at <= ended.at, "in order: {log:#?}");
+    assert!(failed.text.starts_with("green i-"), "on the green instance: {}", failed.text);
+    let pos = |e: &bluegreen::app::log::Entry| log.iter().position(|x| x == e).unwrap();
+    assert!(pos(created) < pos(failed) && pos(failed) < pos(ended), "told in order: {log:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_that_succeeds_between_two_looks_is_told_whole() {
+    let (log, obs) = between_two_looks(false).await;
+    let d = obs.last.as_ref().unwrap();
+    assert_eq!(d.status, DeploymentStatus::Succeeded);
+    let created = told(&log, &format!("deployment {} created (newversion-v2, by user)", d.id));
+    let ended = told(&log, &format!("deployment {} ended Succeeded", d.id));
+    near(created.at, d.created_at, "at its creation");
+    near(ended.at, d.completed_at.unwrap(), "at its end");
+    assert!(created.at <= ended.at && !log.iter().any(|e| e.text.contains("failed")), "{log:#?}");
+    // The group it left behind is told too: the copy that now serves.
+    told(&log, "CodeDeploy_bluegreen-dg_");
+}

@@ -41,7 +41,7 @@ impl Harness {
         let world_start = world.now();
         let mut h =
             Self { world, app, theme: Theme { monochrome: false }, start, world_start, turn: 0, effects: Vec::new() };
-        h.send(Msg::Tick { world: world_start, real: start });
+        h.send(Msg::Tick { world: world_start, real: start, pace: 1.0 });
         h.observe();
         h
     }
@@ -113,7 +113,7 @@ impl Harness {
                 self.send(Msg::Sample(Sample { scheduled: started, latency: Duration::from_millis(3), outcome }));
             }
             self.observe();
-            self.send(Msg::Tick { world: self.world.now(), real: self.start + elapsed });
+            self.send(Msg::Tick { world: self.world.now(), real: self.start + elapsed, pace: 1.0 });
         }
     }
 

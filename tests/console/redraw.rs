@@ -36,7 +36,7 @@ fn a_tick_writes_only_what_changed() {
     let before = h.app.clone();
     let next = h.world.now() + std::time::Duration::from_secs(1);
     h.world.advance(next);
-    let redraw = h.send(Msg::Tick { world: next, real: tokio::time::Instant::now() });
+    let redraw = h.send(Msg::Tick { world: next, real: tokio::time::Instant::now(), pace: 1.0 });
     assert!(redraw);
     terminal.draw(|f| bluegreen::ui::render(&h.app, Theme { monochrome: false }, f)).unwrap();
     let tick = bytes.take();

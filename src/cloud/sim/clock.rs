@@ -32,6 +32,11 @@ impl WorldClock {
         self.epoch + real.mul_f64(self.pace)
     }
 
+    /// World seconds per real second.
+    pub fn pace(&self) -> f64 {
+        self.pace
+    }
+
     /// How long `world` of world time takes in real time.
     pub fn real(&self, world: Duration) -> Duration {
         world.div_f64(self.pace)

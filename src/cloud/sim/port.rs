@@ -54,6 +54,10 @@ impl Cloud for SimCloud {
         self.clock.at(real)
     }
 
+    fn pace(&self) -> f64 {
+        self.clock.pace()
+    }
+
     fn names_events(&self) -> bool {
         true
     }
