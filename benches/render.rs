@@ -46,8 +46,12 @@ fn fixture() -> (World, App, Instant) {
     for n in 0..300u64 {
         let version = if n % 3 == 0 { "v1" } else { "v2" }.to_string();
         let outcome = Outcome::Served { version, instance: Some(format!("i-0{n:016x}")) };
-        let sample =
-            Sample { scheduled: start + Duration::from_millis(n * 100), latency: Duration::from_millis(3), outcome };
+        let sample = Sample {
+            scheduled: start + Duration::from_millis(n * 100),
+            latency: Duration::from_millis(3),
+            outcome,
+            handshake: None,
+        };
         app.update(Msg::Sample(sample));
     }
     app.update(Msg::Tick { world: world.now(), real: start + Duration::from_secs(40), pace: 1.0 });
@@ -79,7 +83,12 @@ fn report_bytes() {
         app.update(Msg::Observed(Box::new(world.observe())));
         let outcome = Outcome::Served { version: "v2".into(), instance: None };
         let started = start + Duration::from_secs(40 + s);
-        app.update(Msg::Sample(Sample { scheduled: started, latency: Duration::from_millis(2), outcome }));
+        app.update(Msg::Sample(Sample {
+            scheduled: started,
+            latency: Duration::from_millis(2),
+            outcome,
+            handshake: None,
+        }));
         app.update(Msg::Tick { world: world.now(), real: started + Duration::from_secs(1), pace: 1.0 });
         terminal.draw(|f| bluegreen::ui::render(&app, THEME, f)).unwrap();
         total += bytes.take();

@@ -74,6 +74,8 @@ pub struct AwsArgs {
     pub audit_log: Option<PathBuf>,
     #[command(flatten)]
     pub page: PageArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Where to write the log [default: $XDG_STATE_HOME/bluegreen/bluegreen.log,
     /// or ~/.local/state/bluegreen/bluegreen.log]; RUST_LOG sets the level.
     #[arg(long, value_name = "PATH")]
@@ -147,10 +149,31 @@ pub struct PageArgs {
     pub version_header: Option<String>,
 }
 
+/// How the prober's HTTPS is checked, and where its connections go.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TlsArgs {
+    /// Trust the certificates in this PEM file too (a private CA).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Do not verify the server's certificate (said in the header and in every verdict).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Connect to HOST:PORT instead of the URL's host, with the URL's name
+    /// for SNI and Host (reach one load balancer behind a CDN or weighted DNS).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub connect_to: Option<String>,
+}
+
+impl From<TlsArgs> for crate::net::tls::TlsOptions {
+    fn from(t: TlsArgs) -> Self {
+        Self { ca_file: t.ca_file, insecure: t.insecure, connect_to: t.connect_to, trusted: Vec::new() }
+    }
+}
+
 #[derive(Debug, Args)]
 #[expect(clippy::struct_excessive_bools, reason = "each is a command-line switch")]
 pub struct ProbeArgs {
-    /// The URL to probe (http://).
+    /// The URL to probe (http:// or https://).
     pub url: String,
     /// Requests per second, sent on schedule whatever the answers' latency.
     #[arg(long, default_value_t = 10)]
@@ -175,6 +198,8 @@ pub struct ProbeArgs {
     pub json: bool,
     #[command(flatten)]
     pub page: PageArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 fn parse_positive(text: &str) -> Result<std::time::Duration, String> {
@@ -193,6 +218,7 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
 }
 
 #[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "each is a command-line switch")]
 pub struct DemoArgs {
     /// A built-in scenario (see `bluegreen scenarios`) or a path to a .toml file.
     #[arg(long, default_value = "manual-reroute")]
@@ -210,6 +236,10 @@ pub struct DemoArgs {
     /// No screen: one line per world event, per console action and per second of traffic.
     #[arg(long)]
     pub plain: bool,
+    /// Serve the load balancer over HTTPS, with a certificate authority made
+    /// at start that the demo's prober trusts.
+    #[arg(long)]
+    pub tls: bool,
     /// Actions to play unattended, e.g. "deploy; wait Ready; promote; wait Succeeded"
     /// (with --plain, the scenario's own story when left out).
     #[arg(long)]
@@ -262,6 +292,7 @@ impl Cli {
                     plain: a.plain,
                     log_file: a.log_file,
                     page: a.page.into(),
+                    tls: a.tls.into(),
                 })
             }
             Some(Sub::Demo(a)) => Command::Demo(command::demo::Options {
@@ -275,6 +306,7 @@ impl Cli {
                 wait_limit: a.wait_limit,
                 tour: a.tour,
                 plain: a.plain,
+                tls: a.tls,
             }),
             Some(Sub::Scenarios) => Command::Scenarios,
             Some(Sub::Probe(a)) => Command::Probe(command::probe::Options {
@@ -287,6 +319,7 @@ impl Cli {
                 plain: a.plain,
                 json: a.json,
                 page: a.page.into(),
+                tls: a.tls.into(),
             }),
             Some(Sub::Status(a)) => {
                 let target = Target { read_only: true, ..a.target.into() };

@@ -407,3 +407,20 @@ async fn traffic_is_told_in_world_time_at_eight_times_speed() {
 async fn traffic_is_told_in_world_time_at_real_speed() {
     traffic_told_in_world_time(1.0).await;
 }
+
+#[test]
+fn the_demo_over_tls_plays_its_reroute_with_a_verdict() {
+    let lines = plain(&["--tls", "--speed", "4"]);
+    assert!(lines[0].contains("load balancer: https://127.0.0.1:"), "{}", lines[0]);
+    assert!(lines[0].contains("certificate made at start"), "{}", lines[0]);
+    let seconds = traffic(&lines);
+    assert!(seconds.iter().all(|(failed, _)| *failed == 0), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains(" traffic ") && l.contains("handshake(s)")),
+        "handshakes counted: {lines:#?}"
+    );
+    let verdict = lines.iter().find_map(|l| l.split_once(" verdict  ").map(|(_, v)| v.to_string()));
+    let verdict = verdict.unwrap_or_else(|| panic!("a verdict\n{lines:#?}"));
+    assert!(judged(&verdict).starts_with("v1 → v2: 0 failed of "), "{verdict}");
+    assert!(lines.last().unwrap().ends_with(" 0 failed"), "{lines:#?}");
+}

@@ -27,31 +27,52 @@ enum Answer {
     Hang,
     /// Closes the connection without a word (reset).
     Reset,
+    /// A 301 to this location.
+    Redirect(&'static str),
 }
 
-struct Server {
-    url: String,
+pub(crate) struct Server {
+    pub(crate) url: String,
     answer: Arc<Mutex<Answer>>,
     /// Requests answered with a 5xx.
     failed: Arc<AtomicU64>,
     /// Requests read, whatever their answer.
     served: Arc<AtomicU64>,
+    /// Each request's `Host` header.
+    hosts: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     async fn start(answer: Answer) -> Self {
+        Self::start_with(answer, None).await
+    }
+
+    /// Serving HTTPS with this configuration when given (the URL's host
+    /// is 127.0.0.1 all the same).
+    async fn start_with(answer: Answer, tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}/", listener.local_addr().unwrap());
         let answer = Arc::new(Mutex::new(answer));
         let failed = Arc::new(AtomicU64::new(0));
         let served = Arc::new(AtomicU64::new(0));
-        let (a, f, n) = (answer.clone(), failed.clone(), served.clone());
+        let hosts = Arc::new(Mutex::new(Vec::new()));
+        let (a, f, n, h) = (answer.clone(), failed.clone(), served.clone(), hosts.clone());
+        let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, a.clone(), f.clone(), n.clone()));
+                let (a, f, n, h) = (a.clone(), f.clone(), n.clone(), h.clone());
+                match acceptor.clone() {
+                    None => drop(tokio::spawn(serve(stream, a, f, n, h))),
+                    Some(acceptor) => drop(tokio::spawn(async move {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            serve(stream, a, f, n, h).await;
+                        }
+                    })),
+                }
             }
         });
-        Self { url, answer, failed, served }
+        Self { url, answer, failed, served, hosts }
     }
 
     fn set(&self, answer: Answer) {
@@ -59,9 +80,32 @@ impl Server {
     }
 }
 
+/// A connection that can be reset.
+trait Resettable: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin {
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Resettable for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Resettable for tokio_rustls::server::TlsStream<TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        self.get_ref().0
+    }
+}
+
 /// HTTP/1.1 with keep-alive, by hand: each request's answer is decided
 /// when it arrives.
-async fn serve(mut stream: TcpStream, answer: Arc<Mutex<Answer>>, failed: Arc<AtomicU64>, served: Arc<AtomicU64>) {
+async fn serve(
+    mut stream: impl Resettable,
+    answer: Arc<Mutex<Answer>>,
+    failed: Arc<AtomicU64>,
+    served: Arc<AtomicU64>,
+    hosts: Arc<Mutex<Vec<String>>>,
+) {
     let mut buf = Vec::new();
     loop {
         let mut chunk = [0u8; 1024];
@@ -72,9 +116,14 @@ async fn serve(mut stream: TcpStream, answer: Arc<Mutex<Answer>>, failed: Arc<At
             }
         }
         let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+        if let Some(host) = head.lines().find_map(|l| l.strip_prefix("host:")) {
+            hosts.lock().unwrap().push(host.trim().to_string());
+        }
         buf.drain(..end);
         served.fetch_add(1, Ordering::SeqCst);
         let now = answer.lock().unwrap().clone();
+        let mut location = String::new();
         let (status, body) = match now {
             Answer::Page { version, delay } => {
                 tokio::time::sleep(delay).await;
@@ -96,11 +145,18 @@ async fn serve(mut stream: TcpStream, answer: Arc<Mutex<Answer>>, failed: Arc<At
                 // A zero linger turns the close into a reset; with nothing
                 // left to send, the drop does not block.
                 #[expect(deprecated, reason = "the only way tokio offers to send a reset")]
-                let _ = stream.set_linger(Some(Duration::ZERO));
+                let _ = stream.tcp().set_linger(Some(Duration::ZERO));
                 return;
             }
+            Answer::Redirect(to) => {
+                location = format!("location: {to}\r\n");
+                (301, "moved".to_string())
+            }
         };
-        let head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\ncontent-type: text/html\r\n\r\n", body.len());
+        let head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n{location}content-type: text/html\r\n\r\n",
+            body.len()
+        );
         if stream.write_all(format!("{head}{body}").as_bytes()).await.is_err() {
             return;
         }
@@ -413,4 +469,209 @@ fn the_probe_screen_shows_the_mix_and_a_verdict_and_gives_the_terminal_back() {
     screen.press("q");
     assert_eq!(screen.exit_code(), 0);
     screen.given_back().unwrap();
+}
+
+/// HTTPS: a throwaway certificate authority made by the test, servers with
+/// good, expired and wrong-name certificates, and the binary against them.
+mod https {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use super::{Answer, Server, bluegreen};
+
+    /// A certificate authority and its certificate in a PEM file.
+    struct Ca {
+        issuer: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
+        pem: PathBuf,
+    }
+
+    fn ca(name: &str) -> Ca {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.distinguished_name.push(rcgen::DnType::CommonName, format!("test CA {name}"));
+        let issuer = rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().unwrap()).unwrap();
+        let pem = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ca-{name}.pem"));
+        std::fs::write(&pem, issuer.pem()).unwrap();
+        Ca { issuer, pem }
+    }
+
+    /// A server certificate for `names`, expired when asked.
+    fn leaf(ca: &Ca, names: &[&str], expired: bool) -> Arc<rustls::ServerConfig> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(names.iter().map(ToString::to_string).collect::<Vec<_>>()).unwrap();
+        if expired {
+            params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        }
+        let cert = params.signed_by(&key, &ca.issuer).unwrap();
+        bluegreen::net::tls::server_config(vec![cert.der().clone()], key.serialize_der()).unwrap()
+    }
+
+    fn page(version: &'static str) -> Answer {
+        Answer::Page { version, delay: Duration::ZERO }
+    }
+
+    fn text(out: &[u8]) -> String {
+        String::from_utf8_lossy(out).into_owned()
+    }
+
+    #[test]
+    fn with_the_ca_file_a_cutover_over_https_counts_exactly_the_failures_sent() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let ca = ca("cutover");
+        let server = rt.block_on(Server::start_with(page("v1"), Some(leaf(&ca, &["127.0.0.1"], false))));
+        let switch = {
+            let (answer, requests) = (server.answer.clone(), server.served.clone());
+            std::thread::spawn(move || {
+                let deadline = std::time::Instant::now() + Duration::from_secs(30);
+                let at = |n: u64| {
+                    while requests.load(Ordering::SeqCst) < n && std::time::Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                };
+                at(30);
+                *answer.lock().unwrap() = Answer::Status(503);
+                at(40);
+                *answer.lock().unwrap() = page("v2");
+            })
+        };
+        let pem = ca.pem.to_str().unwrap();
+        let out = bluegreen(&[&server.url, "--ca-file", pem, "--rate", "20", "--duration", "5s", "--json"]);
+        switch.join().unwrap();
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        let objects: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let of = |ty: &str| objects.iter().filter(|o| o["type"] == ty).cloned().collect::<Vec<_>>();
+        let verdicts = of("verdict");
+        assert_eq!(verdicts.len(), 1, "{stdout}");
+        let failed = server.failed.load(Ordering::SeqCst);
+        assert!(failed > 0);
+        assert_eq!(verdicts[0]["failed"].as_u64(), Some(failed), "every 503 sent, no more: {stdout}");
+        assert_eq!(verdicts[0]["certificates_verified"], true);
+        let summary = &of("summary")[0];
+        // Keep-alive: one connection serves the run (a few when requests overlap).
+        let handshakes = summary["handshakes"].as_u64().unwrap();
+        assert!((1..=10).contains(&handshakes), "{handshakes} handshakes for 100 requests: {stdout}");
+        let seconds: u64 = of("second").iter().map(|s| s["handshakes"].as_u64().unwrap()).sum();
+        assert_eq!(seconds, handshakes, "each handshake counted in its second");
+    }
+
+    #[test]
+    fn a_new_connection_per_request_is_a_handshake_per_request() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let ca = ca("fresh");
+        let server = rt.block_on(Server::start_with(page("v1"), Some(leaf(&ca, &["127.0.0.1"], false))));
+        let pem = ca.pem.to_str().unwrap();
+        let out = bluegreen(&[&server.url, "--ca-file", pem, "--new-connection", "--duration", "2s", "--plain"]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        let seconds: Vec<&str> = stdout.lines().filter(|l| l.contains(" traffic ")).collect();
+        assert_eq!(seconds.len(), 2, "{stdout}");
+        for s in seconds {
+            assert!(s.contains("  10 handshake(s) (worst "), "each request paid its own: {s}");
+        }
+    }
+
+    #[test]
+    fn certificate_problems_are_one_line_with_the_way_out_and_nothing_is_probed() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let ca = ca("problems");
+        let pem = ca.pem.to_str().unwrap().to_string();
+        let cases: [(&str, Arc<rustls::ServerConfig>, bool, &str, &str); 3] = [
+            (
+                "untrusted",
+                leaf(&ca, &["127.0.0.1"], false),
+                false,
+                "an issuer this machine does not trust",
+                "--ca-file",
+            ),
+            ("expired", leaf(&ca, &["127.0.0.1"], true), true, "has expired", "--insecure"),
+            ("wrong name", leaf(&ca, &["shop.example.test"], false), true, "not valid for that name", "--connect-to"),
+        ];
+        for (case, config, trusted, says, way_out) in cases {
+            let server = rt.block_on(Server::start_with(page("v1"), Some(config)));
+            let mut args = vec![server.url.as_str(), "--duration", "2s", "--plain"];
+            if trusted {
+                args.extend(["--ca-file", pem.as_str()]);
+            }
+            let out = bluegreen(&args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{case}: {stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{case}: one line: {stderr}");
+            assert!(stderr.contains(says) && stderr.contains(way_out), "{case}: {stderr}");
+            assert!(out.stdout.is_empty(), "{case}: nothing probed: {}", text(&out.stdout));
+        }
+        let out = bluegreen(&["https://127.0.0.1:1/", "--ca-file", "/nonexistent/ca.pem"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("--ca-file") && stderr.contains("cannot be read") && stderr.contains("hint"),
+            "{stderr}"
+        );
+        let out = bluegreen(&["https://127.0.0.1:1/", "--connect-to", "nowhere"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(text(&out.stderr).contains("is not HOST:PORT"), "{}", text(&out.stderr));
+    }
+
+    #[test]
+    fn insecure_probes_an_untrusted_certificate_and_says_so_everywhere() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let ca = ca("insecure");
+        let server = rt.block_on(Server::start_with(page("v1"), Some(leaf(&ca, &["127.0.0.1"], false))));
+        let switch = {
+            let answer = server.answer.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(1500));
+                *answer.lock().unwrap() = page("v2");
+            })
+        };
+        let out = bluegreen(&[&server.url, "--insecure", "--rate", "20", "--duration", "5s", "--plain"]);
+        switch.join().unwrap();
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert!(lines[0].ends_with(", insecure (certificates not verified)"), "the header says so: {}", lines[0]);
+        let verdicts: Vec<&&str> = lines.iter().filter(|l| l.contains(" verdict ")).collect();
+        assert_eq!(verdicts.len(), 1, "{stdout}");
+        assert!(verdicts[0].ends_with(" (certificates not verified)"), "and the verdict: {}", verdicts[0]);
+    }
+
+    #[test]
+    fn connect_to_reaches_another_address_with_the_urls_name() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let ca = ca("connect-to");
+        let server = rt.block_on(Server::start_with(page("v1"), Some(leaf(&ca, &["shop.example.test"], false))));
+        let addr = server.url.trim_start_matches("https://").trim_end_matches('/').to_string();
+        let port = addr.rsplit_once(':').unwrap().1;
+        let url = format!("https://shop.example.test:{port}/");
+        let pem = ca.pem.to_str().unwrap();
+        let out = bluegreen(&[&url, "--connect-to", &addr, "--ca-file", pem, "--duration", "2s", "--plain"]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        assert!(stdout.lines().next().unwrap().contains(&format!("via {addr}")), "{stdout}");
+        assert!(stdout.contains(" 0 failed  v1 100%"), "the certificate named in SNI was verified: {stdout}");
+        let hosts = server.hosts.lock().unwrap().clone();
+        assert!(!hosts.is_empty() && hosts.iter().all(|h| *h == format!("shop.example.test:{port}")), "{hosts:?}");
+    }
+
+    #[test]
+    fn a_redirecting_listener_is_counted_as_redirects_and_said_once() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let server = rt.block_on(Server::start(Answer::Redirect("https://shop.example.test/")));
+        let out = bluegreen(&[&server.url, "--duration", "2s", "--plain"]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        let notes: Vec<&str> = stdout.lines().filter(|l| l.contains(" note ")).collect();
+        assert_eq!(notes.len(), 1, "said once: {stdout}");
+        assert!(notes[0].contains("answers 301 → https://shop.example.test/"), "{}", notes[0]);
+        assert!(notes[0].contains("hint: probe https://shop.example.test/"), "{}", notes[0]);
+        let seconds: Vec<&str> = stdout.lines().filter(|l| l.contains(" traffic ")).collect();
+        assert!(!seconds.is_empty());
+        for s in seconds {
+            assert!(s.contains("  10 failed") && s.contains("(10 redirect)") && !s.contains(" v"), "{s}");
+        }
+    }
 }

@@ -150,7 +150,13 @@ pub struct Setup {
     pub stale_after: Option<Duration>,
     /// Open with the tour in the event log's place.
     pub tour: bool,
+    /// The prober does not verify certificates (`--insecure`): said with
+    /// the URL and in every verdict.
+    pub unverified: bool,
 }
+
+/// Said of a URL, and of each verdict, when certificates are not verified.
+const UNVERIFIED: &str = " (certificates not verified)";
 
 /// The console's whole state. Only [`App::update`] changes it; everything
 /// else reads it.
@@ -230,7 +236,8 @@ impl App {
     /// An app that has seen nothing yet; probing (and traffic second 0)
     /// started at `start`.
     pub fn new(setup: Setup, start: Instant) -> Self {
-        let Setup { source, url, log_file, audit_log, read_only, stale_after, tour } = setup;
+        let Setup { source, url, log_file, audit_log, read_only, stale_after, tour, unverified } = setup;
+        let url = if unverified { format!("{url}{UNVERIFIED}") } else { url };
         Self {
             source,
             obs: None,
@@ -479,7 +486,11 @@ impl App {
             // later, it takes its place among what happened then.
             let began = self.traffic.start() + Duration::from_secs(verdict.since);
             let span = (self.world_at(began), self.world_at(began + verdict.took));
-            self.record(Entry { at: span.1, text: verdict.describe(span), tone, kind: log::Kind::Verdict });
+            let mut text = verdict.describe(span);
+            if self.url.ends_with(UNVERIFIED) {
+                text.push_str(UNVERIFIED);
+            }
+            self.record(Entry { at: span.1, text, tone, kind: log::Kind::Verdict });
             self.verdicts.push_back((span, verdict));
             while self.verdicts.len() > crate::probe::stats::KEEP_VERDICTS {
                 self.verdicts.pop_front();

@@ -25,6 +25,8 @@ pub struct Options {
     pub log_file: Option<PathBuf>,
     /// How to read the version from the page.
     pub page: probe::Patterns,
+    /// How the prober's HTTPS is checked, and where its connections go.
+    pub tls: crate::net::tls::TlsOptions,
 }
 
 /// Checks what can be checked without the network.
@@ -39,6 +41,8 @@ fn check(opts: &Options) -> Result<probe::Reader, Failure> {
             crate::domain::clean(url, 80)
         )));
     }
+    let url = opts.target.url.clone().unwrap_or_default();
+    probe::check_tls(&probe::Settings { tls: opts.tls.clone(), ..probe::Settings::new(url, opts.rate) })?;
     Ok(reader)
 }
 
@@ -65,14 +69,19 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
         read_only: cloud.read_only().then(|| "started with --read-only".into()),
         stale_after: Some(Duration::from_secs(60)),
         tour: false,
+        unverified: opts.tls.insecure,
     };
     let tick = if output == Output::Screen { Duration::from_secs(1) } else { Duration::from_millis(250) };
-    let mut session = Session::build(cloud.clone(), setup)
-        .probe(probe::Settings { reader, ..probe::Settings::new(url.clone(), opts.rate) })
-        .tick(tick)
-        .start();
+    let settings = probe::Settings { reader, tls: opts.tls.clone(), ..probe::Settings::new(url.clone(), opts.rate) };
+    // A certificate problem is one line before the screen opens; a
+    // redirect is said once.
+    let first = if url.is_empty() { probe::First::Answered } else { probe::first_request(&settings).await? };
+    let mut session = Session::build(cloud.clone(), setup).probe(settings).tick(tick).start();
     if url.is_empty() {
         session.send(Msg::Notice("the deployment group has no load balancer to probe (hint: --url)".into()))?;
+    }
+    if let probe::First::Redirected { status, location } = first {
+        session.send(Msg::Notice(probe::redirect_words(status, &location)))?;
     }
     let result = match output {
         Output::Screen => screen::show(&mut session).await,

@@ -19,6 +19,7 @@ use crate::{demo, probe, report};
 
 /// What the demo plays and where.
 #[derive(Debug, Clone)]
+#[expect(clippy::struct_excessive_bools, reason = "each is a command-line switch")]
 pub struct Options {
     /// A built-in scenario's name or a path to a TOML file.
     pub scenario: String,
@@ -40,6 +41,9 @@ pub struct Options {
     pub tour: bool,
     /// No screen (also without a terminal).
     pub plain: bool,
+    /// The load balancer serves HTTPS, with a certificate made at start
+    /// that the demo's own prober trusts.
+    pub tls: bool,
 }
 
 /// Everything checked before anything starts: a bad scenario, story or
@@ -122,7 +126,12 @@ pub fn play(opts: &Options) -> Result<(), Failure> {
 async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure> {
     let Prepared { scenario, actions, output } = prepared;
     let world = World::with_seed(&scenario, opts.seed.unwrap_or(scenario.seed));
-    let (running, taken) = demo::open(world, scenario.timing.pace * opts.speed, opts.port).await?;
+    let made = if opts.tls {
+        Some(crate::net::tls::make_certificate(&["127.0.0.1", "localhost"]).map_err(Failure::Failed)?)
+    } else {
+        None
+    };
+    let (running, taken) = demo::open(world, scenario.timing.pace * opts.speed, opts.port, made.as_ref()).await?;
     let demo::Demo { cloud, control, feed, url, .. } = running;
     let setup =
         Setup { source: format!("demo · {}", scenario.name), url: url.clone(), tour: opts.tour, ..Setup::default() };
@@ -130,18 +139,24 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
     let player = actions.map(|a| Player::new(a, Duration::from_secs(opts.wait_limit)));
     let mut session = Session::build(cloud, setup)
         .fed(feed)
-        .probe(probe::Settings::new(url.clone(), opts.rate))
+        .probe(probe::Settings { tls: trusting(made.as_ref()), ..probe::Settings::new(url.clone(), opts.rate) })
         .tick(tick)
         .story(player)
         .start();
     if let Some(port) = taken {
         session.send(Msg::Notice(format!("port {port} is taken: the load balancer listens on {url}")))?;
     }
+    if made.is_some() && output == Output::Screen {
+        session.send(Msg::Notice(format!("the load balancer serves {url}{TLS_WORDS}")))?;
+    }
     let result = match output {
         Output::Screen => screen::show(&mut session).await,
         Output::Lines | Output::Json => {
             let now = session.cloud().now();
-            let taken = taken.map(|p| format!(" (port {p} is taken)")).unwrap_or_default();
+            let mut taken = taken.map(|p| format!(" (port {p} is taken)")).unwrap_or_default();
+            if made.is_some() {
+                taken.push_str(TLS_WORDS);
+            }
             let first = [
                 (now, "lb", format!("load balancer: {url}{taken}")),
                 (now, "demo", format!("scenario {}: {}", scenario.name, scenario.description)),
@@ -151,6 +166,15 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
     };
     control.stop().await;
     result
+}
+
+/// What `--tls` adds to the load balancer's address.
+const TLS_WORDS: &str =
+    " over TLS, its certificate made at start and trusted by the prober (curl -k to ask it yourself)";
+
+/// The prober's TLS options: trusting the demo's own authority.
+fn trusting(made: Option<&crate::net::tls::Made>) -> crate::net::tls::TlsOptions {
+    crate::net::tls::TlsOptions { trusted: made.map(|m| vec![m.ca.clone()]).unwrap_or_default(), ..Default::default() }
 }
 
 /// `bluegreen scenarios`: the built-in scenarios, a line each.

@@ -40,6 +40,8 @@ pub struct Options {
     pub json: bool,
     /// How to read the version from the page.
     pub page: probe::Patterns,
+    /// How HTTPS is checked, and where connections go.
+    pub tls: crate::net::tls::TlsOptions,
 }
 
 /// Probes until `--duration` has passed, the user quits or a signal ends
@@ -53,17 +55,26 @@ pub fn probe(opts: &Options) -> Result<(), Failure> {
         keep_alive: !opts.new_connection,
         reader,
         stop_after: opts.duration,
+        tls: opts.tls.clone(),
         ..Settings::new(opts.url.clone(), opts.rate)
     };
+    probe::check_tls(&settings)?;
     let output = Output::choose(opts.plain, opts.json);
     let summary = runtime()?.block_on(async {
+        // A certificate problem is one line before the run; a redirect is
+        // said once, with where it goes.
+        let notes: Vec<String> = match probe::first_request(&settings).await? {
+            probe::First::Answered => Vec::new(),
+            probe::First::Redirected { status, location } => vec![probe::redirect_words(status, &location)],
+        };
         let (tx, samples) = mpsc::channel(4096);
         let clock = Clock::now();
         let prober = probe::start_at(settings.clone(), clock.start, tx);
         let summary = match output {
-            Output::Screen => show(&settings, clock, samples, opts.duration).await,
+            Output::Screen => show(&settings, &notes, clock, samples, opts.duration).await,
             Output::Lines | Output::Json => {
-                crate::report::probe::print(&settings, output == Output::Json, clock, samples, std::io::stdout()).await
+                let json = output == Output::Json;
+                crate::report::probe::print(&settings, json, clock, samples, &notes, std::io::stdout()).await
             }
         };
         prober.abort();
@@ -134,13 +145,14 @@ impl term::Screen for ProbeScreen {
 
 async fn show(
     settings: &Settings,
+    notes: &[String],
     clock: Clock,
     samples: mpsc::Receiver<Sample>,
     duration: Option<Duration>,
 ) -> Result<Summary, Failure> {
     let mut screen = ProbeScreen {
         url: settings.url.clone(),
-        title: settings.describe(),
+        title: std::iter::once(settings.describe()).chain(notes.iter().cloned()).collect::<Vec<_>>().join(" · "),
         clock,
         traffic: Traffic::with_timeout(clock.start, settings.timeout),
         verdicts: VecDeque::new(),

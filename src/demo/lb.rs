@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::net::{Body, client, respond, serve};
+use crate::net::{Body, client, respond, serve_tls};
 
 /// One healthy target the proxy may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,8 @@ pub type Routes = Vec<Backend>;
 #[derive(Debug)]
 pub struct LoadBalancer {
     pub addr: SocketAddr,
+    /// Serving HTTPS.
+    tls: bool,
     routes: watch::Sender<Routes>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -46,6 +48,11 @@ pub async fn bind(port: u16) -> io::Result<TcpListener> {
 impl LoadBalancer {
     /// Starts proxying on `listener` with no targets.
     pub fn start(listener: TcpListener) -> io::Result<Self> {
+        Self::start_with(listener, None)
+    }
+
+    /// Starts proxying, over TLS with this configuration when given.
+    pub fn start_with(listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>) -> io::Result<Self> {
         let addr = listener.local_addr()?;
         let (routes_tx, routes_rx) = watch::channel(Routes::new());
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -57,13 +64,14 @@ impl LoadBalancer {
             let http = http.clone();
             async move { forward(req, &routes, turn, &http).await }
         };
-        let task = tokio::spawn(serve(listener, handler, stop_rx, Duration::from_secs(5)));
-        Ok(Self { addr, routes: routes_tx, stop: Some(stop_tx), task })
+        let https = tls.is_some();
+        let task = tokio::spawn(serve_tls(listener, tls, handler, stop_rx, Duration::from_secs(5)));
+        Ok(Self { addr, tls: https, routes: routes_tx, stop: Some(stop_tx), task })
     }
 
     /// The address users reach it at.
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        format!("{}://{}/", if self.tls { "https" } else { "http" }, self.addr)
     }
 
     /// Replaces the set of healthy targets.

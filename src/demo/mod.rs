@@ -22,7 +22,13 @@ pub const DEFAULT_PORT: u16 = 8080;
 /// balancer on `port` on 127.0.0.1: exactly that port (0: any free one),
 /// or without one 8080, falling back to a free port when it is taken.
 /// Gives the running demo and the default port that was taken, if it was.
-pub async fn open(world: World, pace: f64, port: Option<u16>) -> Result<(Demo, Option<u16>), Failure> {
+/// With `tls`, the load balancer serves HTTPS with a certificate made now.
+pub async fn open(
+    world: World,
+    pace: f64,
+    port: Option<u16>,
+    tls: Option<&crate::net::tls::Made>,
+) -> Result<(Demo, Option<u16>), Failure> {
     let (listener, taken) = match port {
         Some(port) => (lb::bind(port).await.map_err(|e| port_error(port, &e))?, None),
         None => match lb::bind(DEFAULT_PORT).await {
@@ -30,7 +36,7 @@ pub async fn open(world: World, pace: f64, port: Option<u16>) -> Result<(Demo, O
             Err(_) => (lb::bind(0).await.map_err(|e| port_error(0, &e))?, Some(DEFAULT_PORT)),
         },
     };
-    let demo = runtime::start(world, pace, listener)
+    let demo = runtime::start_with(world, pace, listener, tls.map(|m| m.server.clone()))
         .map_err(|e| Failure::Failed(format!("cannot start the load balancer: {e}")))?;
     Ok((demo, taken))
 }

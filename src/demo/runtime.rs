@@ -80,8 +80,18 @@ pub struct Demo {
 
 /// Starts the world at `pace` world seconds per real second, with its load
 /// balancer on `listener`.
-pub fn start(mut world: World, pace: f64, listener: TcpListener) -> io::Result<Demo> {
-    let lb = LoadBalancer::start(listener)?;
+pub fn start(world: World, pace: f64, listener: TcpListener) -> io::Result<Demo> {
+    start_with(world, pace, listener, None)
+}
+
+/// [`start`], the load balancer serving HTTPS with this configuration when given.
+pub fn start_with(
+    mut world: World,
+    pace: f64,
+    listener: TcpListener,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+) -> io::Result<Demo> {
+    let lb = LoadBalancer::start_with(listener, tls)?;
     let url = lb.url();
     world.set_url(url.clone());
     let clock = WorldClock::new(world.now(), pace);

@@ -42,6 +42,9 @@ pub struct Verdict {
     pub failed: BTreeMap<ErrorKind, u64>,
     pub longest_gap: Duration,
     pub worst_latency: Duration,
+    /// TLS handshakes in it (a cutover that drops connections shows up as
+    /// a burst of them).
+    pub handshakes: u64,
     /// The second (of probing) the cutover began.
     pub since: u64,
     /// The second (of probing) whose end settled it: when it was reached.
@@ -100,7 +103,11 @@ impl fmt::Display for Line<'_> {
             ", longest gap {:.1}s, worst latency {}",
             v.longest_gap.as_secs_f64(),
             crate::domain::millis(v.worst_latency)
-        )
+        )?;
+        if v.handshakes > 0 {
+            write!(f, ", {} TLS handshake(s)", v.handshakes)?;
+        }
+        Ok(())
     }
 }
 
@@ -113,6 +120,7 @@ pub struct Underway {
     pub failed: BTreeMap<ErrorKind, u64>,
     pub longest_gap: Duration,
     pub worst_latency: Duration,
+    pub handshakes: u64,
     /// Started by the console before the mix moved.
     expected: bool,
     /// The first second that served anything but `from` (another version,
@@ -130,6 +138,7 @@ struct Streak {
     seconds: u32,
     requests: u64,
     worst: Duration,
+    handshakes: u64,
 }
 
 impl Underway {
@@ -141,6 +150,7 @@ impl Underway {
             failed: BTreeMap::new(),
             longest_gap: Duration::ZERO,
             worst_latency: Duration::ZERO,
+            handshakes: 0,
             expected,
             moved: None,
             streak: None,
@@ -160,6 +170,7 @@ impl Underway {
     /// Seconds of one version that turned out not to end the cutover.
     fn fold(&mut self, s: &Streak) {
         self.requests += s.requests;
+        self.handshakes += s.handshakes;
         self.worst_latency = self.worst_latency.max(s.worst);
     }
 }
@@ -258,12 +269,14 @@ impl Cutover {
                     if let Some(broken) = other {
                         run.fold(&broken);
                     }
-                    Streak { version: v.to_string(), first: s.index, seconds: 0, requests: 0, worst: Duration::ZERO }
+                    let worst = Duration::ZERO;
+                    Streak { version: v.to_string(), first: s.index, seconds: 0, requests: 0, worst, handshakes: 0 }
                 }
             };
             streak.seconds += 1;
             streak.requests += u64::from(s.requests);
             streak.worst = streak.worst.max(s.worst);
+            streak.handshakes += u64::from(s.handshakes);
             let settled = streak.seconds >= self.settle && streak.requests >= SETTLE_REQUESTS;
             let back_too_soon = run.expected && run.moved.is_none();
             if settled && !back_too_soon {
@@ -276,6 +289,7 @@ impl Cutover {
                     failed: run.failed.clone(),
                     longest_gap: run.longest_gap,
                     worst_latency: run.worst_latency,
+                    handshakes: run.handshakes,
                     since: run.since,
                     reached: s.index + 1,
                 };
@@ -293,6 +307,7 @@ impl Cutover {
                 run.fold(&broken);
             }
             run.requests += u64::from(s.requests);
+            run.handshakes += u64::from(s.handshakes);
             run.worst_latency = run.worst_latency.max(s.worst);
             for (k, n) in &s.errors {
                 *run.failed.entry(k.clone()).or_default() += u64::from(*n);

@@ -25,7 +25,8 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::net::{Body, client};
+use crate::net::Body;
+use crate::net::tls::{self, Certificates, Connector, Handshake, TlsOptions};
 pub use cutover::Verdict;
 pub use page::{Patterns, Reader};
 pub use second::Second;
@@ -42,8 +43,12 @@ pub enum ErrorKind {
     Timeout,
     /// A 5xx answer.
     Server(u16),
-    /// A 4xx (or other non-2xx) answer.
+    /// A 4xx (or other non-2xx, non-3xx) answer.
     Client(u16),
+    /// A 3xx answer: a redirect, never a version.
+    Redirect(u16),
+    /// The TLS handshake failed (a certificate, a protocol).
+    Tls,
     /// A 2xx page that does not say its version.
     NoVersion,
     /// Anything else (a bad URL, a name that does not resolve).
@@ -59,6 +64,8 @@ impl ErrorKind {
             Self::Timeout => "timeout",
             Self::Server(_) => "5xx",
             Self::Client(_) => "4xx",
+            Self::Redirect(_) => "redirect",
+            Self::Tls => "tls",
             Self::NoVersion => "no version",
             Self::Other => "other",
         }
@@ -84,7 +91,7 @@ pub fn error_words<'a>(kinds: impl IntoIterator<Item = (&'a ErrorKind, u64)>) ->
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Server(s) | Self::Client(s) => write!(f, "HTTP {s}"),
+            Self::Server(s) | Self::Client(s) | Self::Redirect(s) => write!(f, "HTTP {s}"),
             other => f.write_str(other.word()),
         }
     }
@@ -116,6 +123,9 @@ pub struct Sample {
     /// left, if the scheduler released it early (see [`EARLY`]).
     pub latency: Duration,
     pub outcome: Outcome,
+    /// The TLS handshake this request paid for (the first on a new
+    /// connection), if any.
+    pub handshake: Option<Duration>,
 }
 
 /// How to probe.
@@ -139,6 +149,10 @@ pub struct Settings {
     /// scheduler when it wakes anyway (zero: each as it comes). A screen
     /// that draws a few times a second at rest wakes less for them.
     pub gather: Duration,
+    /// How HTTPS is checked, and where connections go.
+    pub tls: TlsOptions,
+    /// The server's certificate as the connections see it.
+    pub certificates: Arc<Certificates>,
 }
 
 impl Settings {
@@ -146,11 +160,12 @@ impl Settings {
     /// probe's screen and lines say it.
     pub fn describe(&self) -> String {
         format!(
-            "{} at {}/s, timeout {}{}",
+            "{} at {}/s, timeout {}{}{}",
             self.url,
             self.rate,
             crate::domain::millis(self.timeout),
-            if self.keep_alive { "" } else { ", a new connection per request" }
+            if self.keep_alive { "" } else { ", a new connection per request" },
+            self.tls.describe()
         )
     }
 
@@ -165,6 +180,8 @@ impl Settings {
             reader: Reader::default(),
             stop_after: None,
             gather: Duration::ZERO,
+            tls: TlsOptions::default(),
+            certificates: Arc::default(),
         }
     }
 }
@@ -173,7 +190,7 @@ impl Settings {
 /// the README's performance figures).
 pub const MAX_RATE: u32 = 1000;
 
-/// Checks a URL the prober can use: `http://host[:port][/path]`.
+/// Checks a URL the prober can use: `http[s]://host[:port][/path]`.
 pub fn check_url(url: &str) -> Result<(), crate::exit::Failure> {
     let bad = |why: &str| {
         crate::exit::Failure::Usage(format!(
@@ -181,17 +198,38 @@ pub fn check_url(url: &str) -> Result<(), crate::exit::Failure> {
             crate::domain::clean(url, 80)
         ))
     };
-    if url.starts_with("https://") {
-        return Err(bad("uses https, which the prober does not speak yet; probe the http listener"));
-    }
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Err(bad("is not an http:// URL"));
+    let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
+        return Err(bad("is not an http:// or https:// URL"));
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if host.is_empty() || url.parse::<hyper::Uri>().is_err() {
         return Err(bad("is not a valid URL"));
     }
     Ok(())
+}
+
+/// Checks the TLS options: `--connect-to`, and that the trusted
+/// certificates load (a bad `--ca-file` is one line).
+pub fn check_tls(settings: &Settings) -> Result<(), crate::exit::Failure> {
+    if let Some(to) = &settings.tls.connect_to {
+        tls::check_connect_to(to).map_err(crate::exit::Failure::Usage)?;
+    }
+    if settings.url.starts_with("https://") || settings.tls.ca_file.is_some() {
+        tls::client_config(&settings.tls).map_err(crate::exit::Failure::Usage)?;
+    }
+    Ok(())
+}
+
+/// What a redirect at the first request means for the run.
+pub fn redirect_words(status: u16, location: &str) -> String {
+    let hint = if location.starts_with("https://") {
+        format!("probe {location} to count versions")
+    } else {
+        "probe the address it names to count versions".to_string()
+    };
+    format!(
+        "the URL answers {status} → {location}: every such answer counts as a redirect, never a version (hint: {hint})"
+    )
 }
 
 /// Checks a `--rate`.
@@ -218,7 +256,9 @@ pub const EARLY: Duration = Duration::from_millis(2);
 /// second holds exactly `rate` requests).
 pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let http = client(settings.keep_alive);
+        let connector =
+            Connector::new(&settings.tls, settings.certificates.clone()).unwrap_or_else(|_| Connector::plain());
+        let http = tls::client(connector, settings.keep_alive);
         let period = Duration::from_secs(1) / settings.rate.max(1);
         let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
         let gathered: Option<Gathered> = (!settings.gather.is_zero()).then(Gathered::default);
@@ -260,15 +300,15 @@ pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample
             tokio::spawn(async move {
                 let due = this;
                 let deadline = due + settings.timeout;
-                let outcome = match tokio::time::timeout_at(deadline, slots.acquire_owned()).await {
+                let (outcome, handshake) = match tokio::time::timeout_at(deadline, slots.acquire_owned()).await {
                     Ok(Ok(_slot)) => match tokio::time::timeout_at(deadline, fetch(&http, &settings)).await {
-                        Ok(outcome) => outcome,
-                        Err(_) => Outcome::Failed(ErrorKind::Timeout),
+                        Ok(answer) => answer,
+                        Err(_) => (Outcome::Failed(ErrorKind::Timeout), None),
                     },
-                    _ => Outcome::Failed(ErrorKind::Timeout),
+                    _ => (Outcome::Failed(ErrorKind::Timeout), None),
                 };
                 let latency = Instant::now().saturating_duration_since(left).min(settings.timeout);
-                let sample = Sample { scheduled: due, latency, outcome };
+                let sample = Sample { scheduled: due, latency, outcome, handshake };
                 match delivery {
                     Delivery::Each(samples) => {
                         let _ = samples.send(sample).await;
@@ -324,37 +364,82 @@ fn hand_over(gathered: &std::sync::Mutex<Vec<Sample>>, samples: &mpsc::Sender<Sa
     true
 }
 
-type Client = hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>;
-
-async fn fetch(http: &Client, settings: &Settings) -> Outcome {
+/// One request: how it ended, and the handshake it paid for.
+async fn fetch(http: &tls::Client, settings: &Settings) -> (Outcome, Option<Duration>) {
     let Ok(req) = Request::get(&settings.url).header("user-agent", "bluegreen-probe").body(Body::default()) else {
-        return Outcome::Failed(ErrorKind::Other);
+        return (Outcome::Failed(ErrorKind::Other), None);
     };
     let resp = match http.request(req).await {
         Ok(r) => r,
-        Err(e) => return Outcome::Failed(classify(&e)),
+        Err(e) => return (Outcome::Failed(classify(&e)), None),
     };
+    let handshake = resp.extensions().get::<Handshake>().and_then(Handshake::claim);
     let status = resp.status();
     let headers = resp.headers().clone();
     let body = match resp.into_body().collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return Outcome::Failed(ErrorKind::Reset),
+        Err(_) => return (Outcome::Failed(ErrorKind::Reset), handshake),
     };
+    let failed = |kind| (Outcome::Failed(kind), handshake);
     if status.is_server_error() {
-        return Outcome::Failed(ErrorKind::Server(status.as_u16()));
+        return failed(ErrorKind::Server(status.as_u16()));
+    }
+    if status.is_redirection() {
+        return failed(ErrorKind::Redirect(status.as_u16()));
     }
     if !status.is_success() {
-        return Outcome::Failed(ErrorKind::Client(status.as_u16()));
+        return failed(ErrorKind::Client(status.as_u16()));
     }
     let text = String::from_utf8_lossy(&body[..body.len().min(page::MAX_BODY)]);
     match settings.reader.read(&headers, &text) {
-        (Some(version), instance) => Outcome::Served { version, instance },
-        (None, _) => Outcome::Failed(ErrorKind::NoVersion),
+        (Some(version), instance) => (Outcome::Served { version, instance }, handshake),
+        (None, _) => failed(ErrorKind::NoVersion),
     }
+}
+
+/// What the first request finds, before a run: a certificate problem is
+/// one line with the way out; a redirect is said with where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum First {
+    /// An answer (or a failure the run will count): go on.
+    Answered,
+    /// A 3xx to this location (cleaned).
+    Redirected { status: u16, location: String },
+}
+
+/// Sends one request as the run will, and tells a certificate problem
+/// before anything is counted.
+pub async fn first_request(settings: &Settings) -> Result<First, crate::exit::Failure> {
+    let connector = Connector::new(&settings.tls, Arc::default()).map_err(crate::exit::Failure::Usage)?;
+    let http = tls::client(connector, false);
+    let req = Request::get(&settings.url)
+        .header("user-agent", "bluegreen-probe")
+        .body(Body::default())
+        .map_err(|e| crate::exit::Failure::Usage(format!("a bad URL: {e}")))?;
+    let resp = match tokio::time::timeout(settings.timeout.max(Duration::from_secs(2)), http.request(req)).await {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(e)) => {
+            let host = settings.url.parse::<hyper::Uri>().ok().and_then(|u| u.host().map(str::to_string));
+            return match tls::certificate_problem(&e, host.as_deref().unwrap_or("the server")) {
+                Some(line) => Err(crate::exit::Failure::Usage(line)),
+                None => Ok(First::Answered),
+            };
+        }
+        Err(_) => return Ok(First::Answered),
+    };
+    if resp.status().is_redirection() {
+        let location = resp.headers().get(hyper::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let location = crate::domain::clean(location, 120);
+        return Ok(First::Redirected { status: resp.status().as_u16(), location });
+    }
+    Ok(First::Answered)
 }
 
 /// Refused, reset, or something else, from the error's chain of causes.
 fn classify(e: &(dyn std::error::Error + 'static)) -> ErrorKind {
+    if tls::rustls_error(e).is_some() {
+        return ErrorKind::Tls;
+    }
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
         if let Some(io) = c.downcast_ref::<std::io::Error>() {
@@ -386,7 +471,8 @@ mod tests {
     fn urls() {
         assert!(check_url("http://127.0.0.1:8080/").is_ok());
         assert!(check_url("http://my-alb-1.us-east-1.elb.amazonaws.com").is_ok());
-        for bad in ["https://example.com/", "example.com", "http://", "http:///x", "ftp://x/"] {
+        assert!(check_url("https://shop.example.com/").is_ok());
+        for bad in ["example.com", "http://", "http:///x", "https://", "ftp://x/"] {
             let e = check_url(bad).unwrap_err();
             assert_eq!(e.code(), 2, "{bad}");
             assert!(e.line().is_some_and(|l| l.contains("hint")), "{bad}");

@@ -25,6 +25,10 @@ pub struct Second {
     pub errors: BTreeMap<ErrorKind, u32>,
     /// The slowest request's latency.
     pub worst: Duration,
+    /// TLS handshakes its requests paid for (new connections over HTTPS),
+    /// and the slowest of them.
+    pub handshakes: u32,
+    pub worst_handshake: Duration,
     /// When each kind of answer (a version, or [`FAILED`]) was first due
     /// in this second, from the second's start: where a change in the mix
     /// took place within it.
@@ -83,6 +87,10 @@ impl fmt::Display for Second {
         }
         if self.failures > 0 {
             write!(f, "  ({})", self.error_words())?;
+        }
+        if self.handshakes > 0 {
+            let worst = crate::domain::millis(self.worst_handshake);
+            write!(f, "  {} handshake(s) (worst {worst})", self.handshakes)?;
         }
         Ok(())
     }

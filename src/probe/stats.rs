@@ -95,6 +95,8 @@ pub struct Traffic {
     pub recent: VecDeque<Sample>,
     pub total_requests: u64,
     pub total_failures: u64,
+    /// TLS handshakes (new connections over HTTPS).
+    pub total_handshakes: u64,
     /// Failed requests by kind, since probing began.
     pub errors: BTreeMap<ErrorKind, u64>,
     latency: Latency,
@@ -124,6 +126,7 @@ impl Traffic {
             recent: VecDeque::new(),
             total_requests: 0,
             total_failures: 0,
+            total_handshakes: 0,
             errors: BTreeMap::new(),
             latency: Latency::new(),
             last_ok: None,
@@ -152,6 +155,11 @@ impl Traffic {
         second.index = index;
         second.requests += 1;
         second.worst = second.worst.max(sample.latency);
+        if let Some(took) = sample.handshake {
+            second.handshakes += 1;
+            second.worst_handshake = second.worst_handshake.max(took);
+            self.total_handshakes += 1;
+        }
         self.total_requests += 1;
         let into = sample.scheduled.saturating_duration_since(self.start + Duration::from_secs(index));
         let class = match &sample.outcome {
@@ -280,7 +288,12 @@ mod tests {
             Some(v) => Outcome::Served { version: v.into(), instance: None },
             None => Outcome::Failed(ErrorKind::Server(503)),
         };
-        Sample { scheduled: start + Duration::from_millis(ms), latency: Duration::from_millis(latency_ms), outcome }
+        Sample {
+            scheduled: start + Duration::from_millis(ms),
+            latency: Duration::from_millis(latency_ms),
+            outcome,
+            handshake: None,
+        }
     }
 
     #[test]

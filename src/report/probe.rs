@@ -91,14 +91,17 @@ fn second_json(clock: &Clock, s: &Second) -> Value {
         "versions": s.versions,
         "errors": errors(s.errors.iter().map(|(k, n)| (k, u64::from(*n)))),
         "worst_ms": ms(s.worst),
+        "handshakes": s.handshakes,
+        "worst_handshake_ms": ms(s.worst_handshake),
     })
 }
 
-fn verdict_line(clock: &Clock, v: &Verdict) -> String {
-    format!("{} verdict  {}", clock.at(v.reached), v.describe(clock.span(v)))
+fn verdict_line(clock: &Clock, v: &Verdict, insecure: bool) -> String {
+    let unverified = if insecure { " (certificates not verified)" } else { "" };
+    format!("{} verdict  {}{unverified}", clock.at(v.reached), v.describe(clock.span(v)))
 }
 
-fn verdict_json(clock: &Clock, v: &Verdict) -> Value {
+fn verdict_json(clock: &Clock, v: &Verdict, insecure: bool) -> Value {
     json!({
         "schema_version": SCHEMA_VERSION,
         "type": "verdict",
@@ -115,6 +118,8 @@ fn verdict_json(clock: &Clock, v: &Verdict) -> Value {
         "errors": errors(v.failed.iter().map(|(k, n)| (k, *n))),
         "longest_gap_ms": ms(v.longest_gap),
         "worst_latency_ms": ms(v.worst_latency),
+        "handshakes": v.handshakes,
+        "certificates_verified": !insecure,
     })
 }
 
@@ -128,6 +133,7 @@ fn summary_json(clock: &Clock, s: &Summary, t: &Traffic) -> Value {
         "failed": s.failures,
         "errors": errors(t.errors.iter().map(|(k, n)| (k, *n))),
         "verdicts": s.verdicts,
+        "handshakes": t.total_handshakes,
         "cutover_failed": s.cutover_failures,
         "cutover_under_way": t.cutover().is_some(),
         "longest_gap_ms": ms(t.longest_gap(Instant::now())),
@@ -151,6 +157,7 @@ pub async fn print(
     json: bool,
     clock: Clock,
     mut samples: mpsc::Receiver<Sample>,
+    notes: &[String],
     out: impl Write,
 ) -> Result<Summary, Failure> {
     let mut interrupts = Interrupts::new()?;
@@ -158,6 +165,9 @@ pub async fn print(
     let mut traffic = Traffic::with_timeout(clock.start, settings.timeout);
     if !json {
         out.line(&format!("{} probe    {}", clock.at(0), settings.describe()))?;
+    }
+    for text in notes {
+        out.line(&note(clock.at(0), text, json))?;
     }
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut verdicts = Vec::new();
@@ -171,12 +181,16 @@ pub async fn print(
             _ = tick.tick() => {}
             failure = interrupts.recv() => break Err(failure),
         }
-        verdicts.extend(print_closed(&clock, &mut traffic, Instant::now(), json, &mut out)?);
+        for (at, text) in settings.certificates.take_changes() {
+            let at = clock.at(0) + at.saturating_duration_since(clock.start);
+            out.line(&note(at, &text, json))?;
+        }
+        verdicts.extend(print_closed(settings.tls.insecure, &clock, &mut traffic, Instant::now(), json, &mut out)?);
     };
     if stopped.is_ok() {
         // Nothing is in flight: every second may close.
         let all = Instant::now() + traffic.grace() + Duration::from_secs(2);
-        verdicts.extend(print_closed(&clock, &mut traffic, all, json, &mut out)?);
+        verdicts.extend(print_closed(settings.tls.insecure, &clock, &mut traffic, all, json, &mut out)?);
     }
     let summary = Summary::of(&traffic, &verdicts.iter().collect::<Vec<_>>());
     let text = if json {
@@ -198,10 +212,20 @@ pub async fn print(
     stopped.map(|()| summary)
 }
 
+/// A note (a redirect, a certificate that changed) as a line or an object.
+fn note(at: At, text: &str, json: bool) -> String {
+    if json {
+        json!({"schema_version": SCHEMA_VERSION, "type": "note", "time": at.rfc3339(), "text": text}).to_string()
+    } else {
+        format!("{at} note     {text}")
+    }
+}
+
 /// Closes the seconds whose requests have all ended by `until` and prints
 /// them, each verdict right after the second that settled it; gives the
 /// verdicts.
 fn print_closed(
+    insecure: bool,
     clock: &Clock,
     traffic: &mut Traffic,
     until: Instant,
@@ -214,7 +238,11 @@ fn print_closed(
     for s in &seconds {
         lines.push(if json { second_json(clock, s).to_string() } else { second_line(clock, s) });
         for v in verdicts.iter().filter(|v| v.reached == s.index + 1) {
-            lines.push(if json { verdict_json(clock, v).to_string() } else { verdict_line(clock, v) });
+            lines.push(if json {
+                verdict_json(clock, v, insecure).to_string()
+            } else {
+                verdict_line(clock, v, insecure)
+            });
         }
     }
     out.lines(lines.iter().map(String::as_str))?;

@@ -110,7 +110,12 @@ impl Harness {
             for n in 0..10u32 {
                 let started = self.start + elapsed - Duration::from_secs(1) + Duration::from_millis(u64::from(n) * 100);
                 let outcome = self.model_request();
-                self.send(Msg::Sample(Sample { scheduled: started, latency: Duration::from_millis(3), outcome }));
+                self.send(Msg::Sample(Sample {
+                    scheduled: started,
+                    latency: Duration::from_millis(3),
+                    outcome,
+                    handshake: None,
+                }));
             }
             self.observe();
             self.send(Msg::Tick { world: self.world.now(), real: self.start + elapsed, pace: 1.0 });

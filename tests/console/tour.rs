@@ -159,7 +159,7 @@ mod steps {
                     None => Outcome::Failed(ErrorKind::Server(503)),
                 };
                 let scheduled = at + Duration::from_millis(10 * n as u64);
-                self.traffic.record(Sample { scheduled, latency: Duration::from_millis(1), outcome });
+                self.traffic.record(Sample { scheduled, latency: Duration::from_millis(1), outcome, handshake: None });
             }
             self.next += 1;
             self.traffic.close(self.start + Duration::from_secs(self.next + 1));

@@ -254,6 +254,7 @@ fn the_traffic_panel_does_not_wait_for_requests_it_has() {
         scheduled: start,
         latency: std::time::Duration::from_millis(3),
         outcome: bluegreen::probe::Outcome::Served { version: "v1".into(), instance: None },
+        handshake: None,
     };
     h.send(bluegreen::app::Msg::Sample(sample));
     let screen = h.screen(120, 40);

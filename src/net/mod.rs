@@ -1,6 +1,8 @@
 //! Small HTTP pieces the prober and the demo's network face (its instances
 //! and load balancer) share: a body type, a client, a server loop with
-//! graceful shutdown.
+//! graceful shutdown; the prober's TLS connections in [`tls`].
+
+pub mod tls;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -51,6 +53,21 @@ where
     F: Fn(Request<Incoming>, SocketAddr) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Response<Body>> + Send + 'static,
 {
+    serve_tls(listener, None, handler, stop, grace).await;
+}
+
+/// [`serve`], over TLS when `tls` is given (each connection's handshake
+/// on its own task: a client that never finishes one holds up no other).
+pub async fn serve_tls<F, Fut>(
+    listener: TcpListener,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    handler: F,
+    stop: oneshot::Receiver<()>,
+    grace: Duration,
+) where
+    F: Fn(Request<Incoming>, SocketAddr) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response<Body>> + Send + 'static,
+{
     let graceful = GracefulShutdown::new();
     let mut stop = stop;
     loop {
@@ -62,10 +79,21 @@ where
                     let handler = handler.clone();
                     async move { Ok::<_, Infallible>(handler(req, peer).await) }
                 });
-                let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+                let watcher = graceful.watcher();
+                let tls = tls.clone().map(tokio_rustls::TlsAcceptor::from);
                 tokio::spawn(async move {
-                    let _ = conn.await;
+                    let http = hyper::server::conn::http1::Builder::new();
+                    match tls {
+                        None => {
+                            let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
+                        }
+                        Some(acceptor) => {
+                            let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
+                            if let Ok(Ok(stream)) = handshake.await {
+                                let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
+                            }
+                        }
+                    }
                 });
             }
             _ = &mut stop => break,
