@@ -416,7 +416,7 @@ fn the_demo_over_tls_plays_its_reroute_with_a_verdict() {
     let seconds = traffic(&lines);
     assert!(seconds.iter().all(|(failed, _)| *failed == 0), "{lines:#?}");
     assert!(
-        lines.iter().any(|l| l.contains(" traffic ") && l.contains("handshake(s)")),
+        lines.iter().any(|l| l.contains(" traffic ") && l.contains(" TLS handshake")),
         "handshakes counted: {lines:#?}"
     );
     let verdict = lines.iter().find_map(|l| l.split_once(" verdict  ").map(|(_, v)| v.to_string()));

@@ -571,7 +571,7 @@ mod https {
         let seconds: Vec<&str> = stdout.lines().filter(|l| l.contains(" traffic ")).collect();
         assert_eq!(seconds.len(), 2, "{stdout}");
         for s in seconds {
-            assert!(s.contains("  10 handshake(s) (worst "), "each request paid its own: {s}");
+            assert!(s.contains("  10 TLS handshakes, slowest "), "each request paid its own: {s}");
         }
     }
 
@@ -655,6 +655,57 @@ mod https {
         assert!(stdout.contains(" 0 failed  v1 100%"), "the certificate named in SNI was verified: {stdout}");
         let hosts = server.hosts.lock().unwrap().clone();
         assert!(!hosts.is_empty() && hosts.iter().all(|h| *h == format!("shop.example.test:{port}")), "{hosts:?}");
+    }
+
+    /// Serves whichever certificate it holds now.
+    #[derive(Debug)]
+    struct Switching(std::sync::Mutex<Arc<rustls::sign::CertifiedKey>>);
+
+    impl rustls::server::ResolvesServerCert for Switching {
+        fn resolve(&self, _: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
+            Some(self.0.lock().unwrap().clone())
+        }
+    }
+
+    fn certified(ca: &Ca) -> Arc<rustls::sign::CertifiedKey> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap().signed_by(&key, &ca.issuer).unwrap();
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        let der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+        let signing = provider.key_provider.load_private_key(der).unwrap();
+        Arc::new(rustls::sign::CertifiedKey::new(vec![cert.der().clone()], signing))
+    }
+
+    #[test]
+    fn a_certificate_that_changes_during_the_run_is_said() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let ca = ca("changes");
+        let switching = Arc::new(Switching(std::sync::Mutex::new(certified(&ca))));
+        let config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_cert_resolver(switching.clone());
+        let server = rt.block_on(Server::start_with(page("v1"), Some(Arc::new(config))));
+        let swap = {
+            let (switching, next, served) = (switching.clone(), certified(&ca), server.served.clone());
+            std::thread::spawn(move || {
+                while served.load(Ordering::SeqCst) < 10 {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                *switching.0.lock().unwrap() = next;
+            })
+        };
+        let pem = ca.pem.to_str().unwrap();
+        let out = bluegreen(&[&server.url, "--ca-file", pem, "--new-connection", "--duration", "3s", "--plain"]);
+        swap.join().unwrap();
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        let notes: Vec<&str> = stdout.lines().filter(|l| l.contains(" note ")).collect();
+        assert_eq!(notes.len(), 1, "one change, said once: {stdout}");
+        assert!(notes[0].contains("the server's certificate changed ("), "{}", notes[0]);
     }
 
     #[test]

@@ -207,8 +207,8 @@ pub struct App {
     plan_end: Option<PlanEnd>,
 }
 
-/// What a message changed on screen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a message changed on screen, from least to most.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Change {
     #[default]
     Nothing,

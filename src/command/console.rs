@@ -80,7 +80,9 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
     if url.is_empty() {
         session.send(Msg::Notice("the deployment group has no load balancer to probe (hint: --url)".into()))?;
     }
-    if let probe::First::Redirected { status, location } = first {
+    if let Some(advice) = cloud.url_advice() {
+        session.send(Msg::Notice(advice.to_string()))?;
+    } else if let probe::First::Redirected { status, location } = first {
         session.send(Msg::Notice(probe::redirect_words(status, &location)))?;
     }
     let result = match output {

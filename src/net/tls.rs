@@ -97,6 +97,9 @@ pub fn client_config(options: &TlsOptions) -> Result<rustls::ClientConfig, Strin
         builder.with_root_certificates(roots).with_no_client_auth()
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // Every new connection a full handshake, as a new visitor's: a resumed
+    // session would hide a certificate the listener changed.
+    config.resumption = rustls::client::Resumption::disabled();
     Ok(config)
 }
 

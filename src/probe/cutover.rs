@@ -105,7 +105,7 @@ impl fmt::Display for Line<'_> {
             crate::domain::millis(v.worst_latency)
         )?;
         if v.handshakes > 0 {
-            write!(f, ", {} TLS handshake(s)", v.handshakes)?;
+            write!(f, ", {} TLS handshake{}", v.handshakes, if v.handshakes == 1 { "" } else { "s" })?;
         }
         Ok(())
     }

@@ -89,8 +89,9 @@ impl fmt::Display for Second {
             write!(f, "  ({})", self.error_words())?;
         }
         if self.handshakes > 0 {
-            let worst = crate::domain::millis(self.worst_handshake);
-            write!(f, "  {} handshake(s) (worst {worst})", self.handshakes)?;
+            let slowest = crate::domain::millis(self.worst_handshake);
+            let s = if self.handshakes == 1 { "" } else { "s" };
+            write!(f, "  {} TLS handshake{s}, slowest {slowest}", self.handshakes)?;
         }
         Ok(())
     }

@@ -42,6 +42,8 @@ pub struct Session<C: Cloud> {
     hurry: Option<watch::Sender<bool>>,
     /// Entries of the app's log already written to the log file.
     logged: u64,
+    /// The prober's view of the server's certificate (changes are told).
+    certificates: Option<std::sync::Arc<crate::net::tls::Certificates>>,
     background: Vec<JoinHandle<()>>,
     /// Without a prober, the samples' sender, kept so the channel stays open.
     _no_samples: Option<mpsc::Sender<Sample>>,
@@ -124,6 +126,7 @@ impl<C: Cloud> Builder<C> {
                 (feed, Some(hurry_tx))
             }
         };
+        let certificates = probe.as_ref().map(|p| p.certificates.clone());
         let (samples_tx, samples) = mpsc::channel(1024);
         let probing = Instant::now();
         let no_samples = match probe {
@@ -149,6 +152,7 @@ impl<C: Cloud> Builder<C> {
             problems: 0,
             hurry,
             logged: 0,
+            certificates,
             background,
             _no_samples: no_samples,
         }
@@ -243,7 +247,15 @@ impl<C: Cloud> Session<C> {
 
     /// `update` and the effects, without the story.
     fn dispatch(&mut self, msg: Msg) -> Outcome {
-        let outcome = self.app.update(msg);
+        let ticked = matches!(msg, Msg::Tick { .. });
+        let mut outcome = self.app.update(msg);
+        if ticked && let Some(certificates) = &self.certificates {
+            for (_, text) in certificates.take_changes() {
+                let told = self.app.update(Msg::Notice(text));
+                outcome.change = outcome.change.max(told.change);
+                outcome.effects.extend(told.effects);
+            }
+        }
         for effect in &outcome.effects {
             self.carry_out(effect.clone());
         }

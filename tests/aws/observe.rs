@@ -268,3 +268,75 @@ async fn a_deployment_that_succeeds_between_two_looks_is_told_whole() {
     // The group it left behind is told too: the copy that now serves.
     told(&log, "CodeDeploy_bluegreen-dg_");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_listener_that_only_redirects_is_said_with_the_url_to_pass() {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, Certificate, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
+    };
+    let env = Env::alb(region(), 1).await;
+    let elbv2 = &env.clients.elbv2;
+    let lb = elbv2.describe_load_balancers().names("bluegreen-alb").send().await.unwrap();
+    let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let listeners = elbv2.describe_listeners().load_balancer_arn(&lb_arn).send().await.unwrap();
+    let http = listeners.listeners()[0].listener_arn().unwrap().to_string();
+    // As a site set up for HTTPS has it: port 80 redirects, 443 forwards.
+    let redirect = Action::builder()
+        .r#type(ActionTypeEnum::Redirect)
+        .redirect_config(
+            RedirectActionConfig::builder()
+                .protocol("HTTPS")
+                .port("443")
+                .status_code(RedirectActionStatusCodeEnum::Http301)
+                .build(),
+        )
+        .build();
+    elbv2.modify_listener().listener_arn(&http).default_actions(redirect).send().await.unwrap();
+    let (_, tg_arn) = env.target_group.clone().unwrap();
+    let forward = Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(&tg_arn).build();
+    let certificate = acm_certificate(&env.region, "shop.example.test").await;
+    elbv2
+        .create_listener()
+        .load_balancer_arn(&lb_arn)
+        .protocol(ProtocolEnum::Https)
+        .port(443)
+        .certificates(Certificate::builder().certificate_arn(certificate).build())
+        .default_actions(forward)
+        .send()
+        .await
+        .expect("an HTTPS listener in moto");
+
+    let world = World::new(env, GroupSettings::tutorial(true)).await;
+    assert!(world.cloud.url().starts_with("http://"), "nothing guessed: {}", world.cloud.url());
+    let advice = world.cloud.url_advice().expect("the redirect is said");
+    assert!(advice.contains("bluegreen-alb's HTTP listener only redirects to HTTPS"), "{advice}");
+    assert!(advice.contains("hint: --url https://your.domain/"), "{advice}");
+
+    // With --url, the operator has chosen: nothing to say.
+    let env = Env::alb(region(), 1).await;
+    let target = bluegreen::cloud::aws::Target { url: Some("https://shop.example.test/".into()), ..Default::default() };
+    let world = World::with_target(env, GroupSettings::tutorial(true), target).await;
+    assert_eq!(world.cloud.url(), "https://shop.example.test/");
+    assert_eq!(world.cloud.url_advice(), None);
+}
+
+/// A certificate in moto's ACM (the tests have no ACM client: one JSON
+/// request as the SDK would send it, signed with the tests' fake key).
+async fn acm_certificate(region: &str, domain: &str) -> String {
+    let client = bluegreen::net::client(false);
+    let body = serde_json::json!({ "DomainName": domain }).to_string();
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={}/20261203/{region}/acm/aws4_request, SignedHeaders=host, Signature=0",
+        super::env::KEY_ID
+    );
+    let req = hyper::Request::post(&super::moto::moto().url)
+        .header("x-amz-target", "CertificateManager.RequestCertificate")
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("authorization", auth)
+        .body(bluegreen::net::Body::from(body))
+        .unwrap();
+    let resp = client.request(req).await.expect("moto answers");
+    let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}: {bytes:?}"));
+    v["CertificateArn"].as_str().unwrap_or_else(|| panic!("{v}")).to_string()
+}

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_elasticloadbalancingv2::types::{ActionTypeEnum, ProtocolEnum};
 
 use super::clients::Clients;
 use super::errors::api_error;
@@ -189,6 +190,9 @@ pub struct Balancer {
     pub classic: Vec<String>,
     /// Where users reach it.
     pub url: String,
+    /// Why probing that URL may not count versions (its HTTP listener only
+    /// redirects to an HTTPS one), with what to pass instead.
+    pub advice: Option<String>,
 }
 
 /// Finds the load balancer from the group's `loadBalancerInfo`: the target
@@ -216,7 +220,7 @@ pub async fn balancer(
             .flat_map(aws_sdk_elasticloadbalancingv2::types::TargetGroup::load_balancer_arns)
             .map(|a| text(Some(a)))
             .collect();
-        let (name, dns_url) = match lb_arns.first() {
+        let (name, dns_url, advice) = match lb_arns.first() {
             Some(arn) => {
                 let lbs = clients
                     .elbv2
@@ -235,24 +239,36 @@ pub async fn balancer(
                     .send()
                     .await
                     .map_err(|e| api_error("DescribeListeners", &e))?;
-                let (scheme, port) = listeners
+                let (scheme, port, redirects) = listeners
                     .listeners()
                     .iter()
                     .map(|l| {
-                        let https = l.protocol().is_some_and(|p| p.as_str() == "HTTPS");
-                        (if https { "https" } else { "http" }, l.port().unwrap_or(80))
+                        let https = l.protocol() == Some(&ProtocolEnum::Https);
+                        let actions = l.default_actions();
+                        let redirects = !actions.is_empty()
+                            && actions.iter().all(|a| a.r#type() == Some(&ActionTypeEnum::Redirect));
+                        (if https { "https" } else { "http" }, l.port().unwrap_or(80), redirects)
                     })
-                    .min_by_key(|(s, p)| (*s != "http" || *p != 80, *p))
-                    .unwrap_or(("http", 80));
-                (name, page_url(scheme, &dns, port))
+                    .min_by_key(|(s, p, _)| (*s != "http" || *p != 80, *p))
+                    .unwrap_or(("http", 80, false));
+                let has_https = listeners.listeners().iter().any(|l| l.protocol() == Some(&ProtocolEnum::Https));
+                // The HTTPS listener's certificate names the site, not the
+                // load balancer's DNS name: nothing is guessed.
+                let advice = (scheme == "http" && redirects && has_https).then(|| {
+                    format!(
+                        "{name}'s HTTP listener only redirects to HTTPS: probing it counts redirects, not versions (hint: --url https://your.domain/, the name its certificate is for)"
+                    )
+                });
+                (name, page_url(scheme, &dns, port), advice)
             }
-            None => (String::new(), String::new()),
+            None => (String::new(), String::new(), None),
         };
         return Ok(Balancer {
             kind: LoadBalancerKind::Application,
             name,
             target_groups: groups,
             classic: Vec::new(),
+            advice: advice.filter(|_| url.is_none()),
             url: url.map_or(dns_url, ToString::to_string),
         });
     }
@@ -263,6 +279,7 @@ pub async fn balancer(
             target_groups: Vec::new(),
             classic: Vec::new(),
             url: url.unwrap_or_default().to_string(),
+            advice: None,
         });
     };
     let out = clients
@@ -289,6 +306,7 @@ pub async fn balancer(
         target_groups: Vec::new(),
         classic: elb_names.to_vec(),
         url: url.map_or_else(|| page_url("http", &dns, port), ToString::to_string),
+        advice: None,
     })
 }
 

@@ -74,6 +74,11 @@ impl AwsCloud {
         &self.inner.subject.balancer.url
     }
 
+    /// Why the load balancer's URL may not count versions, and what to pass.
+    pub fn url_advice(&self) -> Option<&str> {
+        self.inner.subject.balancer.advice.as_deref()
+    }
+
     /// Every call made so far, by `service:Operation`.
     pub fn calls(&self) -> Arc<CallLog> {
         self.inner.clients.log.clone()
