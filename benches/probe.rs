@@ -6,7 +6,10 @@
 //! the PATH, the same URL at the same rate and concurrency through oha, for
 //! comparison.
 //! `PROBE_SOAK_MINUTES=10` adds a long run at 200 requests a second that
-//! reports memory every minute.
+//! reports memory every minute. `PROBE_TLS=1` measures over HTTPS: the
+//! demo serves with `--tls`, and both sides skip verifying its certificate
+//! (`--insecure`, oha's too), so the figures are the handshakes and the
+//! encryption.
 
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
@@ -41,17 +44,20 @@ struct Target {
 }
 
 impl Target {
-    /// The demo, holding still: a real load balancer in front of two instances.
-    fn start() -> Self {
+    /// The demo, holding still: a real load balancer in front of two
+    /// instances, over HTTPS when asked.
+    fn start(tls: bool) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bluegreen"))
             .args(["demo", "--plain", "--port", "0", "--rate", "1", "--script", "", "--hold"])
+            .args(tls.then_some("--tls"))
             .stdout(Stdio::piped())
             .spawn()
             .expect("the demo starts");
         let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         out.read_line(&mut first).unwrap();
-        let url = first.split("load balancer: ").nth(1).expect("the URL").trim().to_string();
+        let after = first.split("load balancer: ").nth(1).expect("the URL");
+        let url = after.split_whitespace().next().expect("the URL").to_string();
         // Keep reading: the demo stops when nobody reads its lines.
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         Self { child, url }
@@ -81,6 +87,7 @@ async fn run(url: &str, rate: u32, secs: u64) -> Run {
     let settings = Settings {
         stop_after: Some(Duration::from_secs(secs)),
         concurrency: CONCURRENCY,
+        tls: insecure(url),
         ..Settings::new(url.to_string(), rate)
     };
     let start = Instant::now();
@@ -110,6 +117,11 @@ async fn run(url: &str, rate: u32, secs: u64) -> Run {
     }
 }
 
+/// Over HTTPS, certificates not verified (the demo's are made at start).
+fn insecure(url: &str) -> bluegreen::net::tls::TlsOptions {
+    bluegreen::net::tls::TlsOptions { insecure: url.starts_with("https://"), ..Default::default() }
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1}ms", d.as_secs_f64() * 1000.0)
 }
@@ -130,6 +142,7 @@ struct Oha {
 fn oha(url: &str, rate: u32, secs: u64) -> Option<Oha> {
     let out = Command::new("oha")
         .args(["--no-tui", "--latency-correction", "--output-format", "json", "-z", &format!("{secs}s")])
+        .args(url.starts_with("https://").then_some("--insecure"))
         .args(["-q", &rate.to_string(), "-c", &CONCURRENCY.to_string(), url])
         .output()
         .ok()?;
@@ -184,7 +197,7 @@ fn median(values: impl Iterator<Item = Duration>) -> Duration {
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let target = Target::start();
+    let target = Target::start(std::env::var("PROBE_TLS").is_ok_and(|v| v == "1"));
     let secs = 5;
     println!("target: the demo's load balancer at {} (another process)", target.url);
     println!(
@@ -258,8 +271,11 @@ fn main() {
 async fn soak(url: &str, minutes: u64) {
     let (tx, mut rx) = mpsc::channel(65_536);
     // A second past the last minute, so that minute is reported too.
-    let settings =
-        Settings { stop_after: Some(Duration::from_secs(minutes * 60 + 1)), ..Settings::new(url.to_string(), 200) };
+    let settings = Settings {
+        stop_after: Some(Duration::from_secs(minutes * 60 + 1)),
+        tls: insecure(url),
+        ..Settings::new(url.to_string(), 200)
+    };
     let start = Instant::now();
     let prober = probe::start_at(settings, start, tx);
     let mut traffic = Traffic::new(start);

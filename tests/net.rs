@@ -410,9 +410,20 @@ async fn traffic_is_told_in_world_time_at_real_speed() {
 
 #[test]
 fn the_demo_over_tls_plays_its_reroute_with_a_verdict() {
-    let lines = plain(&["--tls", "--speed", "4"]);
+    let state = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("tls-demo-state");
+    let out = Command::new(env!("CARGO_BIN_EXE_bluegreen"))
+        .args(["demo", "--plain", "--port", "0", "--rate", "20", "--tls", "--speed", "4"])
+        .env("XDG_STATE_HOME", &state)
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
     assert!(lines[0].contains("load balancer: https://127.0.0.1:"), "{}", lines[0]);
-    assert!(lines[0].contains("certificate made at start"), "{}", lines[0]);
+    // Its authority is saved for curl --cacert and probe --ca-file.
+    let ca = state.join("bluegreen/demo-ca.pem");
+    assert!(lines[0].ends_with(&format!("its certificate authority made at start in {}", ca.display())), "{}", lines[0]);
+    assert!(std::fs::read_to_string(&ca).unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
     let seconds = traffic(&lines);
     assert!(seconds.iter().all(|(failed, _)| *failed == 0), "{lines:#?}");
     assert!(

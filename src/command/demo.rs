@@ -131,6 +131,16 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
     } else {
         None
     };
+    // The authority's certificate where curl and `bluegreen probe` can
+    // trust it (`--cacert`, `--ca-file`); only ever the demo's own.
+    let ca_file = match &made {
+        Some(m) => save_ca(&m.ca_pem),
+        None => None,
+    };
+    let tls_words = ca_file.as_ref().map_or_else(
+        || TLS_WORDS.to_string(),
+        |path| format!(" over TLS, its certificate authority made at start in {}", path.display()),
+    );
     let (running, taken) = demo::open(world, scenario.timing.pace * opts.speed, opts.port, made.as_ref()).await?;
     let demo::Demo { cloud, control, feed, url, .. } = running;
     let setup =
@@ -147,7 +157,7 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
         session.send(Msg::Notice(format!("port {port} is taken: the load balancer listens on {url}")))?;
     }
     if made.is_some() && output == Output::Screen {
-        session.send(Msg::Notice(format!("the load balancer serves {url}{TLS_WORDS}")))?;
+        session.send(Msg::Notice(format!("the load balancer serves {url}{tls_words}")))?;
     }
     let result = match output {
         Output::Screen => screen::show(&mut session).await,
@@ -155,7 +165,7 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
             let now = session.cloud().now();
             let mut taken = taken.map(|p| format!(" (port {p} is taken)")).unwrap_or_default();
             if made.is_some() {
-                taken.push_str(TLS_WORDS);
+                taken.push_str(&tls_words);
             }
             let first = [
                 (now, "lb", format!("load balancer: {url}{taken}")),
@@ -168,9 +178,19 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
     result
 }
 
-/// What `--tls` adds to the load balancer's address.
-const TLS_WORDS: &str =
-    " over TLS, its certificate made at start and trusted by the prober (curl -k to ask it yourself)";
+/// What `--tls` adds to the load balancer's address when the authority's
+/// certificate could not be saved.
+const TLS_WORDS: &str = " over TLS, its certificate made at start and trusted by the prober (curl -k to ask it yourself)";
+
+/// Saves the demo's certificate authority as `demo-ca.pem` in the state
+/// directory; `None` when there is none or it cannot be written.
+fn save_ca(pem: &str) -> Option<std::path::PathBuf> {
+    let dir = crate::logging::state_dir()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join("demo-ca.pem");
+    std::fs::write(&path, pem).ok()?;
+    Some(path)
+}
 
 /// The prober's TLS options: trusting the demo's own authority.
 fn trusting(made: Option<&crate::net::tls::Made>) -> crate::net::tls::TlsOptions {
