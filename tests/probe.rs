@@ -440,8 +440,10 @@ fn probe_plain_prints_a_line_per_second_without_control_characters() {
 #[test]
 fn probe_refuses_bad_input_with_one_line_and_a_hint() {
     for args in [
-        &["https://example.com/"][..],
+        &["https://"][..],
         &["example.com"],
+        &["https://127.0.0.1:1/", "--connect-to", "no-port"],
+        &["https://127.0.0.1:1/", "--ca-file", "/nonexistent.pem"],
         &["http://127.0.0.1:1/", "--rate", "0"],
         &["http://127.0.0.1:1/", "--rate", "5000"],
         &["http://127.0.0.1:1/", "--version-regex", "(unclosed"],
