@@ -422,7 +422,11 @@ fn the_demo_over_tls_plays_its_reroute_with_a_verdict() {
     assert!(lines[0].contains("load balancer: https://127.0.0.1:"), "{}", lines[0]);
     // Its authority is saved for curl --cacert and probe --ca-file.
     let ca = state.join("bluegreen/demo-ca.pem");
-    assert!(lines[0].ends_with(&format!("its certificate authority made at start in {}", ca.display())), "{}", lines[0]);
+    assert!(
+        lines[0].ends_with(&format!("its certificate authority made at start in {}", ca.display())),
+        "{}",
+        lines[0]
+    );
     assert!(std::fs::read_to_string(&ca).unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
     let seconds = traffic(&lines);
     assert!(seconds.iter().all(|(failed, _)| *failed == 0), "{lines:#?}");

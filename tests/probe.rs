@@ -78,6 +78,25 @@ impl Server {
     fn set(&self, answer: Answer) {
         *self.answer.lock().unwrap() = answer;
     }
+
+    /// Switches answers as requests arrive, not by the clock (a loaded
+    /// machine may start the binary late): from the 30th request on
+    /// `status`, from the 40th the page of v2.
+    fn switch_after_30(&self, status: u16) -> std::thread::JoinHandle<()> {
+        let (answer, requests) = (self.answer.clone(), self.served.clone());
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            let at = |n: u64| {
+                while requests.load(Ordering::SeqCst) < n && std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            };
+            at(30);
+            *answer.lock().unwrap() = Answer::Status(status);
+            at(40);
+            *answer.lock().unwrap() = Answer::Page { version: "v2", delay: Duration::ZERO };
+        })
+    }
 }
 
 /// A connection that can be reset.
@@ -371,23 +390,8 @@ fn bluegreen(args: &[&str]) -> std::process::Output {
 fn probe_json_lines_follow_the_schema_and_fail_on_errors_sets_the_exit_code() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(Server::start(Answer::Page { version: "v1", delay: Duration::ZERO }));
-    // The switch follows the requests, not the clock (a loaded machine may
-    // start the binary late): v1 for 30 requests, then 502 for 10, then v2.
-    let switch = {
-        let (answer, requests) = (server.answer.clone(), server.served.clone());
-        std::thread::spawn(move || {
-            let deadline = std::time::Instant::now() + Duration::from_secs(30);
-            let at = |n: u64| {
-                while requests.load(Ordering::SeqCst) < n && std::time::Instant::now() < deadline {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-            };
-            at(30);
-            *answer.lock().unwrap() = Answer::Status(502);
-            at(40);
-            *answer.lock().unwrap() = Answer::Page { version: "v2", delay: Duration::ZERO };
-        })
-    };
+    // v1 for 30 requests, then 502 for 10, then v2.
+    let switch = server.switch_after_30(502);
     let out = bluegreen(&[&server.url, "--rate", "20", "--duration", "5s", "--json", "--fail-on-errors"]);
     switch.join().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -525,21 +529,7 @@ mod https {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let ca = ca("cutover");
         let server = rt.block_on(Server::start_with(page("v1"), Some(leaf(&ca, &["127.0.0.1"], false))));
-        let switch = {
-            let (answer, requests) = (server.answer.clone(), server.served.clone());
-            std::thread::spawn(move || {
-                let deadline = std::time::Instant::now() + Duration::from_secs(30);
-                let at = |n: u64| {
-                    while requests.load(Ordering::SeqCst) < n && std::time::Instant::now() < deadline {
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                };
-                at(30);
-                *answer.lock().unwrap() = Answer::Status(503);
-                at(40);
-                *answer.lock().unwrap() = page("v2");
-            })
-        };
+        let switch = server.switch_after_30(503);
         let pem = ca.pem.to_str().unwrap();
         let out = bluegreen(&[&server.url, "--ca-file", pem, "--rate", "20", "--duration", "5s", "--json"]);
         switch.join().unwrap();
@@ -692,12 +682,12 @@ mod https {
                 .with_cert_resolver(switching.clone());
         let server = rt.block_on(Server::start_with(page("v1"), Some(Arc::new(config))));
         let swap = {
-            let (switching, next, served) = (switching.clone(), certified(&ca), server.served.clone());
+            let (resolver, next, requests) = (switching.clone(), certified(&ca), server.served.clone());
             std::thread::spawn(move || {
-                while served.load(Ordering::SeqCst) < 10 {
+                while requests.load(Ordering::SeqCst) < 10 {
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                *switching.0.lock().unwrap() = next;
+                *resolver.0.lock().unwrap() = next;
             })
         };
         let pem = ca.pem.to_str().unwrap();

@@ -180,7 +180,8 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
 
 /// What `--tls` adds to the load balancer's address when the authority's
 /// certificate could not be saved.
-const TLS_WORDS: &str = " over TLS, its certificate made at start and trusted by the prober (curl -k to ask it yourself)";
+const TLS_WORDS: &str =
+    " over TLS, its certificate made at start and trusted by the prober (curl -k to ask it yourself)";
 
 /// Saves the demo's certificate authority as `demo-ca.pem` in the state
 /// directory; `None` when there is none or it cannot be written.

@@ -74,6 +74,9 @@ pub async fn serve_tls<F, Fut>(
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
+                // A TLS handshake is several small writes: without this,
+                // Nagle's algorithm and a delayed ACK add 40 ms to it.
+                let _ = stream.set_nodelay(true);
                 let handler = handler.clone();
                 let service = service_fn(move |req| {
                     let handler = handler.clone();

@@ -221,46 +221,7 @@ pub async fn balancer(
             .map(|a| text(Some(a)))
             .collect();
         let (name, dns_url, advice) = match lb_arns.first() {
-            Some(arn) => {
-                let lbs = clients
-                    .elbv2
-                    .describe_load_balancers()
-                    .load_balancer_arns(arn)
-                    .send()
-                    .await
-                    .map_err(|e| api_error("DescribeLoadBalancers", &e))?;
-                let lb = lbs.load_balancers().first();
-                let name = text(lb.and_then(|l| l.load_balancer_name()));
-                let dns = text(lb.and_then(|l| l.dns_name()));
-                let listeners = clients
-                    .elbv2
-                    .describe_listeners()
-                    .load_balancer_arn(arn)
-                    .send()
-                    .await
-                    .map_err(|e| api_error("DescribeListeners", &e))?;
-                let (scheme, port, redirects) = listeners
-                    .listeners()
-                    .iter()
-                    .map(|l| {
-                        let https = l.protocol() == Some(&ProtocolEnum::Https);
-                        let actions = l.default_actions();
-                        let redirects = !actions.is_empty()
-                            && actions.iter().all(|a| a.r#type() == Some(&ActionTypeEnum::Redirect));
-                        (if https { "https" } else { "http" }, l.port().unwrap_or(80), redirects)
-                    })
-                    .min_by_key(|(s, p, _)| (*s != "http" || *p != 80, *p))
-                    .unwrap_or(("http", 80, false));
-                let has_https = listeners.listeners().iter().any(|l| l.protocol() == Some(&ProtocolEnum::Https));
-                // The HTTPS listener's certificate names the site, not the
-                // load balancer's DNS name: nothing is guessed.
-                let advice = (scheme == "http" && redirects && has_https).then(|| {
-                    format!(
-                        "{name}'s HTTP listener only redirects to HTTPS: probing it counts redirects, not versions (hint: --url https://your.domain/, the name its certificate is for)"
-                    )
-                });
-                (name, page_url(scheme, &dns, port), advice)
-            }
+            Some(arn) => application(clients, arn).await?,
             None => (String::new(), String::new(), None),
         };
         return Ok(Balancer {
@@ -308,6 +269,49 @@ pub async fn balancer(
         url: url.map_or_else(|| page_url("http", &dns, port), ToString::to_string),
         advice: None,
     })
+}
+
+/// An Application Load Balancer's name, the URL its listeners offer (HTTP
+/// on 80 first), and advice when that listener only redirects to HTTPS.
+async fn application(clients: &Clients, arn: &str) -> Result<(String, String, Option<String>), ApiError> {
+    let lbs = clients
+        .elbv2
+        .describe_load_balancers()
+        .load_balancer_arns(arn)
+        .send()
+        .await
+        .map_err(|e| api_error("DescribeLoadBalancers", &e))?;
+    let lb = lbs.load_balancers().first();
+    let name = text(lb.and_then(|l| l.load_balancer_name()));
+    let dns = text(lb.and_then(|l| l.dns_name()));
+    let listeners = clients
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(arn)
+        .send()
+        .await
+        .map_err(|e| api_error("DescribeListeners", &e))?;
+    let (scheme, port, redirects) = listeners
+        .listeners()
+        .iter()
+        .map(|l| {
+            let https = l.protocol() == Some(&ProtocolEnum::Https);
+            let actions = l.default_actions();
+            let redirects =
+                !actions.is_empty() && actions.iter().all(|a| a.r#type() == Some(&ActionTypeEnum::Redirect));
+            (if https { "https" } else { "http" }, l.port().unwrap_or(80), redirects)
+        })
+        .min_by_key(|(s, p, _)| (*s != "http" || *p != 80, *p))
+        .unwrap_or(("http", 80, false));
+    let has_https = listeners.listeners().iter().any(|l| l.protocol() == Some(&ProtocolEnum::Https));
+    // The HTTPS listener's certificate names the site, not the
+    // load balancer's DNS name: nothing is guessed.
+    let advice = (scheme == "http" && redirects && has_https).then(|| {
+            format!(
+                "{name}'s HTTP listener only redirects to HTTPS: probing it counts redirects, not versions (hint: --url https://your.domain/, the name its certificate is for)"
+            )
+        });
+    Ok((name.clone(), page_url(scheme, &dns, port), advice))
 }
 
 fn page_url(scheme: &str, host: &str, port: i32) -> String {
