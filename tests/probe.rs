@@ -701,6 +701,23 @@ mod https {
     }
 
     #[test]
+    fn the_probe_screen_counts_handshakes_over_https() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let ca = ca("screen");
+        let server = rt.block_on(Server::start_with(page("v1"), Some(leaf(&ca, &["127.0.0.1"], false))));
+        let pem = ca.pem.to_str().unwrap();
+        let mut screen = crate::pty::Pty::start(
+            &["probe", &server.url, "--ca-file", pem, "--new-connection", "--rate", "20"],
+            90,
+            24,
+        );
+        let text = screen.wait_for("handshakes", |t| t.contains("v1  ") && t.contains(" TLS handshakes"));
+        assert!(text.contains(&format!("Traffic  {}", server.url)), "{text}");
+        screen.press("q");
+        assert_eq!(screen.exit_code(), 0);
+    }
+
+    #[test]
     fn a_redirecting_listener_is_counted_as_redirects_and_said_once() {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let server = rt.block_on(Server::start(Answer::Redirect("https://shop.example.test/")));

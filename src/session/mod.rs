@@ -139,8 +139,12 @@ impl<C: Cloud> Builder<C> {
         let (done_tx, done_rx) = mpsc::channel(64);
         let mut tick = tokio::time::interval(tick);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // The clock is set before anything is said: a notice sent before
+        // the first tick is stamped with the world's time, not zero.
+        let mut app = App::new(setup, probing);
+        app.update(Msg::Tick { world: cloud.world_at(probing), real: probing, pace: cloud.pace() });
         Session {
-            app: App::new(setup, probing),
+            app,
             cloud,
             done_tx,
             done_rx,

@@ -142,7 +142,15 @@ pub fn render(view: &View, frame: &mut Frame, area: Rect, theme: Theme) {
         }
     }
     let room = usize::from(inner.height);
-    let total = Line::styled(format!("total {} requests, {} failed", t.total_requests, t.total_failures), theme.dim());
+    let handshakes = match t.total_handshakes {
+        0 => String::new(),
+        1 => ", 1 TLS handshake".to_string(),
+        n => format!(", {n} TLS handshakes"),
+    };
+    let total = Line::styled(
+        format!("total {} requests, {} failed{handshakes}", t.total_requests, t.total_failures),
+        theme.dim(),
+    );
     if lines.len() >= room && room > 0 {
         lines.truncate(room - 1);
     }
