@@ -142,21 +142,23 @@ pub fn render(view: &View, frame: &mut Frame, area: Rect, theme: Theme) {
         }
     }
     let room = usize::from(inner.height);
-    let handshakes = match t.total_handshakes {
-        0 => String::new(),
-        1 => ", 1 TLS handshake".to_string(),
-        n => format!(", {n} TLS handshakes"),
-    };
-    let total = Line::styled(
-        format!("total {} requests, {} failed{handshakes}", t.total_requests, t.total_failures),
-        theme.dim(),
-    );
+    let total = Line::styled(totals(t), theme.dim());
     if lines.len() >= room && room > 0 {
         lines.truncate(room - 1);
     }
     lines.push(total);
     let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, width)).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// `total 120 requests, 0 failed, 3 TLS handshakes`.
+fn totals(t: &Traffic) -> String {
+    let handshakes = match t.total_handshakes {
+        0 => String::new(),
+        1 => ", 1 TLS handshake".to_string(),
+        n => format!(", {n} TLS handshakes"),
+    };
+    format!("total {} requests, {} failed{handshakes}", t.total_requests, t.total_failures)
 }
 
 /// One cell per recent request, newest on the right.
