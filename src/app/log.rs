@@ -279,6 +279,79 @@ mod tests {
         Entry { at: At::from_secs(9 * 3600 + secs), text: text.into(), tone: Tone::Info, kind: Kind::World }
     }
 
+    use crate::cloud::sim::story;
+    use crate::cloud::sim::{Scenario, World};
+
+    /// The world of `scenario` before and after `script`, as two looks.
+    fn looks(scenario: &str, script: &str) -> (Observation, Observation) {
+        let mut world = World::new(&Scenario::load(scenario).unwrap());
+        let before = world.observe();
+        story::play(&mut world, story::parse(script).unwrap(), std::time::Duration::from_secs(3600)).unwrap();
+        (before, world.observe())
+    }
+
+    fn texts(entries: &[Entry]) -> Vec<String> {
+        entries.iter().map(|e| format!("{} {}", e.at, e.text)).collect()
+    }
+
+    #[test]
+    fn a_deployment_between_two_looks_is_told_whole_at_its_own_times() {
+        let (before, after) = looks("hook-fails", "deploy; wait Failed");
+        let d = after.last.clone().unwrap();
+        let told = diff(&before, &after);
+        let lines = texts(&told);
+        let at = |what: &str| {
+            told.iter().find(|e| e.text.contains(what)).unwrap_or_else(|| panic!("{what:?} in {lines:#?}")).at
+        };
+        assert_eq!(at(&format!("deployment {} created (v2, by user)", d.id)), d.created_at, "{lines:#?}");
+        let failed = at("✗ failed");
+        assert_eq!(at(&format!("deployment {} ended Failed: ", d.id)), d.completed_at.unwrap());
+        assert!(d.created_at < failed && failed <= d.completed_at.unwrap(), "{lines:#?}");
+        assert!(told.iter().all(|e| e.at <= after.at), "none after the look");
+        let times: Vec<At> = told.iter().map(|e| e.at).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order: {lines:#?}");
+        let bad = told.iter().filter(|e| e.tone == Tone::Bad).count();
+        assert!(bad >= 2, "the failed hook and the end read as bad news: {lines:#?}");
+    }
+
+    #[test]
+    fn a_deployment_seen_before_tells_only_what_changed_hooks_first() {
+        let mut world = World::new(&Scenario::load("manual-reroute").unwrap());
+        let limit = std::time::Duration::from_secs(3600);
+        story::play(&mut world, story::parse("deploy; wait Ready").unwrap(), limit).unwrap();
+        let ready = world.observe();
+        story::play(&mut world, story::parse("promote; wait Succeeded").unwrap(), limit).unwrap();
+        let done = world.observe();
+        let told = diff(&ready, &done);
+        let lines = texts(&told);
+        let id = &done.last.as_ref().unwrap().id;
+        assert!(!lines.iter().any(|l| l.contains("created")), "not told again: {lines:#?}");
+        let status = told.iter().position(|e| e.text.contains(&format!("deployment {id} Ready → Succeeded")));
+        let status = status.unwrap_or_else(|| panic!("{lines:#?}"));
+        let hooks: Vec<usize> = (0..told.len()).filter(|&i| told[i].text.ends_with(" ✓")).collect();
+        assert!(!hooks.is_empty() && hooks.iter().all(|&i| i < status), "hooks, then the status: {lines:#?}");
+        assert!(
+            !lines.iter().any(|l| l.contains("BeforeInstall")),
+            "hooks that ended before were told then: {lines:#?}"
+        );
+        assert_eq!(told[status].at, done.last.as_ref().unwrap().completed_at.unwrap().min(done.at));
+    }
+
+    #[test]
+    fn the_first_look_says_how_far_a_deployment_under_way_got() {
+        let (_, ready) = looks("manual-reroute", "deploy; wait Ready");
+        let lines = texts(&watching(&ready));
+        assert_eq!(lines.len(), 2, "{lines:#?}");
+        assert!(
+            lines[0].contains("watching bluegreen-app/bluegreen-dg: 2 group(s), serving: bluegreen-asg"),
+            "{lines:#?}"
+        );
+        let d = ready.active.as_ref().unwrap();
+        let want =
+            format!("deployment {} (v2, by user) under way since {}: Ready, green installed", d.id, d.created_at);
+        assert!(lines[1].contains(&want), "{lines:#?}");
+    }
+
     #[test]
     fn a_late_fact_takes_its_place_among_earlier_events() {
         let mut log = EventLog::default();
