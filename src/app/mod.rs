@@ -187,7 +187,10 @@ pub struct App {
     pace: f64,
     /// Cutover verdicts with their cutover's span (world time), oldest first.
     verdicts: VecDeque<((At, At), crate::probe::Verdict)>,
+    /// The prober's URL as shown (with `--insecure` said after it).
     url: String,
+    /// The prober does not verify certificates: every verdict says so.
+    unverified: bool,
     overlay: Overlay,
     /// Rows of the overlay's text scrolled past at its top.
     overlay_scroll: usize,
@@ -255,6 +258,7 @@ impl App {
             pace: 1.0,
             verdicts: VecDeque::new(),
             url,
+            unverified,
             overlay: Overlay::None,
             overlay_scroll: 0,
             status: None,
@@ -487,7 +491,7 @@ impl App {
             let began = self.traffic.start() + Duration::from_secs(verdict.since);
             let span = (self.world_at(began), self.world_at(began + verdict.took));
             let mut text = verdict.describe(span);
-            if self.url.ends_with(UNVERIFIED) {
+            if self.unverified {
                 text.push_str(UNVERIFIED);
             }
             self.record(Entry { at: span.1, text, tone, kind: log::Kind::Verdict });

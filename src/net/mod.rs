@@ -32,13 +32,20 @@ pub fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -
     resp
 }
 
+/// TCP connections as every client here makes them: given a second to
+/// connect, Nagle's algorithm off.
+fn tcp() -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(Duration::from_secs(1)));
+    connector.set_nodelay(true);
+    connector
+}
+
 /// An HTTP/1 client. `reuse = false` opens a connection per request, as a
 /// load balancer that must never send a request down a connection an
 /// instance is closing.
 pub fn client(reuse: bool) -> Client<HttpConnector, Body> {
-    let mut connector = HttpConnector::new();
-    connector.set_connect_timeout(Some(Duration::from_secs(1)));
-    connector.set_nodelay(true);
+    let connector = tcp();
     let mut builder = Client::builder(TokioExecutor::new());
     if !reuse {
         builder.pool_max_idle_per_host(0);

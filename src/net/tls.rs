@@ -242,21 +242,20 @@ impl std::fmt::Debug for Stream {
 }
 
 impl Connector {
-    pub fn new(options: &TlsOptions, certificates: Arc<Certificates>) -> Result<Self, String> {
-        let mut http = HttpConnector::new();
-        http.set_connect_timeout(Some(Duration::from_secs(1)));
-        http.set_nodelay(true);
+    /// A connector for `options`; TLS is set up (the system's roots read)
+    /// only when the URL is `https` (`tls`).
+    pub fn new(options: &TlsOptions, certificates: Arc<Certificates>, tls: bool) -> Result<Self, String> {
+        let mut http = super::tcp();
         http.enforce_http(false);
-        let tls = Some(tokio_rustls::TlsConnector::from(Arc::new(client_config(options)?)));
+        let tls = if tls { Some(tokio_rustls::TlsConnector::from(Arc::new(client_config(options)?))) } else { None };
         Ok(Self { http, tls, connect_to: options.connect_to.clone(), certificates })
     }
 
-    /// Plain HTTP only (the demo's load balancer to its instances).
+    /// Plain HTTP only: what the prober falls back to when TLS cannot be
+    /// set up (its options were checked before; an https URL then fails
+    /// each request as `other`).
     pub fn plain() -> Self {
-        let mut http = HttpConnector::new();
-        http.set_connect_timeout(Some(Duration::from_secs(1)));
-        http.set_nodelay(true);
-        Self { http, tls: None, connect_to: None, certificates: Arc::default() }
+        Self { http: super::tcp(), tls: None, connect_to: None, certificates: Arc::default() }
     }
 }
 

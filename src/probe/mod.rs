@@ -257,7 +257,8 @@ pub const EARLY: Duration = Duration::from_millis(2);
 pub fn start_at(settings: Settings, first: Instant, samples: mpsc::Sender<Sample>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let connector =
-            Connector::new(&settings.tls, settings.certificates.clone()).unwrap_or_else(|_| Connector::plain());
+            Connector::new(&settings.tls, settings.certificates.clone(), settings.url.starts_with("https://"))
+                .unwrap_or_else(|_| Connector::plain());
         let http = tls::client(connector, settings.keep_alive);
         let period = Duration::from_secs(1) / settings.rate.max(1);
         let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
@@ -410,7 +411,8 @@ pub enum First {
 /// Sends one request as the run will, and tells a certificate problem
 /// before anything is counted.
 pub async fn first_request(settings: &Settings) -> Result<First, crate::exit::Failure> {
-    let connector = Connector::new(&settings.tls, Arc::default()).map_err(crate::exit::Failure::Usage)?;
+    let https = settings.url.starts_with("https://");
+    let connector = Connector::new(&settings.tls, Arc::default(), https).map_err(crate::exit::Failure::Usage)?;
     let http = tls::client(connector, false);
     let req = Request::get(&settings.url)
         .header("user-agent", "bluegreen-probe")
