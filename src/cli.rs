@@ -92,6 +92,10 @@ pub enum Sub {
     /// Probe any URL at a fixed rate and judge each cutover: did moving
     /// traffic between versions drop a request?
     Probe(ProbeArgs),
+    /// Bundle a directory (checked: appspec.yml, its hooks' files), upload it
+    /// to S3 under a name made of its content (never replacing an object),
+    /// and register it as a revision, ready for `d` in the console.
+    Push(PushArgs),
     /// Print the deployment group once (groups, instances, the latest
     /// deployment) and exit 0 (succeeded, or none), 1 (failed or stopped) or
     /// 3 (in progress).
@@ -111,6 +115,36 @@ pub enum Sub {
         /// A command's page instead of the main one.
         command: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The directory that holds appspec.yml.
+    pub dir: PathBuf,
+    /// The CodeDeploy application (picked when there is only one).
+    #[arg(long, env = "BLUEGREEN_APP")]
+    pub app: Option<String>,
+    /// The S3 bucket for bundles, in the application's region.
+    #[arg(long, env = "BLUEGREEN_BUCKET")]
+    pub bucket: String,
+    /// Folders in the bucket before the bundle's name (releases/web).
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// The revision's description [default: pushed by bluegreen VERSION from DIR].
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Leave out files and directories whose names start with a dot (.git, .env).
+    #[arg(long)]
+    pub ignore_hidden_files: bool,
+    /// One JSON object (schema_version 1; see the README).
+    #[arg(long)]
+    pub json: bool,
+    /// The AWS region [default: from AWS_REGION, the profile, or the instance].
+    #[arg(long)]
+    pub region: Option<String>,
+    /// A named profile from ~/.aws/config.
+    #[arg(long)]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -320,6 +354,17 @@ impl Cli {
                 json: a.json,
                 page: a.page.into(),
                 tls: a.tls.into(),
+            }),
+            Some(Sub::Push(a)) => Command::Push(command::push::Options {
+                dir: a.dir,
+                application: a.app,
+                bucket: a.bucket,
+                prefix: a.prefix,
+                description: a.description,
+                ignore_hidden: a.ignore_hidden_files,
+                region: a.region,
+                profile: a.profile,
+                json: a.json,
             }),
             Some(Sub::Status(a)) => {
                 let target = Target { read_only: true, ..a.target.into() };

@@ -6,7 +6,7 @@
 //! - [`cli`]: the command line (the one module that knows clap), parsed
 //!   into a [`command::Command`].
 //! - [`command`]: one room per way of running (the console on AWS, the
-//!   demo, the probe, status, wait), each choosing its output in one place.
+//!   demo, the probe, push, status, wait), each choosing its output in one place.
 //! - [`term`]: the one owner of the terminal (take and give back, suspend,
 //!   signals, the redraw pacer); [`report`]: the outputs without a screen
 //!   (lines, JSON), with one writer and one schema version.
@@ -19,6 +19,8 @@
 //! - [`demo`]: the simulated world's network face (instance servers, load
 //!   balancer) and the task that plays the world on tokio's clock.
 //! - [`probe`]: the load-balancer prober and its statistics.
+//! - [`bundle`]: a revision's bundle: appspec.yml checked, the directory
+//!   zipped reproducibly and named by its content.
 //! - [`net`]: HTTP pieces the prober and the demo share.
 //! - [`domain`]: plain data of one observation (groups, instances,
 //!   deployments, hooks); [`text`]: text fitted to columns.
@@ -26,6 +28,7 @@
 //!   [`logging`]: the log file.
 
 pub mod app;
+pub mod bundle;
 pub mod cli;
 pub mod cloud;
 pub mod command;

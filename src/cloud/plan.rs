@@ -125,11 +125,11 @@ fn deploy(obs: &Observation, pick: usize) -> Result<Plan, Refusal> {
         return refuse(format!("a deployment is already running ({} {})", d.id, d.status));
     }
     if obs.revisions.is_empty() {
-        return refuse("no registered revision: push one with 'aws deploy push' first");
+        return refuse("no registered revision: push one with 'bluegreen push DIR --bucket BUCKET' first");
     }
     let picked = pick.min(obs.revisions.len() - 1);
     let rev = &obs.revisions[picked];
-    let choices = obs.revisions.iter().map(|r| format!("{} {}", r.label, r.location())).collect();
+    let choices = obs.revisions.iter().map(|r| r.choice(obs.at)).collect();
     Ok(Plan {
         intent: Intent::Deploy,
         title: format!("Deploy {} to {}", rev.label, obs.group.name),

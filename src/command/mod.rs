@@ -6,12 +6,14 @@
 //! - [`console`]: `bluegreen` on AWS.
 //! - [`demo`]: `bluegreen demo`, the console on a simulated world.
 //! - [`probe`]: `bluegreen probe URL`, the prober alone.
+//! - [`push`]: `bluegreen push DIR`, a revision bundled, uploaded and registered.
 //! - [`status`] and [`wait`]: the deployment group for scripts.
 //! - [`screen`]: a console session on the terminal, for the console and the demo.
 
 pub mod console;
 pub mod demo;
 pub mod probe;
+pub mod push;
 mod screen;
 pub mod status;
 pub mod wait;
@@ -26,6 +28,7 @@ pub enum Command {
     /// List the built-in scenarios.
     Scenarios,
     Probe(probe::Options),
+    Push(push::Options),
     Status(status::Options),
     Wait(wait::Options),
 }
@@ -37,6 +40,7 @@ pub fn run(command: &Command) -> Result<(), Failure> {
         Command::Demo(opts) => demo::play(opts),
         Command::Scenarios => demo::list_scenarios(),
         Command::Probe(opts) => probe::probe(opts),
+        Command::Push(opts) => push::push(opts),
         Command::Status(opts) => status::print(opts),
         Command::Wait(opts) => wait::follow(opts),
     }

@@ -78,6 +78,20 @@ impl Revision {
     pub fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.key)
     }
+
+    /// A line for the deploy plan's picker: the label, how long ago it was
+    /// registered and what its description says, then where it is.
+    pub fn choice(&self, now: At) -> String {
+        let mut parts = vec![self.label.clone()];
+        if let Some(at) = self.registered_at {
+            parts.push(format!("registered {} ago", super::short(now.since(at))));
+        }
+        if let Some(d) = &self.description {
+            parts.push(d.clone());
+        }
+        parts.push(self.location());
+        parts.join(" · ")
+    }
 }
 
 /// Everything read about the deployment group at one time.

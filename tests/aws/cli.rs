@@ -18,7 +18,7 @@ use crate::pty::Pty;
 
 /// The environment a user's shell would have for this world (and nothing
 /// of the machine's own AWS settings).
-fn aws_env(fake: &FakeCodeDeploy, region: &str, name: &str) -> Vec<(String, String)> {
+pub(super) fn aws_env(fake: &FakeCodeDeploy, region: &str, name: &str) -> Vec<(String, String)> {
     let home = scratch(&format!("home-{name}"));
     std::fs::create_dir_all(&home).unwrap();
     vec![
@@ -34,11 +34,11 @@ fn aws_env(fake: &FakeCodeDeploy, region: &str, name: &str) -> Vec<(String, Stri
     ]
 }
 
-fn run(env: &[(String, String)], args: &[&str]) -> Output {
+pub(super) fn run(env: &[(String, String)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bluegreen")).env_clear().envs(env.iter().cloned()).args(args).output().unwrap()
 }
 
-fn one_line(out: &Output, says: &str) -> String {
+pub(super) fn one_line(out: &Output, says: &str) -> String {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "exit 2; stderr: {err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");

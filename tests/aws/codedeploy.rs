@@ -105,7 +105,10 @@ struct State {
     asgs: Vec<String>,
     target_groups: Vec<String>,
     elbs: Vec<String>,
+    /// Registered revisions' locations, newest first.
     revisions: Vec<Value>,
+    /// Each registered location's description and registration time.
+    registered: Vec<(Value, String, f64)>,
     deployments: Vec<Deployment>,
     faults: Vec<Fault>,
     /// Every request, by operation name, in order.
@@ -144,6 +147,10 @@ impl FakeCodeDeploy {
             target_groups: env.target_group.iter().map(|(n, _)| n.clone()).collect(),
             elbs: env.classic.iter().cloned().collect(),
             revisions: vec![revision(2), revision(1)],
+            registered: vec![
+                (revision(2), "application version 2".into(), now_secs() - 600.0),
+                (revision(1), "application version 1".into(), now_secs() - 3600.0),
+            ],
             deployments: Vec::new(),
             faults: Vec::new(),
             calls: Vec::new(),
@@ -180,6 +187,11 @@ impl FakeCodeDeploy {
     /// How many times `operation` was received.
     pub fn count(&self, operation: &str) -> usize {
         self.calls().iter().filter(|c| *c == operation).count()
+    }
+
+    /// The registered revisions, newest first: (location, description).
+    pub fn registered(&self) -> Vec<(Value, String)> {
+        self.state.lock().unwrap().registered.iter().map(|(l, d, _)| (l.clone(), d.clone())).collect()
     }
 
     /// The deployment group's Auto Scaling groups now.
@@ -339,6 +351,14 @@ fn step(d: &mut Deployment, hooks: &[Hook], label: &str) -> bool {
         return true;
     }
     all_done
+}
+
+/// Whether two revision locations name the same bundle: S3 bucket and
+/// key, and the version or ETag when both give one.
+fn same_location(a: &Value, b: &Value) -> bool {
+    let (a, b) = (&a["s3Location"], &b["s3Location"]);
+    let agree = |k: &str| a[k].is_null() || b[k].is_null() || a[k] == b[k];
+    a["bucket"] == b["bucket"] && a["key"] == b["key"] && agree("version") && agree("eTag")
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
@@ -565,7 +585,40 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
                 d.targets.iter().filter(|t| wanted.contains(&t.id.as_str())).map(|t| target_json(d, t)).collect();
             ok(json!({"deploymentTargets": targets}))
         }
-        "ListApplicationRevisions" => ok(json!({"revisions": s.revisions})),
+        "ListApplicationRevisions" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            ok(json!({"revisions": s.revisions}))
+        }
+        "BatchGetApplicationRevisions" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            let wanted = input.get("revisions").and_then(Value::as_array).cloned().unwrap_or_default();
+            let found: Vec<Value> = wanted
+                .iter()
+                .filter_map(|loc| s.registered.iter().find(|(l, _, _)| same_location(l, loc)))
+                .map(|(l, description, at)| {
+                    json!({"revisionLocation": l, "genericRevisionInfo": {"description": description, "registerTime": at, "deploymentGroups": [s.settings.group]}})
+                })
+                .collect();
+            ok(json!({"applicationName": app, "revisions": found}))
+        }
+        "RegisterApplicationRevision" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            let Some(location) = input.get("revision").cloned() else {
+                return error(StatusCode::BAD_REQUEST, "RevisionRequiredException", "no revision");
+            };
+            let description = str_of("description");
+            s.revisions.retain(|r| !same_location(r, &location));
+            s.revisions.insert(0, location.clone());
+            s.registered.retain(|(r, _, _)| !same_location(r, &location));
+            s.registered.insert(0, (location, description, now_secs()));
+            ok(json!({}))
+        }
         "CreateDeployment" => {
             if let Err(e) = check_app(s) {
                 return e;
@@ -586,7 +639,7 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
                 .rev()
                 .find(|d| d.status == "Succeeded")
                 .map(|d| d.revision.clone())
-                .or_else(|| s.revisions.get(1).cloned());
+                .or_else(|| s.revisions.last().cloned());
             let original = s.asgs.first().cloned().unwrap_or_default();
             s.deployments.push(Deployment {
                 id: id.clone(),

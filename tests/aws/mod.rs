@@ -8,6 +8,7 @@ pub mod codedeploy;
 pub mod env;
 pub mod moto;
 mod observe;
+mod push;
 
 use aws_config::{BehaviorVersion, Region};
 use bluegreen::cloud::aws::{self, AwsCloud, Target};

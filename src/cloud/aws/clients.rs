@@ -1,4 +1,4 @@
-//! The SDK clients: one configuration for all five services (region,
+//! The SDK clients: one configuration for every service (region,
 //! credentials from the standard chain, endpoint overrides from the
 //! environment, a pinned behaviour version, timeouts and retries), and an
 //! interceptor that logs every call (operation, latency, attempts, request
@@ -131,7 +131,7 @@ impl Intercept for Recorder {
             ok,
             "call"
         );
-        self.log.record(format!("{}:{operation}", service_prefix(service)), latency);
+        self.log.record(iam_action(service, operation), latency);
         Ok(())
     }
 }
@@ -144,11 +144,26 @@ pub fn service_prefix(service: &str) -> &'static str {
         "ec2" => "ec2",
         "elasticloadbalancing" | "elasticloadbalancingv2" => "elasticloadbalancing",
         "sts" => "sts",
+        "s3" => "s3",
         _ => "unknown",
     }
 }
 
-/// The five service clients, sharing one configuration and one call log.
+/// The IAM action a call needs, as policies name it: the operation's own
+/// name, but for S3, whose reads and multipart steps share actions
+/// (HeadObject needs `s3:GetObject`, UploadPart `s3:PutObject`).
+pub fn iam_action(service: &str, operation: &str) -> String {
+    let prefix = service_prefix(service);
+    let action = match (prefix, operation) {
+        ("s3", "HeadObject") => "GetObject",
+        ("s3", "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload") => "PutObject",
+        ("s3", "HeadBucket") => "ListBucket",
+        _ => operation,
+    };
+    format!("{prefix}:{action}")
+}
+
+/// The service clients, sharing one configuration and one call log.
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub codedeploy: aws_sdk_codedeploy::Client,
@@ -157,6 +172,8 @@ pub struct Clients {
     pub elb: aws_sdk_elasticloadbalancing::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub sts: aws_sdk_sts::Client,
+    /// For `push`, with time enough to upload a part of a bundle.
+    pub s3: aws_sdk_s3::Client,
     pub log: Arc<CallLog>,
     pub config: SdkConfig,
 }
@@ -186,6 +203,15 @@ fn timeouts() -> TimeoutConfig {
         .connect_timeout(Duration::from_millis(3100))
         .operation_attempt_timeout(ATTEMPT_TIMEOUT)
         .operation_timeout(CALL_TIMEOUT)
+        .build()
+}
+
+/// An upload's timeouts: a part of 8 MiB over a slow link takes minutes.
+fn upload_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(3100))
+        .operation_attempt_timeout(Duration::from_secs(300))
+        .operation_timeout(Duration::from_secs(900))
         .build()
 }
 
@@ -220,6 +246,15 @@ impl Clients {
         if let Some(url) = codedeploy_endpoint {
             codedeploy = codedeploy.endpoint_url(url);
         }
+        // An emulator's endpoint (an address, not bucket.s3.amazonaws.com)
+        // cannot take the bucket in the host name.
+        let emulated = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let s3 = aws_sdk_s3::config::Builder::from(&config)
+            .interceptor(recorder.clone())
+            .timeout_config(upload_timeouts())
+            .retry_config(retries())
+            .force_path_style(emulated)
+            .build();
         Self {
             codedeploy: aws_sdk_codedeploy::Client::from_conf(codedeploy.build()),
             autoscaling: client!(aws_sdk_autoscaling),
@@ -227,6 +262,7 @@ impl Clients {
             elb: client!(aws_sdk_elasticloadbalancing),
             ec2: client!(aws_sdk_ec2),
             sts: client!(aws_sdk_sts),
+            s3: aws_sdk_s3::Client::from_conf(s3),
             log,
             config,
         }

@@ -134,7 +134,13 @@ fn list(names: &[String]) -> String {
 }
 
 /// Picks `wanted` among `names` (or the only one); else says what there is.
-fn pick(what: &str, wanted: Option<&str>, names: &[String], flag: &str, region: &str) -> Result<String, Failure> {
+pub(super) fn pick(
+    what: &str,
+    wanted: Option<&str>,
+    names: &[String],
+    flag: &str,
+    region: &str,
+) -> Result<String, Failure> {
     match (wanted, names) {
         (Some(w), _) if names.iter().any(|n| n == w) => Ok(w.to_string()),
         (Some(w), []) => Err(Failure::Usage(format!(

@@ -7,6 +7,7 @@
 //! - [`map`]: SDK shapes into the domain's.
 //! - [`act`]: the mutating calls, exactly once; [`audit`]: their record.
 //! - [`errors`]: SDK errors into `ApiError`.
+//! - [`push`]: a bundle uploaded to S3 and registered as a revision.
 
 pub mod act;
 pub mod audit;
@@ -15,6 +16,7 @@ pub mod discover;
 mod errors;
 mod map;
 mod observe;
+pub mod push;
 
 use std::sync::Arc;
 use std::time::SystemTime;

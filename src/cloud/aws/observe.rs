@@ -30,6 +30,7 @@ use super::map::{self, Placement, text};
 use crate::cloud::ApiError;
 use crate::domain::{
     Deployment, Environment, Hook, LoadBalancer, Observation, Revision, Target, TargetHealth, TargetLabel, TargetState,
+    clean,
 };
 
 /// How often the slow reads are made.
@@ -397,7 +398,36 @@ async fn revisions(c: &Clients, s: &Subject) -> Result<Vec<Revision>, ApiError> 
         .send()
         .await
         .map_err(|e| api_error("ListApplicationRevisions", &e))?;
-    Ok(out.revisions().iter().filter_map(|r| map::revision(r, None)).take(REVISIONS).collect())
+    let locations: Vec<_> =
+        out.revisions().iter().filter(|r| r.s3_location().is_some()).take(REVISIONS).cloned().collect();
+    if locations.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Each revision's description and registration time, for the picker.
+    let info = c
+        .codedeploy
+        .batch_get_application_revisions()
+        .application_name(&s.application)
+        .set_revisions(Some(locations.clone()))
+        .send()
+        .await
+        .map_err(|e| api_error("BatchGetApplicationRevisions", &e))?;
+    let mut revisions: Vec<Revision> = locations
+        .iter()
+        .filter_map(|loc| {
+            let generic = info
+                .revisions()
+                .iter()
+                .find(|i| i.revision_location() == Some(loc))
+                .and_then(|i| i.generic_revision_info());
+            let mut r = map::revision(loc, generic.and_then(|g| map::at(g.register_time())))?;
+            r.description = generic.and_then(|g| g.description()).map(|d| clean(d, 200)).filter(|d| !d.is_empty());
+            Some(r)
+        })
+        .collect();
+    // Newest first, whatever order the listing had.
+    revisions.sort_by_key(|r| std::cmp::Reverse(r.registered_at));
+    Ok(revisions)
 }
 
 /// Every group named `CodeDeploy_<group>_…` (a full listing, paginated:
