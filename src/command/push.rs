@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::runtime;
 use crate::bundle::{self, Bundle};
-use crate::cloud::aws::push::{Place, Pusher, Stored, Upload, location};
+use crate::cloud::aws::push::{PART, Place, Pusher, Stored, Upload, location};
 use crate::domain::clean;
 use crate::exit::Failure;
 use crate::report::{Interrupts, Out, SCHEMA_VERSION};
@@ -40,8 +40,10 @@ pub struct Options {
 pub fn push(opts: &Options) -> Result<(), Failure> {
     let prefix = prefix(opts.prefix.as_deref())?;
     check_bucket_name(&opts.bucket)?;
-    let bundle = Bundle::make(&opts.dir, &bundle::Options { ignore_hidden: opts.ignore_hidden })
-        .map_err(|p| Failure::Usage(p.0))?;
+    let spinner = spinner(&format!("bundling {}", clean(&opts.dir.display().to_string(), 200)), opts.json);
+    let bundle = Bundle::make(&opts.dir, &bundle::Options { ignore_hidden: opts.ignore_hidden });
+    spinner.finish_and_clear();
+    let bundle = bundle.map_err(|p| Failure::Usage(p.0))?;
     let mut warnings = Vec::new();
     if !bundle.secrets.is_empty() {
         let hint = if opts.ignore_hidden {
@@ -70,6 +72,9 @@ pub fn push(opts: &Options) -> Result<(), Failure> {
         400,
     );
     runtime()?.block_on(async {
+        // Every AWS call in the log file, as the console's are.
+        let (_log_path, _log_guard) = crate::logging::init(None)?;
+        tracing::info!(dir = %from.display(), bucket = %opts.bucket, sha256 = %bundle.sha256, "push");
         let pusher = Pusher::connect(opts.region.as_deref(), opts.profile.as_deref()).await?;
         let (application, groups) = pusher.check(opts.application.as_deref(), &opts.bucket).await?;
         let place = Place { bucket: opts.bucket.clone(), key: key(prefix.as_deref(), &application, bundle.short_sha()) };
@@ -82,6 +87,20 @@ pub fn push(opts: &Options) -> Result<(), Failure> {
             let progress = |n: u64| bar.inc(n);
             let stored = pusher.upload(&place, &upload, &description, &progress, interrupts.recv()).await;
             bar.finish_and_clear();
+            if let Err(Failure::Signal(_)) = stored {
+                if bundle.size < PART {
+                    // One PutObject in flight: S3 may have finished it.
+                    eprintln!(
+                        "bluegreen: interrupted: {} may or may not have been written; nothing was registered (hint: push again: the same content is not uploaded twice)",
+                        location(&place)
+                    );
+                } else {
+                    eprintln!(
+                        "bluegreen: interrupted: the upload was aborted, no part is left, nothing was registered ({})",
+                        location(&place)
+                    );
+                }
+            }
             stored?
         };
         tokio::select! {
@@ -207,9 +226,25 @@ fn bytes(n: u64) -> String {
     }
 }
 
+/// Whether progress is drawn: on a terminal, and not with --json.
+fn drawn(json: bool) -> bool {
+    !json && std::io::stderr().is_terminal()
+}
+
+/// A spinner saying what is being done, while it is.
+fn spinner(what: &str, json: bool) -> ProgressBar {
+    if !drawn(json) {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    spinner.set_message(what.to_string());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
+
 /// A progress bar on a terminal; nothing when stderr is not one, or with --json.
 fn bar(size: u64, json: bool) -> ProgressBar {
-    if json || !std::io::stderr().is_terminal() {
+    if !drawn(json) {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());

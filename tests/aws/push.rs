@@ -96,6 +96,57 @@ fn zip_of(bytes: Vec<u8>) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
     zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip")
 }
 
+/// A path to moto's S3 that answers every request for part `part` of a
+/// multipart upload with a server error, as a lost part would be.
+async fn losing_part(part: u32) -> String {
+    use bluegreen::net::{Body, serve};
+    use http_body_util::BodyExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let client = bluegreen::net::client(true);
+    let handler = move |req: hyper::Request<hyper::body::Incoming>, _peer| {
+        let client = client.clone();
+        async move {
+            let (head, body) = req.into_parts();
+            let path = head.uri.path_and_query().map(ToString::to_string).unwrap_or_default();
+            if path.contains(&format!("partNumber={part}&")) || path.ends_with(&format!("partNumber={part}")) {
+                let xml =
+                    "<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>part lost</Message></Error>";
+                return bluegreen::net::respond(hyper::StatusCode::INTERNAL_SERVER_ERROR, "application/xml", xml);
+            }
+            let bytes = body.collect().await.unwrap().to_bytes();
+            let mut forward = hyper::Request::builder().method(head.method).uri(format!("{}{path}", moto().url));
+            for (k, v) in &head.headers {
+                if k != hyper::header::HOST {
+                    forward = forward.header(k, v);
+                }
+            }
+            let answer = client.request(forward.body(Body::from(bytes)).unwrap()).await.unwrap();
+            let (head, body) = answer.into_parts();
+            hyper::Response::from_parts(head, Body::from(body.collect().await.unwrap().to_bytes()))
+        }
+    };
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    std::mem::forget(stop);
+    tokio::spawn(serve(listener, handler, stop_rx, std::time::Duration::from_secs(1)));
+    url
+}
+
+/// A directory whose bundle is over 20 MiB (three parts): incompressible bytes.
+fn big(name: &str) -> (PathBuf, Vec<u8>) {
+    let dir = sample(name);
+    let mut noise = vec![0u8; 20 << 20];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for chunk in noise.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+    write(&dir.join("web/blob.bin"), &noise, 0o644);
+    (dir, noise)
+}
+
 async fn object(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
     let out = s3.get_object().bucket(bucket).key(key).send().await.expect("GetObject");
     out.body.collect().await.unwrap().into_bytes().to_vec()
@@ -110,6 +161,7 @@ async fn push_uploads_once_registers_what_s3_holds_and_never_replaces_a_bundle()
     bucket("bg-push-plain", region, false).await;
     bucket("bg-push-versioned", region, true).await;
     let vars = aws_env(&world.fake, region, "push");
+    let _ = std::fs::remove_file(scratch("home-push").join("state/bluegreen/bluegreen.log"));
     let dir = sample("app");
     let push = |bucket: &'static str| {
         let (vars, dir) = (vars.clone(), dir.clone());
@@ -206,16 +258,7 @@ async fn push_uploads_once_registers_what_s3_holds_and_never_replaces_a_bundle()
     );
 
     // A bundle of 20 MiB goes up in parts, and S3 holds what was zipped.
-    let big = sample("big");
-    let mut noise = vec![0u8; 20 << 20];
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for chunk in noise.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
-    write(&big.join("web/blob.bin"), &noise, 0o644);
+    let (big, noise) = big("big");
     let (vars2, big2) = (vars.clone(), big.clone());
     let out = tokio::task::spawn_blocking(move || {
         run(&vars2, &["push", big2.to_str().unwrap(), "--app", "bluegreen-app", "--bucket", "bg-push-plain", "--json"])
@@ -232,9 +275,49 @@ async fn push_uploads_once_registers_what_s3_holds_and_never_replaces_a_bundle()
     assert!(blob == noise, "the big file comes back whole");
     let uploads = s3.list_multipart_uploads().bucket("bg-push-plain").send().await.unwrap();
     assert!(uploads.uploads().is_empty(), "no upload left open");
+
+    // What push sent, from its log, against the operator policy: its two
+    // statements allow exactly those actions, and s3:ListBucket (without
+    // which S3 answers a missing object with 403, not 404).
+    let log = std::fs::read_to_string(scratch("home-push").join("state/bluegreen/bluegreen.log")).unwrap();
+    let sent: std::collections::BTreeSet<String> = log
+        .lines()
+        .filter_map(|l| l.split(" action=").nth(1))
+        .map(|a| a.split(' ').next().unwrap().trim_matches('"').to_string())
+        .collect();
+    for action in ["s3:GetBucketLocation", "s3:GetObject", "s3:PutObject", "codedeploy:RegisterApplicationRevision"] {
+        assert!(sent.contains(action), "push sent {action}: {sent:?}");
+    }
+    let policy: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/assets/iam/operator.json", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+    )
+    .unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    let allowed = |sids: &[&str]| -> std::collections::BTreeSet<String> {
+        statements
+            .iter()
+            .filter(|s| sids.contains(&s["Sid"].as_str().unwrap()))
+            .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()))
+            .collect()
+    };
+    let everything = allowed(&statements.iter().map(|s| s["Sid"].as_str().unwrap()).collect::<Vec<_>>());
+    for action in &sent {
+        assert!(everything.contains(action), "the operator policy misses {action}");
+    }
+    let push_only: std::collections::BTreeSet<String> = sent
+        .iter()
+        .filter(|a| a.starts_with("s3:") || *a == "codedeploy:RegisterApplicationRevision")
+        .cloned()
+        .chain(["s3:ListBucket".to_string(), "s3:AbortMultipartUpload".to_string()])
+        .collect();
+    assert_eq!(allowed(&["BluegreenPushRegister", "BluegreenPushBundles"]), push_only, "exactly what push sends");
+    let read_only =
+        std::fs::read_to_string(format!("{}/assets/iam/read-only.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    assert!(!read_only.contains("s3:") && !read_only.contains("RegisterApplicationRevision"), "read-only cannot push");
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[expect(clippy::too_many_lines, reason = "one region: each refusal, a lost part, a squatted name, a secret")]
 async fn what_is_wrong_before_the_upload_is_one_line_and_the_bucket_is_unchanged() {
     let region = region();
     let world = World::new(Env::alb(region, 2).await, GroupSettings::tutorial(true)).await;
@@ -316,6 +399,48 @@ async fn what_is_wrong_before_the_upload_is_one_line_and_the_bucket_is_unchanged
     assert_eq!(keys(&s3, "bg-push-refused").await, before, "nothing was uploaded");
     assert!(keys(&s3, "bg-push-elsewhere").await.is_empty(), "nothing was uploaded");
     assert_eq!(world.fake.count("RegisterApplicationRevision"), 0, "nothing was registered");
+
+    // A part lost for good: the upload is aborted, nothing is left or registered.
+    let (lost, _) = big("lost-part");
+    let mut through = vars.clone();
+    through.push(("AWS_ENDPOINT_URL_S3".into(), losing_part(2).await));
+    let dir = lost.display().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        run(&through, &["push", &dir, "--app", "bluegreen-app", "--bucket", "bg-push-refused"])
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("cannot upload part 2 of s3://bg-push-refused/bluegreen-app-") && err.contains("(hint: "),
+        "{err}"
+    );
+    assert_eq!(keys(&s3, "bg-push-refused").await, before, "no object");
+    let uploads = s3.list_multipart_uploads().bucket("bg-push-refused").send().await.unwrap();
+    assert!(uploads.uploads().is_empty(), "the upload was aborted: {:?}", uploads.uploads());
+    assert_eq!(world.fake.count("RegisterApplicationRevision"), 0, "nothing was registered");
+
+    // Another content where the bundle's name points is never replaced.
+    bucket("bg-push-squatted", region, false).await;
+    let (vars2, dir) = (vars.clone(), good.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        run(&vars2, &["push", &dir, "--app", "bluegreen-app", "--bucket", "bg-push-refused", "--json"])
+    })
+    .await
+    .unwrap();
+    let key = pushed(&out)["key"].as_str().unwrap().to_string();
+    s3.put_object().bucket("bg-push-squatted").key(&key).body(b"other".to_vec().into()).send().await.unwrap();
+    let (vars2, dir) = (vars.clone(), good.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        run(&vars2, &["push", &dir, "--app", "bluegreen-app", "--bucket", "bg-push-squatted"])
+    })
+    .await
+    .unwrap();
+    one_line(&out, "is there with another content; bluegreen never replaces a bundle");
+    assert_eq!(object(&s3, "bg-push-squatted", &key).await, b"other", "the object is as it was");
+    assert_eq!(world.fake.count("RegisterApplicationRevision"), 1, "only the first push registered");
 
     // A secret in the bundle is named in a warning; the push goes on.
     let secretive = sample("secretive");

@@ -120,10 +120,12 @@ impl Intercept for Recorder {
             .unwrap_or("-");
         let status = response.map_or(0, |r| r.status().as_u16());
         let ok = context.output_or_error().is_some_and(|r| r.is_ok());
+        let action = iam_action(service, operation);
         tracing::info!(
             target: "bluegreen::aws",
             service,
             operation,
+            action,
             latency_ms = latency.as_millis() as u64,
             attempts,
             request_id,
@@ -131,7 +133,7 @@ impl Intercept for Recorder {
             ok,
             "call"
         );
-        self.log.record(iam_action(service, operation), latency);
+        self.log.record(action, latency);
         Ok(())
     }
 }
