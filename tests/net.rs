@@ -382,8 +382,16 @@ async fn traffic_told_in_world_time(speed: f64) {
     let plain_verdict = parsed.iter().find(|(_, k, _)| k == "verdict").expect("a printed verdict");
     assert_eq!(plain_verdict.2, verdict.text, "the same verdict on both");
     assert_eq!(plain_verdict.0, verdict.at.to_string());
+    // An expected cutover is judged from the second of the promote's key
+    // (a second spans `pace` world seconds), to after blue's deregistration.
     let (from, to) = judged_span(&verdict.text);
-    assert!(registered - width <= from && to <= deregistered + 2 * width, "{}\n{lines:#?}", verdict.text);
+    let promoted = parsed
+        .iter()
+        .find(|(_, k, t)| k == "console" && t.starts_with("promote:"))
+        .map(|(at, ..)| secs(at))
+        .expect("a promote");
+    assert!(promoted - width <= from && from <= registered, "{}\n{lines:#?}", verdict.text);
+    assert!(to <= deregistered + 2 * width, "{}\n{lines:#?}", verdict.text);
 }
 
 /// Seconds of the day of `HH:MM:SS`.
