@@ -237,6 +237,9 @@ fn spinner(what: &str, json: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        spinner.set_style(style);
+    }
     spinner.set_message(what.to_string());
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     spinner
@@ -249,7 +252,7 @@ fn bar(size: u64, json: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
     if let Ok(style) =
-        ProgressStyle::with_template("uploading  [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left")
+        ProgressStyle::with_template("uploading  {bytes}/{total_bytes}, {bytes_per_sec}, {eta} left [{wide_bar}]")
     {
         bar.set_style(style.progress_chars("=> "));
     }

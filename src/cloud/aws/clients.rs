@@ -174,7 +174,7 @@ pub struct Clients {
     pub elb: aws_sdk_elasticloadbalancing::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub sts: aws_sdk_sts::Client,
-    /// For `push`, with time enough to upload a part of a bundle.
+    /// For `push`; its uploading calls take longer timeouts.
     pub s3: aws_sdk_s3::Client,
     pub log: Arc<CallLog>,
     pub config: SdkConfig,
@@ -208,8 +208,9 @@ fn timeouts() -> TimeoutConfig {
         .build()
 }
 
-/// An upload's timeouts: a part of 8 MiB over a slow link takes minutes.
-fn upload_timeouts() -> TimeoutConfig {
+/// An upload's timeouts: a part of 8 MiB over a slow link takes minutes
+/// (set on the uploading calls alone; the others keep [`timeouts`]).
+pub fn upload_timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(Duration::from_millis(3100))
         .operation_attempt_timeout(Duration::from_secs(300))
@@ -253,7 +254,7 @@ impl Clients {
         let emulated = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
         let s3 = aws_sdk_s3::config::Builder::from(&config)
             .interceptor(recorder.clone())
-            .timeout_config(upload_timeouts())
+            .timeout_config(timeouts())
             .retry_config(retries())
             .force_path_style(emulated)
             .build();

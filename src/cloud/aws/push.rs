@@ -198,6 +198,8 @@ impl Pusher {
                 .metadata("sha256", bundle.sha256)
                 .metadata("description", ascii(description))
                 .if_none_match("*")
+                .customize()
+                .config_override(uploading())
                 .send();
             let out = tokio::select! {
                 out = put => out,
@@ -245,6 +247,8 @@ impl Pusher {
                 .upload_id(&id)
                 .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
                 .if_none_match("*")
+                .customize()
+                .config_override(uploading())
                 .send()
                 .await
                 .map_err(|e| self.refused_write(place, &api_error("CompleteMultipartUpload", &e))),
@@ -298,6 +302,8 @@ impl Pusher {
                     .upload_id(id)
                     .part_number(number)
                     .body(ByteStream::from(body))
+                    .customize()
+                    .config_override(uploading())
                     .send()
                     .await
                     .map_err(|e| {
@@ -359,6 +365,11 @@ impl Pusher {
             })?;
         Ok(())
     }
+}
+
+/// Longer timeouts for the calls that carry a bundle (or put one together).
+fn uploading() -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::default().timeout_config(clients::upload_timeouts())
 }
 
 /// `s3://bucket/key`, for a message.
