@@ -216,6 +216,8 @@ mod tests {
             ("- a\n- b\n", "holds no mapping"),
             ("os: linux\n", "has no version"),
             ("version: 1.0\nos: linux\n", "says version 1.0"),
+            ("version: true\nos: linux\n", "says version true"),
+            ("version: 0.0\nos: ~\n", "says os null"),
             ("version: 0.0\n", "names no os"),
             ("version: 0.0\nos: macos\n", "says os macos"),
             ("version: 0.0\nos: linux\nfiles: /\n", "files is not a list"),
