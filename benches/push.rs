@@ -17,6 +17,8 @@ mod env;
 #[path = "../tests/aws/moto.rs"]
 #[allow(dead_code)]
 mod moto;
+#[path = "../tests/aws/sample.rs"]
+mod sample;
 
 use std::path::Path;
 use std::process::Command;
@@ -24,16 +26,10 @@ use std::time::{Duration, Instant};
 
 use codedeploy::{FakeCodeDeploy, GroupSettings};
 use env::{Env, KEY_ID, SECRET};
+use sample::{noise, write};
 
 const ROUNDS: usize = 5;
 const REGION: &str = "us-west-2";
-
-fn write(path: &Path, bytes: &[u8], mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
 
 /// The sample app with 20 MiB of incompressible bytes.
 fn directory(dir: &Path) {
@@ -44,15 +40,7 @@ fn directory(dir: &Path) {
         0o644,
     );
     write(&dir.join("scripts/start.sh"), b"#!/bin/sh\n", 0o755);
-    let mut noise = vec![0u8; 20 << 20];
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for chunk in noise.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
-    write(&dir.join("web/blob.bin"), &noise, 0o644);
+    write(&dir.join("web/blob.bin"), &noise(20 << 20), 0o644);
 }
 
 fn timed(cmd: &mut Command, what: &str) -> Duration {

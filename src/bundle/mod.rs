@@ -37,7 +37,6 @@ pub struct Bundle {
     pub sha256: String,
     /// The files in it, relative and `/`-separated, sorted.
     pub files: Vec<String>,
-    pub appspec: appspec::AppSpec,
     /// Files in it whose names look like secrets.
     pub secrets: Vec<String>,
     /// Hook scripts without an executable bit (the agent makes them
@@ -100,7 +99,7 @@ impl Bundle {
         let secrets = entries.iter().filter(|e| looks_secret(&e.name)).map(|e| e.name.clone()).collect();
         let file = zip(&entries)?;
         let (file, size, sha256) = digest(file)?;
-        Ok(Self { file, size, sha256, files: names.into_iter().collect(), appspec, secrets, not_executable })
+        Ok(Self { file, size, sha256, files: names.into_iter().collect(), secrets, not_executable })
     }
 
     /// The first 16 hex digits of the SHA-256: the object's name.

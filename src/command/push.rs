@@ -212,9 +212,8 @@ fn check_bucket_name(name: &str) -> Result<(), Failure> {
 
 /// The first few names, and how many more.
 fn listed(names: &[String]) -> String {
-    let shown: Vec<String> = names.iter().take(5).map(|n| clean(n, 200)).collect();
-    let more = names.len().saturating_sub(shown.len());
-    if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") }
+    let cleaned: Vec<String> = names.iter().map(|n| clean(n, 200)).collect();
+    crate::domain::some_of(&cleaned, 5)
 }
 
 /// A size for a person: bytes, KiB or MiB.

@@ -19,5 +19,5 @@ pub use environment::{
 pub use observation::{
     AutoRollback, DeploymentGroup, GreenProvisioning, Observation, ReadyAction, Revision, Sides, TerminationAction,
 };
-pub use text::{clean, clean_lines};
+pub use text::{clean, clean_lines, some_of};
 pub use time::{At, millis, parse_duration, short};

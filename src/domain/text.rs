@@ -32,6 +32,15 @@ pub fn clean(raw: &str, max: usize) -> String {
     out
 }
 
+/// The first `shown` names, comma-separated, and how many more there are
+/// (`a, b, c and 4 more`), for a line that must stay one line.
+pub fn some_of(names: &[String], shown: usize) -> String {
+    let first: Vec<&str> = names.iter().take(shown).map(String::as_str).collect();
+    let more = names.len().saturating_sub(first.len());
+    let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!("{}{tail}", first.join(", "))
+}
+
 /// Like [`clean`] but keeps line breaks: for multi-line text such as a hook's
 /// log tail. Each line is cleaned on its own; at most `max_lines` are kept
 /// (the last ones, as a tail should be).

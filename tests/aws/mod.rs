@@ -9,6 +9,7 @@ pub mod env;
 pub mod moto;
 mod observe;
 mod push;
+pub mod sample;
 
 use aws_config::{BehaviorVersion, Region};
 use bluegreen::cloud::aws::{self, AwsCloud, Target};

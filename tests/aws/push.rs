@@ -6,8 +6,7 @@
 //! upload is one line with a hint, exit 2, and an unchanged bucket.
 
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_s3::types::{
@@ -20,6 +19,7 @@ use super::cli::{aws_env, one_line, run};
 use super::codedeploy::GroupSettings;
 use super::env::{Env, KEY_ID, SECRET};
 use super::moto::{moto, region, scratch};
+use super::sample::{noise, write};
 use bluegreen::cloud::Cloud;
 
 /// An S3 client of the test's own, on moto.
@@ -59,12 +59,6 @@ async fn bucket(name: &str, region: &str, versioned: bool) {
 async fn keys(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
     let out = s3.list_object_versions().bucket(bucket).send().await.expect("ListObjectVersions");
     out.versions().iter().map(|v| format!("{}@{}", v.key().unwrap_or(""), v.version_id().unwrap_or(""))).collect()
-}
-
-fn write(path: &Path, text: &[u8], mode: u32) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// The tutorial's sample app as a directory: an appspec with two hooks,
@@ -135,14 +129,7 @@ async fn losing_part(part: u32) -> String {
 /// A directory whose bundle is over 20 MiB (three parts): incompressible bytes.
 fn big(name: &str) -> (PathBuf, Vec<u8>) {
     let dir = sample(name);
-    let mut noise = vec![0u8; 20 << 20];
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for chunk in noise.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
+    let noise = noise(20 << 20);
     write(&dir.join("web/blob.bin"), &noise, 0o644);
     (dir, noise)
 }

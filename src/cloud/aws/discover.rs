@@ -127,20 +127,11 @@ fn usage(region: &str, e: &ApiError) -> Failure {
 
 /// A short list of names for an error line.
 fn list(names: &[String]) -> String {
-    let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
-    let more = names.len().saturating_sub(shown.len());
-    let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
-    format!("{}{tail}", shown.join(", "))
+    crate::domain::some_of(names, 8)
 }
 
 /// Picks `wanted` among `names` (or the only one); else says what there is.
-pub(super) fn pick(
-    what: &str,
-    wanted: Option<&str>,
-    names: &[String],
-    flag: &str,
-    region: &str,
-) -> Result<String, Failure> {
+fn pick(what: &str, wanted: Option<&str>, names: &[String], flag: &str, region: &str) -> Result<String, Failure> {
     match (wanted, names) {
         (Some(w), _) if names.iter().any(|n| n == w) => Ok(w.to_string()),
         (Some(w), []) => Err(Failure::Usage(format!(
@@ -167,21 +158,37 @@ pub async fn names(
     application: Option<&str>,
     group: Option<&str>,
 ) -> Result<(String, String), Failure> {
+    let app = application_named(clients, region, application).await?;
+    let groups = groups(clients, region, &app).await?;
+    let group = pick(&format!("deployment group of {app}"), group, &groups, "--group", region)?;
+    Ok((app, group))
+}
+
+/// The CodeDeploy application `wanted` (or the region's only one), or one
+/// line saying what there is.
+pub(super) async fn application_named(
+    clients: &Clients,
+    region: &str,
+    wanted: Option<&str>,
+) -> Result<String, Failure> {
     let mut apps = Vec::new();
     let mut pages = clients.codedeploy.list_applications().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| usage(region, &api_error("ListApplications", &e)))?;
         apps.extend(page.applications().iter().map(|a| text(Some(a))));
     }
-    let app = pick("CodeDeploy application", application, &apps, "--app", region)?;
+    pick("CodeDeploy application", wanted, &apps, "--app", region)
+}
+
+/// The deployment groups of `app`.
+pub(super) async fn groups(clients: &Clients, region: &str, app: &str) -> Result<Vec<String>, Failure> {
     let mut groups = Vec::new();
-    let mut pages = clients.codedeploy.list_deployment_groups().application_name(&app).into_paginator().send();
+    let mut pages = clients.codedeploy.list_deployment_groups().application_name(app).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| usage(region, &api_error("ListDeploymentGroups", &e)))?;
         groups.extend(page.deployment_groups().iter().map(|g| text(Some(g))));
     }
-    let group = pick(&format!("deployment group of {app}"), group, &groups, "--group", region)?;
-    Ok((app, group))
+    Ok(groups)
 }
 
 /// The deployment group's load balancer.
@@ -317,7 +324,7 @@ async fn application(clients: &Clients, arn: &str) -> Result<(String, String, Op
                 "{name}'s HTTP listener only redirects to HTTPS: probing it counts redirects, not versions (hint: --url https://your.domain/, the name its certificate is for)"
             )
         });
-    Ok((name.clone(), page_url(scheme, &dns, port), advice))
+    Ok((name, page_url(scheme, &dns, port), advice))
 }
 
 fn page_url(scheme: &str, host: &str, port: i32) -> String {

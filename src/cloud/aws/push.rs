@@ -16,7 +16,6 @@ use futures::{StreamExt, TryStreamExt};
 use super::clients::{self, Clients};
 use super::discover;
 use super::errors::api_error;
-use super::map::text;
 use crate::cloud::ApiError;
 use crate::domain::clean;
 use crate::exit::Failure;
@@ -99,20 +98,8 @@ impl Pusher {
             Failure::Failed(line) => Failure::Usage(line),
             other => other,
         };
-        let mut apps = Vec::new();
-        let mut pages = self.clients.codedeploy.list_applications().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| usage("cannot list the applications", &api_error("ListApplications", &e)))?;
-            apps.extend(page.applications().iter().map(|a| text(Some(a))));
-        }
-        let app = discover::pick("CodeDeploy application", application, &apps, "--app", region)?;
-        let mut groups = Vec::new();
-        let mut pages = self.clients.codedeploy.list_deployment_groups().application_name(&app).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|e| usage("cannot list the deployment groups", &api_error("ListDeploymentGroups", &e)))?;
-            groups.extend(page.deployment_groups().iter().map(|g| text(Some(g))));
-        }
+        let app = discover::application_named(&self.clients, region, application).await?;
+        let groups = discover::groups(&self.clients, region, &app).await?;
         let location = self.clients.s3.get_bucket_location().bucket(bucket).send().await.map_err(|e| {
             let e = api_error("GetBucketLocation", &e);
             if e.code == "NoSuchBucket" {
@@ -167,11 +154,7 @@ impl Pusher {
                 location(place)
             )));
         }
-        Ok(Some(Stored {
-            etag: etag(head.e_tag()),
-            version: head.version_id().filter(|v| *v != "null").map(|v| clean(v, 200)),
-            uploaded: false,
-        }))
+        Ok(Some(stored(head.e_tag(), head.version_id(), false)))
     }
 
     /// Uploads the bundle where nothing is; `progress` hears of each part
@@ -207,11 +190,7 @@ impl Pusher {
             };
             let out = out.map_err(|e| self.refused_write(place, &api_error("PutObject", &e)))?;
             progress(bundle.size);
-            return Ok(Stored {
-                etag: etag(out.e_tag()),
-                version: out.version_id().filter(|v| *v != "null").map(|v| clean(v, 200)),
-                uploaded: true,
-            });
+            return Ok(stored(out.e_tag(), out.version_id(), true));
         }
         let created = self
             .clients
@@ -255,11 +234,7 @@ impl Pusher {
             Err(failure) => Err(failure),
         };
         match completed {
-            Ok(out) => Ok(Stored {
-                etag: etag(out.e_tag()),
-                version: out.version_id().filter(|v| *v != "null").map(|v| clean(v, 200)),
-                uploaded: true,
-            }),
+            Ok(out) => Ok(stored(out.e_tag(), out.version_id(), true)),
             Err(failure) => {
                 let aborted = self
                     .clients
@@ -377,8 +352,14 @@ pub fn location(place: &Place) -> String {
     clean(&format!("s3://{}/{}", place.bucket, place.key), 600)
 }
 
-fn etag(raw: Option<&str>) -> String {
-    clean(raw.unwrap_or_default().trim_matches('"'), 200)
+/// The object as S3 answered it: the ETag without quotes, and the version
+/// unless the bucket keeps none (S3 says `null` there).
+fn stored(etag: Option<&str>, version: Option<&str>, uploaded: bool) -> Stored {
+    Stored {
+        etag: clean(etag.unwrap_or_default().trim_matches('"'), 200),
+        version: version.filter(|v| *v != "null").map(|v| clean(v, 200)),
+        uploaded,
+    }
 }
 
 /// Object metadata travels in headers: printable ASCII only.
