@@ -159,7 +159,6 @@ pub fn iam_action(service: &str, operation: &str) -> String {
     let action = match (prefix, operation) {
         ("s3", "HeadObject") => "GetObject",
         ("s3", "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload") => "PutObject",
-        ("s3", "HeadBucket") => "ListBucket",
         _ => operation,
     };
     format!("{prefix}:{action}")
