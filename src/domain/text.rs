@@ -59,6 +59,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn some_of_says_how_many_more_there_are() {
+        let names: Vec<String> = (1..=4).map(|n| format!("g{n}")).collect();
+        assert_eq!(some_of(&names, 2), "g1, g2 and 2 more");
+        assert_eq!(some_of(&names, 4), "g1, g2, g3, g4");
+        assert_eq!(some_of(&[], 3), "");
+    }
+
+    #[test]
     fn strips_escapes_and_controls() {
         assert_eq!(clean("a\u{1b}[31mred\u{7}\u{9b}x", 50), "a[31mredx");
         assert_eq!(clean("ab\u{202E}cd", 50), "abcd");
