@@ -96,6 +96,12 @@ pub enum Sub {
     /// to S3 under a name made of its content (never replacing an object),
     /// and register it as a revision, ready for `d` in the console.
     Push(PushArgs),
+    /// The tutorial's kit in your account: `up` builds it (a stack, the
+    /// blue/green deployment group, version 2 pushed), `down` removes it all;
+    /// `template` prints the CloudFormation template, `app` writes the sample
+    /// application.
+    #[command(subcommand)]
+    Tutorial(TutorialSub),
     /// Print the deployment group once (groups, instances, the latest
     /// deployment) and exit 0 (succeeded, or none), 1 (failed or stopped) or
     /// 3 (in progress).
@@ -145,6 +151,86 @@ pub struct PushArgs {
     /// A named profile from ~/.aws/config.
     #[arg(long)]
     pub profile: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TutorialSub {
+    /// Create the kit (about five minutes), or finish what is missing of it.
+    Up(TutorialUpArgs),
+    /// Delete everything the kit made, after a plan you confirm.
+    Down(TutorialDownArgs),
+    /// Print the CloudFormation template (to use it by hand: see the README).
+    Template,
+    /// Write the sample application at a version into DIR, ready for `push`.
+    App {
+        /// Where to write it (made if missing; nothing there is overwritten).
+        dir: PathBuf,
+        /// The version its page says.
+        #[arg(long)]
+        version: String,
+    },
+}
+
+/// Where the kit goes, and as whom.
+#[derive(Debug, Args)]
+pub struct KitArgs {
+    /// The stack's name; the application is named after it, the group NAME-group.
+    #[arg(long, default_value = crate::tutorial::STACK)]
+    pub stack: String,
+    /// The AWS region [default: from AWS_REGION, the profile, or the instance].
+    #[arg(long)]
+    pub region: Option<String>,
+    /// A named profile from ~/.aws/config.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TutorialUpArgs {
+    #[command(flatten)]
+    pub kit: KitArgs,
+    /// The load balancer: an Application Load Balancer, or a Classic one as the blog post had.
+    #[arg(long, value_enum, default_value_t = LoadBalancerArg::Application)]
+    pub load_balancer: LoadBalancerArg,
+    /// Add a workstation instance (Session Manager) with bluegreen installed.
+    #[arg(long)]
+    pub workstation: bool,
+    /// Whether traffic waits for p in Ready (manual), or moves when green is ready (auto).
+    #[arg(long, value_enum, default_value_t = RerouteArg::Manual)]
+    pub reroute: RerouteArg,
+    /// A VPC to use instead of a new one (with --subnets).
+    #[arg(long)]
+    pub vpc: Option<String>,
+    /// Public subnets of --vpc, in two or more zones, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub subnets: Vec<String>,
+    /// An EC2 key pair for SSH to the workstation (with --ssh-from).
+    #[arg(long)]
+    pub key_name: Option<String>,
+    /// The addresses SSH to the workstation is allowed from, such as 203.0.113.7/32.
+    #[arg(long)]
+    pub ssh_from: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TutorialDownArgs {
+    #[command(flatten)]
+    pub kit: KitArgs,
+    /// Delete without asking for the stack's name.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LoadBalancerArg {
+    Application,
+    Classic,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RerouteArg {
+    Manual,
+    Auto,
 }
 
 #[derive(Debug, Args)]
@@ -365,6 +451,36 @@ impl Cli {
                 region: a.region,
                 profile: a.profile,
                 json: a.json,
+            }),
+            Some(Sub::Tutorial(t)) => Command::Tutorial(match t {
+                TutorialSub::Up(a) => command::tutorial::Options::Up(command::tutorial::Up {
+                    kit: crate::tutorial::Kit {
+                        stack: a.kit.stack,
+                        load_balancer: match a.load_balancer {
+                            LoadBalancerArg::Application => crate::tutorial::LoadBalancer::Application,
+                            LoadBalancerArg::Classic => crate::tutorial::LoadBalancer::Classic,
+                        },
+                        workstation: a.workstation,
+                        reroute: match a.reroute {
+                            RerouteArg::Manual => crate::tutorial::Reroute::Manual,
+                            RerouteArg::Auto => crate::tutorial::Reroute::Auto,
+                        },
+                        vpc: a.vpc,
+                        subnets: a.subnets,
+                        key_name: a.key_name,
+                        ssh_from: a.ssh_from,
+                    },
+                    region: a.kit.region,
+                    profile: a.kit.profile,
+                }),
+                TutorialSub::Down(a) => command::tutorial::Options::Down(command::tutorial::Down {
+                    stack: a.kit.stack,
+                    yes: a.yes,
+                    region: a.kit.region,
+                    profile: a.kit.profile,
+                }),
+                TutorialSub::Template => command::tutorial::Options::Template,
+                TutorialSub::App { dir, version } => command::tutorial::Options::App { dir, version },
             }),
             Some(Sub::Status(a)) => {
                 let target = Target { read_only: true, ..a.target.into() };

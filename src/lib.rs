@@ -21,6 +21,8 @@
 //! - [`probe`]: the load-balancer prober and its statistics.
 //! - [`bundle`]: a revision's bundle: appspec.yml checked, the directory
 //!   zipped reproducibly and named by its content.
+//! - [`tutorial`]: the tutorial's kit (its CloudFormation template and
+//!   sample application) and what `tutorial up` and `down` know of it.
 //! - [`net`]: HTTP pieces the prober and the demo share.
 //! - [`domain`]: plain data of one observation (groups, instances,
 //!   deployments, hooks); [`text`]: text fitted to columns.
@@ -42,4 +44,5 @@ pub mod report;
 pub mod session;
 pub mod term;
 pub mod text;
+pub mod tutorial;
 pub mod ui;

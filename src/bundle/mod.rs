@@ -225,12 +225,16 @@ fn digest(mut file: File) -> Result<(File, u64, String), Problem> {
         size += n as u64;
     }
     file.seek(SeekFrom::Start(0)).map_err(io)?;
-    let sha = hasher.finalize().iter().fold(String::with_capacity(64), |mut hex, b| {
+    Ok((file, size, hex(&hasher.finalize())))
+}
+
+/// Bytes (a digest) as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut hex, b| {
         use std::fmt::Write as _;
         let _ = write!(hex, "{b:02x}");
         hex
-    });
-    Ok((file, size, sha))
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! - [`demo`]: `bluegreen demo`, the console on a simulated world.
 //! - [`probe`]: `bluegreen probe URL`, the prober alone.
 //! - [`push`]: `bluegreen push DIR`, a revision bundled, uploaded and registered.
+//! - [`tutorial`]: `bluegreen tutorial up|down|template|app`, the tutorial's kit on AWS.
 //! - [`status`] and [`wait`]: the deployment group for scripts.
 //! - [`screen`]: a console session on the terminal, for the console and the demo.
 
@@ -16,6 +17,7 @@ pub mod probe;
 pub mod push;
 mod screen;
 pub mod status;
+pub mod tutorial;
 pub mod wait;
 
 use crate::exit::Failure;
@@ -30,6 +32,7 @@ pub enum Command {
     Probe(probe::Options),
     Push(push::Options),
     Status(status::Options),
+    Tutorial(tutorial::Options),
     Wait(wait::Options),
 }
 
@@ -42,6 +45,7 @@ pub fn run(command: &Command) -> Result<(), Failure> {
         Command::Probe(opts) => probe::probe(opts),
         Command::Push(opts) => push::push(opts),
         Command::Status(opts) => status::print(opts),
+        Command::Tutorial(opts) => tutorial::run(opts),
         Command::Wait(opts) => wait::follow(opts),
     }
 }

@@ -77,39 +77,11 @@ pub fn push(opts: &Options) -> Result<(), Failure> {
         tracing::info!(dir = %from.display(), bucket = %opts.bucket, sha256 = %bundle.sha256, "push");
         let pusher = Pusher::connect(opts.region.as_deref(), opts.profile.as_deref()).await?;
         let (application, groups) = pusher.check(opts.application.as_deref(), &opts.bucket).await?;
-        let place = Place { bucket: opts.bucket.clone(), key: key(prefix.as_deref(), &application, bundle.short_sha()) };
-        let upload = Upload { file: &bundle.file, size: bundle.size, sha256: &bundle.sha256 };
+        let place =
+            Place { bucket: opts.bucket.clone(), key: key(prefix.as_deref(), &application, bundle.short_sha()) };
         let mut interrupts = Interrupts::new()?;
-        let stored = if let Some(stored) = pusher.existing(&place, &upload).await? {
-            stored
-        } else {
-            let bar = bar(bundle.size, opts.json);
-            let progress = |n: u64| bar.inc(n);
-            let stored = pusher.upload(&place, &upload, &description, &progress, interrupts.recv()).await;
-            bar.finish_and_clear();
-            if let Err(Failure::Signal(_)) = stored {
-                if bundle.size < PART {
-                    // One PutObject in flight: S3 may have finished it.
-                    eprintln!(
-                        "bluegreen: interrupted: {} may or may not have been written; nothing was registered (hint: push again: the same content is not uploaded twice)",
-                        location(&place)
-                    );
-                } else {
-                    eprintln!(
-                        "bluegreen: interrupted: the upload was aborted, no part is left, nothing was registered ({})",
-                        location(&place)
-                    );
-                }
-            }
-            stored?
-        };
-        tokio::select! {
-            registered = pusher.register(&application, &place, &stored, &description) => registered?,
-            failure = interrupts.recv() => {
-                eprintln!("bluegreen: interrupted: {} is uploaded; it may not be registered (hint: push again: it is not uploaded twice)", location(&place));
-                return Err(failure);
-            }
-        }
+        let stored =
+            deliver(&pusher, &application, &bundle, &place, &description, opts.json, &mut interrupts, true).await?;
         let mut out = Out::new(std::io::stdout());
         if opts.json {
             let v = json!({
@@ -132,6 +104,57 @@ pub fn push(opts: &Options) -> Result<(), Failure> {
             out.lines(summary(&bundle, &application, &groups, &place, &stored, &description).iter().map(String::as_str))
         }
     })
+}
+
+/// Uploads the bundle to `place` unless it is there, then registers it as a
+/// revision of `application` (when `always_register`, or when it was not
+/// registered yet); an interrupt says what was left and how to go on.
+#[expect(clippy::too_many_arguments, reason = "the steps of one push, shared with tutorial up")]
+pub(super) async fn deliver(
+    pusher: &Pusher,
+    application: &str,
+    bundle: &Bundle,
+    place: &Place,
+    description: &str,
+    json: bool,
+    interrupts: &mut Interrupts,
+    always_register: bool,
+) -> Result<Stored, Failure> {
+    let upload = Upload { file: &bundle.file, size: bundle.size, sha256: &bundle.sha256 };
+    let stored = if let Some(stored) = pusher.existing(place, &upload).await? {
+        stored
+    } else {
+        let bar = bar(bundle.size, json);
+        let progress = |n: u64| bar.inc(n);
+        let stored = pusher.upload(place, &upload, description, &progress, interrupts.recv()).await;
+        bar.finish_and_clear();
+        if let Err(Failure::Signal(_)) = stored {
+            if bundle.size < PART {
+                // One PutObject in flight: S3 may have finished it.
+                eprintln!(
+                    "bluegreen: interrupted: {} may or may not have been written; nothing was registered (hint: push again: the same content is not uploaded twice)",
+                    location(place)
+                );
+            } else {
+                eprintln!(
+                    "bluegreen: interrupted: the upload was aborted, no part is left, nothing was registered ({})",
+                    location(place)
+                );
+            }
+        }
+        stored?
+    };
+    if !always_register && !stored.uploaded && pusher.registered(application, place, &stored).await? {
+        return Ok(stored);
+    }
+    tokio::select! {
+        registered = pusher.register(application, place, &stored, description) => registered?,
+        failure = interrupts.recv() => {
+            eprintln!("bluegreen: interrupted: {} is uploaded; it may not be registered (hint: push again: it is not uploaded twice)", location(place));
+            return Err(failure);
+        }
+    }
+    Ok(stored)
 }
 
 /// What push did, for a person.

@@ -7,6 +7,10 @@
 //! attaches the load balancer to the copy, detaches it from the original
 //! and points the deployment group at the copy.
 //!
+//! It can also start with no application (for `tutorial up`): then it plays
+//! CreateApplication, CreateDeploymentGroup and their deletions, and learns
+//! the moto environment to drive once the stack that holds it exists.
+//!
 //! Faults can be scripted: throttle an operation, hold its answer, fail a
 //! hook. Every request is logged by operation name.
 
@@ -110,11 +114,19 @@ struct State {
     /// Each registered location's description and registration time.
     registered: Vec<(Value, String, f64)>,
     deployments: Vec<Deployment>,
+    /// Whether the application and the deployment group exist.
+    app_exists: bool,
+    group_exists: bool,
+    app_tags: Value,
+    service_role: String,
+    /// The CreateDeploymentGroup request, as sent.
+    created_group: Option<Value>,
     faults: Vec<Fault>,
     /// Every request, by operation name, in order.
     calls: Vec<String>,
     ids: u64,
-    env: Env,
+    /// The environment in moto (none until a tutorial's stack gives it).
+    env: Option<Env>,
     /// Work for moto, done outside the lock.
     todo: VecDeque<Work>,
 }
@@ -152,13 +164,52 @@ impl FakeCodeDeploy {
                 (revision(1), "application version 1".into(), now_secs() - 3600.0),
             ],
             deployments: Vec::new(),
+            app_exists: true,
+            group_exists: true,
+            app_tags: json!([]),
+            service_role: "arn:aws:iam::123456789012:role/CodeDeployServiceRole".into(),
+            created_group: None,
             faults: Vec::new(),
             calls: Vec::new(),
             ids: 0,
             settings,
-            env,
+            env: Some(env),
             todo: VecDeque::new(),
         };
+        Self::serve(state).await
+    }
+
+    /// Starts serving with no application, no group and no revision, as an
+    /// account before `tutorial up`; hooks take `hook_seconds`.
+    pub async fn empty(manual_hook_seconds: f64) -> Self {
+        let state = State {
+            asgs: Vec::new(),
+            target_groups: Vec::new(),
+            elbs: Vec::new(),
+            revisions: Vec::new(),
+            registered: Vec::new(),
+            deployments: Vec::new(),
+            app_exists: false,
+            group_exists: false,
+            app_tags: json!([]),
+            service_role: String::new(),
+            created_group: None,
+            faults: Vec::new(),
+            calls: Vec::new(),
+            ids: 0,
+            settings: GroupSettings {
+                application: String::new(),
+                group: String::new(),
+                manual: true,
+                hook_seconds: manual_hook_seconds,
+            },
+            env: None,
+            todo: VecDeque::new(),
+        };
+        Self::serve(state).await
+    }
+
+    async fn serve(state: State) -> Self {
         let state = Arc::new(Mutex::new(state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
@@ -194,6 +245,22 @@ impl FakeCodeDeploy {
         self.state.lock().unwrap().registered.iter().map(|(l, d, _)| (l.clone(), d.clone())).collect()
     }
 
+    /// The moto environment to drive from now on (a tutorial's stack).
+    pub fn use_env(&self, env: Env) {
+        self.state.lock().unwrap().env = Some(env);
+    }
+
+    /// The CreateDeploymentGroup request received, if any.
+    pub fn created_group(&self) -> Option<Value> {
+        self.state.lock().unwrap().created_group.clone()
+    }
+
+    /// Whether the application and the group exist.
+    pub fn exists(&self) -> (bool, bool) {
+        let s = self.state.lock().unwrap();
+        (s.app_exists, s.group_exists)
+    }
+
     /// The deployment group's Auto Scaling groups now.
     pub fn group_asgs(&self) -> Vec<String> {
         self.state.lock().unwrap().asgs.clone()
@@ -207,7 +274,8 @@ async fn play(state: Arc<Mutex<State>>) {
         let (work, env) = {
             let mut s = state.lock().unwrap();
             advance(&mut s);
-            (s.todo.pop_front(), s.env.clone())
+            let Some(env) = s.env.clone() else { continue };
+            (s.todo.pop_front(), env)
         };
         let Some(work) = work else { continue };
         match work {
@@ -474,7 +542,7 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
     #[expect(clippy::result_large_err, reason = "the error is the answer itself")]
     let check_app = |s: &State| -> Result<(), Response<Body>> {
         let a = str_of("applicationName");
-        if a != s.settings.application {
+        if a != s.settings.application || !s.app_exists {
             return Err(error(
                 StatusCode::BAD_REQUEST,
                 "ApplicationDoesNotExistException",
@@ -484,18 +552,97 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
         Ok(())
     };
     match operation {
-        "ListApplications" => ok(json!({"applications": [app]})),
+        "ListApplications" => ok(json!({"applications": if s.app_exists { vec![app] } else { vec![] }})),
         "ListDeploymentGroups" => {
             if let Err(e) = check_app(s) {
                 return e;
             }
-            ok(json!({"applicationName": app, "deploymentGroups": [s.settings.group]}))
+            let groups = if s.group_exists { vec![&s.settings.group] } else { vec![] };
+            ok(json!({"applicationName": app, "deploymentGroups": groups}))
+        }
+        "GetApplication" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            ok(json!({"application": {"applicationName": app, "computePlatform": "Server"}}))
+        }
+        "CreateApplication" => {
+            if s.app_exists {
+                return error(StatusCode::BAD_REQUEST, "ApplicationAlreadyExistsException", "exists");
+            }
+            s.settings.application = str_of("applicationName");
+            s.app_exists = true;
+            s.app_tags = input.get("tags").cloned().unwrap_or(json!([]));
+            ok(json!({"applicationId": "00000000-tutorial"}))
+        }
+        "ListTagsForResource" => {
+            let arn = str_of("ResourceArn");
+            if !s.app_exists || !arn.ends_with(&format!(":application:{app}")) {
+                return error(StatusCode::BAD_REQUEST, "ResourceArnRequiredException", "unknown resource");
+            }
+            ok(json!({"Tags": s.app_tags}))
+        }
+        "DeleteApplication" => {
+            if !s.app_exists || str_of("applicationName") != *app {
+                return ok(json!({}));
+            }
+            s.app_exists = false;
+            s.group_exists = false;
+            ok(json!({}))
+        }
+        "CreateDeploymentGroup" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            if s.group_exists {
+                return error(StatusCode::BAD_REQUEST, "DeploymentGroupAlreadyExistsException", "exists");
+            }
+            let names = |list: &str| -> Vec<String> {
+                input["loadBalancerInfo"][list]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|t| t["name"].as_str().map(String::from)).collect())
+                    .unwrap_or_default()
+            };
+            s.settings.group = str_of("deploymentGroupName");
+            s.settings.manual = input["blueGreenDeploymentConfiguration"]["deploymentReadyOption"]["actionOnTimeout"]
+                == "STOP_DEPLOYMENT";
+            s.asgs = input["autoScalingGroups"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            s.target_groups = names("targetGroupInfoList");
+            s.elbs = names("elbInfoList");
+            s.service_role = str_of("serviceRoleArn");
+            s.created_group = Some(input.clone());
+            s.group_exists = true;
+            ok(json!({"deploymentGroupId": "00000000-group"}))
+        }
+        "DeleteDeploymentGroup" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            if str_of("deploymentGroupName") == s.settings.group {
+                s.group_exists = false;
+            }
+            ok(json!({"hooksNotCleanedUp": []}))
+        }
+        "GetApplicationRevision" => {
+            if let Err(e) = check_app(s) {
+                return e;
+            }
+            let wanted = input.get("revision").cloned().unwrap_or(Value::Null);
+            match s.registered.iter().find(|(l, _, _)| same_location(l, &wanted)) {
+                Some((l, description, at)) => ok(
+                    json!({"applicationName": app, "revision": l, "revisionInfo": {"description": description, "registerTime": at}}),
+                ),
+                None => error(StatusCode::BAD_REQUEST, "RevisionDoesNotExistException", "no such revision"),
+            }
         }
         "GetDeploymentGroup" => {
             if let Err(e) = check_app(s) {
                 return e;
             }
-            if str_of("deploymentGroupName") != s.settings.group {
+            if str_of("deploymentGroupName") != s.settings.group || !s.group_exists {
                 return error(
                     StatusCode::BAD_REQUEST,
                     "DeploymentGroupDoesNotExistException",
@@ -507,6 +654,7 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
                 "applicationName": app,
                 "deploymentGroupName": s.settings.group,
                 "deploymentConfigName": "CodeDeployDefault.AllAtOnce",
+                "serviceRoleArn": s.service_role,
                 "autoScalingGroups": s.asgs.iter().map(|a| json!({"name": a})).collect::<Vec<_>>(),
                 "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
                 "blueGreenDeploymentConfiguration": {

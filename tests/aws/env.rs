@@ -189,6 +189,37 @@ impl Env {
         env
     }
 
+    /// The environment a tutorial stack made: its group (read back for the
+    /// launch template and subnets) behind its target group or classic load
+    /// balancer.
+    pub async fn from_stack(
+        region: &str,
+        asg: &str,
+        target_group: Option<&str>,
+        classic: Option<&str>,
+        dns: &str,
+    ) -> Self {
+        let c = clients(region).await;
+        let out = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(asg).send().await.unwrap();
+        let g = out.auto_scaling_groups().first().expect("the stack's group");
+        let launch_template = g.launch_template().and_then(|t| t.launch_template_id()).unwrap().to_string();
+        let target_group = target_group.map(|arn| {
+            let name = arn.split(":targetgroup/").nth(1).unwrap().split('/').next().unwrap().to_string();
+            (name, arn.to_string())
+        });
+        Self {
+            region: region.to_string(),
+            asg: asg.to_string(),
+            launch_template,
+            subnets: g.vpc_zone_identifier().unwrap_or_default().to_string(),
+            target_group,
+            dns: dns.to_string(),
+            classic: classic.map(String::from),
+            instances: g.desired_capacity().unwrap_or(2),
+            clients: c,
+        }
+    }
+
     async fn create_group(&self, name: &str) {
         self.clients
             .autoscaling

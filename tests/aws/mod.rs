@@ -10,6 +10,7 @@ pub mod moto;
 mod observe;
 mod push;
 pub mod sample;
+mod tutorial;
 
 use aws_config::{BehaviorVersion, Region};
 use bluegreen::cloud::aws::{self, AwsCloud, Target};

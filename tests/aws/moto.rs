@@ -2,7 +2,8 @@
 //! themselves: moto 5.2.5 with its server extra goes into a virtual
 //! environment under the build directory on first use (a file lock keeps
 //! parallel tests from installing twice), and one server per test process
-//! listens on a free 127.0.0.1 port. It dies with the test process. Tests
+//! listens on a free 127.0.0.1 port (started by `moto_server.py`, which
+//! gives moto's CloudFormation the route-table delete it lacks). It dies with the test process. Tests
 //! keep apart by region: moto keeps each region's state on its own.
 
 use std::io::Write;
@@ -77,11 +78,14 @@ fn free_port() -> u16 {
 fn start() -> Moto {
     let venv = install(&[]);
     let port = free_port();
-    let server = venv.join("bin/moto_server");
+    // moto's server with the one CloudFormation delete it lacks (see the script).
+    let python = venv.join("bin/python");
+    let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws/moto_server.py");
     // A watchdog shell ends the server when this test process ends.
     let script = format!(
-        "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; while kill -0 {} 2>/dev/null; do sleep 1; done; kill $m",
-        server.display(),
+        "'{}' '{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; while kill -0 {} 2>/dev/null; do sleep 1; done; kill $m",
+        python.display(),
+        launcher.display(),
         std::process::id()
     );
     #[expect(clippy::zombie_processes, reason = "the watchdog lives as long as the test process")]

@@ -147,6 +147,7 @@ pub fn service_prefix(service: &str) -> &'static str {
         "elasticloadbalancing" | "elasticloadbalancingv2" => "elasticloadbalancing",
         "sts" => "sts",
         "s3" => "s3",
+        "cloudformation" => "cloudformation",
         _ => "unknown",
     }
 }
@@ -159,6 +160,8 @@ pub fn iam_action(service: &str, operation: &str) -> String {
     let action = match (prefix, operation) {
         ("s3", "HeadObject") => "GetObject",
         ("s3", "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload") => "PutObject",
+        ("s3", "ListObjectVersions") => "ListBucketVersions",
+        ("s3", "DeleteObjects") => "DeleteObject",
         _ => operation,
     };
     format!("{prefix}:{action}")
@@ -175,6 +178,8 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     /// For `push`; its uploading calls take longer timeouts.
     pub s3: aws_sdk_s3::Client,
+    /// For `tutorial`.
+    pub cloudformation: aws_sdk_cloudformation::Client,
     pub log: Arc<CallLog>,
     pub config: SdkConfig,
 }
@@ -265,6 +270,7 @@ impl Clients {
             ec2: client!(aws_sdk_ec2),
             sts: client!(aws_sdk_sts),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            cloudformation: client!(aws_sdk_cloudformation),
             log,
             config,
         }

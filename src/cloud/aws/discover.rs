@@ -144,7 +144,9 @@ fn pick(what: &str, wanted: Option<&str>, names: &[String], flag: &str, region: 
             list(names)
         ))),
         (None, [only]) => Ok(only.clone()),
-        (None, []) => Err(Failure::Usage(format!("no {what} in {region} (hint: check --region, or create one first)"))),
+        (None, []) => Err(Failure::Usage(format!(
+            "no {what} in {region} (hint: check --region; bluegreen tutorial up builds the tutorial's, ready for the tour)"
+        ))),
         (None, _) => {
             Err(Failure::Usage(format!("{} {what}s in {region}: {} (hint: {flag} NAME)", names.len(), list(names))))
         }

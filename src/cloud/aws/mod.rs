@@ -17,6 +17,7 @@ mod errors;
 mod map;
 mod observe;
 pub mod push;
+pub mod tutorial;
 
 use std::sync::Arc;
 use std::time::SystemTime;

@@ -86,8 +86,45 @@ impl Pusher {
         Ok(Self { clients, region })
     }
 
+    /// On clients already made (`tutorial up` pushes with its own).
+    pub fn with(clients: Clients, region: String) -> Self {
+        Self { clients, region }
+    }
+
     pub fn region(&self) -> &str {
         &self.region
+    }
+
+    /// Whether the object at `place`, as stored, is a registered revision of
+    /// `application`.
+    pub async fn registered(&self, application: &str, place: &Place, stored: &Stored) -> Result<bool, Failure> {
+        let s3 = S3Location::builder()
+            .bucket(&place.bucket)
+            .key(&place.key)
+            .bundle_type(BundleType::Zip)
+            .e_tag(&stored.etag)
+            .set_version(stored.version.clone())
+            .build();
+        let revision = RevisionLocation::builder().revision_type(RevisionLocationType::S3).s3_location(s3).build();
+        match self
+            .clients
+            .codedeploy
+            .get_application_revision()
+            .application_name(application)
+            .revision(revision)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let e = api_error("GetApplicationRevision", &e);
+                if e.code == "RevisionDoesNotExistException" {
+                    Ok(false)
+                } else {
+                    Err(failed(&format!("cannot tell whether {} is registered", location(place)), &e))
+                }
+            }
+        }
     }
 
     /// Checks the application exists (or picks the only one) and the bucket
