@@ -65,6 +65,14 @@ fn lines(app: &App, width: usize, about: bool, theme: Theme) -> Vec<Line<'static
     }
     if tour.current().is_none() {
         lines.extend(wrap("", "Done: the tutorial's five steps, checked live.", theme.good(), width));
+        if app.source() == "aws" {
+            lines.extend(wrap(
+                "",
+                "Then: bluegreen tutorial down removes the kit (it asks first).",
+                theme.plain(),
+                width,
+            ));
+        }
     }
     lines
 }

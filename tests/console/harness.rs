@@ -35,8 +35,13 @@ impl Harness {
     }
 
     pub fn with(world: World, name: &str) -> Self {
+        Self::with_source(world, &format!("demo · {name}"))
+    }
+
+    /// A session whose header names `source` (`aws` for the console on AWS).
+    pub fn with_source(world: World, source: &str) -> Self {
         let start = Instant::now();
-        let setup = Setup { source: format!("demo · {name}"), url: URL.to_string(), ..Setup::default() };
+        let setup = Setup { source: source.to_string(), url: URL.to_string(), ..Setup::default() };
         let app = App::new(setup, start);
         let world_start = world.now();
         let mut h =

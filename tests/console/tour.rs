@@ -75,8 +75,25 @@ fn the_tour_follows_the_tutorial_from_step_1_to_5() {
         screen.contains("Tour: the tutorial, 5/5") && screen.contains("Done: the tutorial's five steps"),
         "{screen}"
     );
+    assert!(!screen.contains("tutorial down"), "the demo made no kit to remove: {screen}");
     h.keys("t");
     assert!(h.screen(120, 40).contains("Events ("), "t switches back to the events");
+}
+
+#[test]
+fn the_end_of_the_tour_on_aws_names_tutorial_down() {
+    let world = bluegreen::cloud::sim::World::new(&bluegreen::cloud::sim::Scenario::load("manual-reroute").unwrap());
+    let mut h = Harness::with_source(world, "aws");
+    h.keys("t");
+    until_ticked(&mut h, 2);
+    h.keys("d y");
+    h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Ready));
+    h.keys("p y");
+    h.until("success", |o| o.active.is_none());
+    h.keys("c bluegreen-asg <enter>");
+    until_ticked(&mut h, 5);
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("Then: bluegreen tutorial down removes the kit"), "{screen}");
 }
 
 #[test]

@@ -359,6 +359,11 @@ mod tests {
         assert_eq!(e, "2 apps in r: a, b (hint: --app NAME)");
         let Err(Failure::Usage(e)) = pick("app", Some("c"), &names, "--app", "r") else { panic!() };
         assert_eq!(e, "no app 'c' in r (hint: --app one of a, b)");
+        let Err(Failure::Usage(e)) = pick("app", None, &[], "--app", "r") else { panic!() };
+        assert_eq!(
+            e,
+            "no app in r (hint: check --region; bluegreen tutorial up builds the tutorial's, ready for the tour)"
+        );
     }
 
     #[test]
