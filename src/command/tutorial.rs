@@ -68,12 +68,12 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
             let written = tutorial::write_app(dir, version).map_err(Failure::Usage)?;
             let mut out = Out::new(std::io::stdout());
             out.line(&format!(
-                "wrote      the sample application, version {version}, in {} ({} files)",
+                "wrote       the sample application, version {version}, in {} ({} files)",
                 clean(&dir.display().to_string(), 200),
                 written.len()
             ))?;
             out.line(&format!(
-                "next       bluegreen push {} --bucket BUCKET (the stack's Bucket output)",
+                "next        bluegreen push {} --bucket BUCKET (the stack's Bucket output)",
                 clean(&dir.display().to_string(), 200)
             ))
         }
@@ -140,7 +140,7 @@ fn bar(total: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("           {pos}/{len} resources [{bar:30}] {elapsed} {wide_msg}")
+    if let Ok(style) = ProgressStyle::with_template("            {pos}/{len} resources [{bar:30}] {elapsed} {wide_msg}")
     {
         bar.set_style(style.progress_chars("=> "));
     }
@@ -179,7 +179,7 @@ async fn follow(
                 done.insert(e.logical.clone());
             }
             let line = format!(
-                "           {} {}{} ({}/{total}, {})",
+                "            {} {}{} ({}/{total}, {})",
                 e.logical,
                 e.status,
                 e.reason
@@ -258,7 +258,7 @@ async fn up(opts: &Up) -> Result<(), Failure> {
             if let Some(vpc) = &kit.vpc {
                 tutor.check_network(vpc, &kit.subnets).await?;
             }
-            say(&format!("stack      {}: creating in {region} ({total} resources; a few minutes)", kit.stack));
+            say(&format!("stack       {}: creating in {region} ({total} resources; a few minutes)", kit.stack));
             tutor.create_stack(kit, TEMPLATE).await?;
             follow(&tutor, &kit.stack, total, false, &mut interrupts).await?
         }
@@ -271,7 +271,7 @@ async fn up(opts: &Up) -> Result<(), Failure> {
         Some(s) => {
             check_same(kit, &s)?;
             if s.in_progress() {
-                say(&format!("stack      {}: {} already; following it", s.name, s.status));
+                say(&format!("stack       {}: {} already; following it", s.name, s.status));
                 follow(&tutor, &kit.stack, total, s.status.starts_with("DELETE"), &mut interrupts).await?
             } else {
                 Some(s)
@@ -294,7 +294,7 @@ async fn up(opts: &Up) -> Result<(), Failure> {
             )));
         }
     };
-    say(&format!("stack      {}: {} ({total} resources)", stack.name, stack.status));
+    say(&format!("stack       {}: {} ({total} resources)", stack.name, stack.status));
     let outputs = Outputs::from_map(&stack.outputs).map_err(|missing| {
         Failure::Failed(format!(
             "stack {} gives no {missing} (hint: it was changed by hand; bluegreen tutorial down --stack {0}, then up again)",
@@ -318,7 +318,7 @@ async fn up(opts: &Up) -> Result<(), Failure> {
     let description = format!("the tutorial's application version {next}");
     let stored = deliver(&pusher, &application, &bundle, &place, &description, false, &mut interrupts, false).await?;
     say(&format!(
-        "push       version {next}: {} {}, registered",
+        "push        version {next}: {} {}, registered",
         location(&place),
         if stored.uploaded { "uploaded" } else { "there already" }
     ));
@@ -329,17 +329,17 @@ async fn up(opts: &Up) -> Result<(), Failure> {
 
     let mut out = Out::new(std::io::stdout());
     let mut lines = vec![
-        format!("url        {} (version {FIRST_VERSION}; the instances take a few minutes to boot)", outputs.url),
-        format!("next       bluegreen --region {region} --app {application} --group {group}, then t for the tour"),
+        format!("url         {} (version {FIRST_VERSION}; the instances take a few minutes to boot)", outputs.url),
+        format!("next        bluegreen --region {region} --app {application} --group {group}, then t for the tour"),
     ];
     if let Some(id) = &outputs.workstation {
-        lines.push(format!("connect    aws ssm start-session --region {region} --target {id}"));
+        lines.push(format!("connect     aws ssm start-session --region {region} --target {id}"));
     }
     lines.push(format!(
-        "new        bluegreen tutorial app DIR --version 3, then bluegreen push DIR --app {application} --bucket {}",
+        "new         bluegreen tutorial app DIR --version 3, then bluegreen push DIR --app {application} --bucket {}",
         outputs.bucket
     ));
-    lines.push(format!("after      bluegreen tutorial down --region {region} --stack {} removes it all", kit.stack));
+    lines.push(format!("after       bluegreen tutorial down --region {region} --stack {} removes it all", kit.stack));
     out.lines(lines.iter().map(String::as_str))
 }
 
@@ -387,11 +387,11 @@ async fn codedeploy(tutor: &Tutor, kit: &Kit, outputs: &Outputs) -> Result<(Stri
                 Reroute::Auto => "reroutes as soon as green is ready".into(),
             };
             say(&format!(
-                "group      {group}: created: blue/green, copies {}, keeps the originals, {reroute}, rolls back on failure",
+                "group       {group}: created: blue/green, copies {}, keeps the originals, {reroute}, rolls back on failure",
                 outputs.autoscaling_group
             ));
         }
-        Some(g) if g.service_role == outputs.service_role => say(&format!("group      {group}: there already")),
+        Some(g) if g.service_role == outputs.service_role => say(&format!("group       {group}: there already")),
         Some(_) => {
             return Err(Failure::Usage(format!(
                 "deployment group {group} is not the kit's (another service role); nothing changed (hint: --stack another name)"
@@ -557,7 +557,12 @@ fn confirmed(stack: &str) -> bool {
     eprint!("Type the stack's name ({stack}) to delete all this; anything else cancels: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
+    let read = std::io::stdin().lock().read_line(&mut line);
+    if !std::io::stdin().is_terminal() {
+        // What was piped in is not echoed: end the prompt's line.
+        eprintln!();
+    }
+    match read {
         Ok(n) if n > 0 => line.trim() == stack,
         _ => false,
     }
@@ -584,11 +589,11 @@ async fn down(opts: &Down) -> Result<(), Failure> {
     let application = tutorial::application(name);
     if let Some(g) = &plan.group {
         tutor.delete_group(&application, g).await?;
-        say(&format!("deleted    deployment group {g}"));
+        say(&format!("deleted     deployment group {g}"));
     }
     for c in &plan.copies {
         tutor.delete_autoscaling_group(&c.name).await?;
-        say(&format!("deleting   {} and its {} instance(s)", c.name, c.instances));
+        say(&format!("deleting    {} and its {} instance(s)", c.name, c.instances));
     }
     let started = Instant::now();
     for c in &plan.copies {
@@ -607,23 +612,23 @@ async fn down(opts: &Down) -> Result<(), Failure> {
                 }
             }
         }
-        say(&format!("deleted    {} ({})", c.name, elapsed(started.elapsed())));
+        say(&format!("deleted     {} ({})", c.name, elapsed(started.elapsed())));
     }
     if let Some(a) = &plan.application {
         tutor.delete_application(a).await?;
-        say(&format!("deleted    application {a}"));
+        say(&format!("deleted     application {a}"));
     }
     if let Some((bucket, versions)) = &plan.bucket {
         // Anything written since the plan was read goes too: the bucket is the kit's.
         let now = tutor.versions(bucket).await?.unwrap_or_default();
         tutor.delete_versions(bucket, &now).await?;
-        say(&format!("emptied    bucket {bucket} ({} object version(s); {} when planned)", now.len(), versions.len()));
+        say(&format!("emptied     bucket {bucket} ({} object version(s); {} when planned)", now.len(), versions.len()));
     }
     if let Some(s) = &plan.stack {
         if !s.status.starts_with("DELETE_IN") {
             tutor.delete_stack(name).await?;
         }
-        say(&format!("deleting   stack {name}"));
+        say(&format!("deleting    stack {name}"));
         match follow(&tutor, name, plan.resources, true, &mut interrupts).await? {
             Some(s) if s.status != "DELETE_COMPLETE" => {
                 let why = first_failure(&tutor, name).await;
@@ -632,7 +637,7 @@ async fn down(opts: &Down) -> Result<(), Failure> {
                     s.status
                 )));
             }
-            _ => say(&format!("deleted    stack {name}")),
+            _ => say(&format!("deleted     stack {name}")),
         }
     }
     out.line(&format!("nothing is left of the tutorial's stack {name} in {region}"))

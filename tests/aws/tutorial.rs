@@ -95,17 +95,17 @@ async fn up_builds_the_kit_the_console_tours_it_and_down_leaves_nothing() {
     assert_eq!(up.status.code(), Some(0), "up: {}\n{}", stdout(&up), stderr(&up));
     let said = stdout(&up);
     let out = outputs(&cf, stack).await.expect("the stack");
-    assert!(said.contains(&format!("url        {}", out["Url"])), "{said}");
-    assert!(said.contains("next       bluegreen --region"), "{said}");
+    assert!(said.contains(&format!("url         {}", out["Url"])), "{said}");
+    assert!(said.contains("next        bluegreen --region"), "{said}");
     assert!(said.contains("--app bgt-up --group bgt-up-group, then t for the tour"), "{said}");
     assert!(said.contains("bluegreen tutorial down --region"), "{said}");
     let progress = stderr(&up);
-    assert!(progress.contains("stack      bgt-up: creating in"), "{progress}");
+    assert!(progress.contains("stack       bgt-up: creating in"), "{progress}");
     assert!(progress.contains("CREATE_COMPLETE (24 resources)"), "{progress}");
     // The workstation: its instance, and this very binary in the bucket for it.
     let workstation = out.get("Workstation").expect("a workstation");
     assert!(
-        said.contains(&format!("connect    aws ssm start-session --region {region} --target {workstation}")),
+        said.contains(&format!("connect     aws ssm start-session --region {region} --target {workstation}")),
         "{said}"
     );
     let binary = s3.head_object().bucket(&out["Bucket"]).key("tools/bluegreen").send().await.expect("the binary");
@@ -144,7 +144,7 @@ async fn up_builds_the_kit_the_console_tours_it_and_down_leaves_nothing() {
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     let progress = stderr(&again);
     assert!(progress.contains("application bgt-up: there already"), "{progress}");
-    assert!(progress.contains("group      bgt-up-group: there already"), "{progress}");
+    assert!(progress.contains("group       bgt-up-group: there already"), "{progress}");
     assert!(progress.contains("there already, registered"), "{progress}");
     assert!(progress.contains("bluegreen already in s3://"), "{progress}");
     for op in ["CreateApplication", "CreateDeploymentGroup", "RegisterApplicationRevision"] {
@@ -396,7 +396,7 @@ fn the_sample_app_writes_its_page_with_an_imdsv2_token_and_validates_it() {
         .output()
         .unwrap();
     assert!(written.status.success(), "{}", stderr(&written));
-    assert!(stdout(&written).contains("next       bluegreen push"), "{}", stdout(&written));
+    assert!(stdout(&written).contains("next        bluegreen push"), "{}", stdout(&written));
     // Instance metadata that answers only with a token, as IMDSv2 requires.
     let imds = http(|method, path, headers| match (method, path) {
         ("PUT", "/latest/api/token") if headers.contains("x-aws-ec2-metadata-token-ttl-seconds:") => {

@@ -371,7 +371,7 @@ impl Pusher {
             .map_err(|e| {
                 let e = api_error("RegisterApplicationRevision", &e);
                 Failure::Failed(format!(
-                    "the bundle is in {} but was not registered: {e} (hint: push again: the bundle is not uploaded twice)",
+                    "the bundle is in {} but was not registered: {e} (hint: run it again: the bundle is not uploaded twice)",
                     location(place)
                 ))
             })?;
