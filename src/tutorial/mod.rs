@@ -206,7 +206,12 @@ pub fn write_app(dir: &Path, version: &str) -> Result<Vec<String>, String> {
     let mut written = Vec::new();
     for (name, text, mode) in files {
         let path = dir.join(name);
-        let fail = |e: std::io::Error| format!("cannot write {}: {e}", clean(&path.display().to_string(), 200));
+        let fail = |e: std::io::Error| {
+            format!(
+                "cannot write {}: {e} (hint: DIR is a directory of your own, new or empty)",
+                clean(&path.display().to_string(), 200)
+            )
+        };
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
