@@ -56,7 +56,7 @@ pub struct Env {
     pub instances: i32,
 }
 
-async fn network(c: &Clients) -> (String, Vec<String>) {
+pub async fn network(c: &Clients) -> (String, Vec<String>) {
     let vpc = c.ec2.create_vpc().cidr_block("10.200.0.0/16").send().await.unwrap();
     let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
     let zones = c.ec2.describe_availability_zones().send().await.unwrap();

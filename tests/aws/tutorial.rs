@@ -304,15 +304,34 @@ async fn down_after_an_up_that_stopped_half_way_and_never_what_is_not_the_kits()
     assert!(stderr(&theirs).contains("was not made by bluegreen tutorial up; nothing deleted"), "{}", stderr(&theirs));
     assert!(outputs(&cf, "bgt-other").await.is_some());
 
+    // A VPC of the user's own: subnets elsewhere are refused before anything is made.
+    let ec2 = super::env::clients(region).await;
+    let (vpc, subnets) = super::env::network(&ec2).await;
+    let (_, elsewhere) = super::env::network(&ec2).await;
+    let v = vars.clone();
+    let (vpc2, wrong) = (vpc.clone(), format!("{},{}", subnets[0], elsewhere[0]));
+    let refused =
+        blocking(move || run(&v, &["tutorial", "up", "--stack", "bgt-half", "--vpc", &vpc2, "--subnets", &wrong]))
+            .await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains(&format!("{} not in {vpc}", elsewhere[0])), "{}", stderr(&refused));
+    assert!(outputs(&cf, "bgt-half").await.is_none());
+
     // The deployment group cannot be made: up stops after the application.
     fake.fault(Fault::Throttle { operation: "CreateDeploymentGroup".into(), times: 1 });
     let v = vars.clone();
-    let half =
-        blocking(move || run(&v, &["tutorial", "up", "--stack", "bgt-half", "--load-balancer", "classic"])).await;
+    let given = subnets.join(",");
+    let half = blocking(move || {
+        let args =
+            ["tutorial", "up", "--stack", "bgt-half", "--load-balancer", "classic", "--vpc", &vpc, "--subnets", &given];
+        run(&v, &args)
+    })
+    .await;
     assert_eq!(half.status.code(), Some(1), "{}", stderr(&half));
     assert!(stderr(&half).contains("cannot create deployment group bgt-half-group"), "{}", stderr(&half));
     let out = outputs(&cf, "bgt-half").await.expect("the stack stays");
     assert!(out.contains_key("ClassicLoadBalancer") && !out.contains_key("TargetGroup"), "{out:?}");
+    assert!(stderr(&half).contains("CREATE_COMPLETE (9 resources)"), "the given VPC's kit: {}", stderr(&half));
     assert_eq!(fake.exists(), (true, false));
 
     // down removes what was made; the other stack stays.
@@ -325,8 +344,7 @@ async fn down_after_an_up_that_stopped_half_way_and_never_what_is_not_the_kits()
     assert!(outputs(&cf, "bgt-half").await.is_none());
     assert_eq!(fake.exists(), (false, false));
     assert!(outputs(&cf, "bgt-other").await.is_some());
-    let env = super::env::clients(region).await;
-    let classic = env.elb.describe_load_balancers().send().await.unwrap();
+    let classic = ec2.elb.describe_load_balancers().send().await.unwrap();
     assert!(classic.load_balancer_descriptions().is_empty(), "the classic load balancer is gone");
 }
 
