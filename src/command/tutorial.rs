@@ -171,11 +171,9 @@ async fn follow(
         };
         // Oldest first, each once.
         for e in events.iter().rev().filter(|e| seen.insert(e.id.clone())) {
-            if e.kind == "AWS::CloudFormation::Stack" {
-                continue;
-            }
             let finished = if deleting { "DELETE_COMPLETE" } else { "CREATE_COMPLETE" };
-            if e.status == finished {
+            // The stack's own events are lines too, but not resources.
+            if e.status == finished && e.kind != "AWS::CloudFormation::Stack" {
                 done.insert(e.logical.clone());
             }
             let line = format!(

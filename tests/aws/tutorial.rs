@@ -101,6 +101,8 @@ async fn up_builds_the_kit_the_console_tours_it_and_down_leaves_nothing() {
     assert!(said.contains("bluegreen tutorial down --region"), "{said}");
     let progress = stderr(&up);
     assert!(progress.contains("stack       bgt-up: creating in"), "{progress}");
+    // Piped, a line per stack event (moto gives the stack's own).
+    assert!(progress.contains("            bgt-up CREATE_COMPLETE ("), "{progress}");
     assert!(progress.contains("CREATE_COMPLETE (24 resources)"), "{progress}");
     // The workstation: its instance, and this very binary in the bucket for it.
     let workstation = out.get("Workstation").expect("a workstation");
