@@ -311,6 +311,11 @@ mod tests {
         assert_eq!(p["AddWorkstation"], "true");
         assert_eq!(p["SshCidr"], "203.0.113.7/32");
         assert_eq!((kit.application(), kit.group()), ("s".to_string(), "s-group".to_string()));
+        // SSH opens only with a workstation, a key and the addresses, all three.
+        assert_eq!(kit.condition("WithSsh"), Some(true));
+        assert_eq!(Kit { ssh_from: None, ..kit.clone() }.condition("WithSsh"), Some(false));
+        assert_eq!(Kit { key_name: None, ..kit.clone() }.condition("WithSsh"), Some(false));
+        assert_eq!(Kit { workstation: false, ..kit.clone() }.condition("WithSsh"), Some(false));
         // Every parameter is one the template declares.
         let docs = YamlLoader::load_from_str(TEMPLATE).unwrap();
         for (name, _) in kit.parameters() {

@@ -1,10 +1,11 @@
 //! A real moto server for the AWS tests, installed and started by the tests
-//! themselves: moto 5.2.5 with its server extra goes into a virtual
-//! environment under the build directory on first use (a file lock keeps
-//! parallel tests from installing twice), and one server per test process
-//! listens on a free 127.0.0.1 port (started by `moto_server.py`, which
-//! gives moto's CloudFormation the route-table delete it lacks). It dies with the test process. Tests
-//! keep apart by region: moto keeps each region's state on its own.
+//! themselves: moto 5.2.5 with its server extra (and cfn-lint, pinned) goes
+//! into a virtual environment under the build directory on first use (a
+//! file lock keeps parallel tests from installing twice), and one server per
+//! test process listens on a free 127.0.0.1 port, started by
+//! `moto_server.py`, which gives moto's CloudFormation the route-table
+//! delete it lacks. It dies with the test process. Tests keep apart by
+//! region: moto keeps each region's state on its own.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -16,6 +17,10 @@ use std::time::{Duration, Instant};
 
 /// The moto release the tests are written against.
 pub const MOTO: &str = "moto[server]==5.2.5";
+
+/// The cfn-lint release that checks the tutorial's template (moto's server
+/// extra pulls cfn-lint too, unpinned: this pins it in the same install).
+pub const CFN_LINT: &str = "cfn-lint==1.58.0";
 
 /// Where the virtual environment lives: beside the build's other products.
 pub fn venv() -> PathBuf {
@@ -30,14 +35,14 @@ pub fn install(extra: &[&str]) -> PathBuf {
     lock.lock().expect("the install lock");
     let marker = venv.join(format!(
         "installed-{}",
-        [MOTO].iter().chain(extra).copied().collect::<Vec<_>>().join("+").replace(['[', ']', '=', '/'], "_")
+        [MOTO, CFN_LINT].iter().chain(extra).copied().collect::<Vec<_>>().join("+").replace(['[', ']', '=', '/'], "_")
     ));
     if !marker.exists() {
         if !venv.join("bin/python").exists() {
             run(Command::new(python()).args(["-m", "venv"]).arg(&venv), "create the virtual environment");
         }
         let mut pip = Command::new(venv.join("bin/pip"));
-        pip.args(["install", "--quiet", "--disable-pip-version-check", MOTO]).args(extra);
+        pip.args(["install", "--quiet", "--disable-pip-version-check", MOTO, CFN_LINT]).args(extra);
         run(&mut pip, "install moto");
         std::fs::write(&marker, b"").unwrap();
     }
@@ -121,7 +126,7 @@ fn wait_ready(url: &str) {
 
 /// A region no other test of this process uses (moto keeps regions apart).
 pub fn region() -> &'static str {
-    const REGIONS: [&str; 24] = [
+    const REGIONS: [&str; 30] = [
         "us-east-1",
         "us-east-2",
         "us-west-1",
@@ -146,6 +151,12 @@ pub fn region() -> &'static str {
         "eu-central-2",
         "ap-south-2",
         "il-central-1",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "eu-south-2",
+        "me-central-1",
+        "ca-west-1",
+        "ap-southeast-5",
     ];
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
