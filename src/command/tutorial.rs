@@ -209,7 +209,7 @@ async fn follow(
             )));
         }
         tokio::select! {
-            () = Tutor::pause(EVERY) => {}
+            () = tokio::time::sleep(EVERY) => {}
             failure = interrupts.recv() => {
                 bar.finish_and_clear();
                 say(&format!("bluegreen: interrupted: stack {name} goes on in CloudFormation (hint: run the same command again to follow it)"));
@@ -363,7 +363,7 @@ async fn workstation(tutor: &Tutor, outputs: &Outputs) -> Result<(), Failure> {
 async fn codedeploy(tutor: &Tutor, kit: &Kit, outputs: &Outputs) -> Result<(String, String), Failure> {
     let region = tutor.region();
     let application = kit.application();
-    match tutor.application(&application, &kit.stack).await? {
+    match tutor.application(&application, &kit.stack, Some(&outputs.service_role)).await? {
         None => {
             tutor.create_application(&application, &kit.stack).await?;
             say(&format!("application {application}: created"));
@@ -489,7 +489,7 @@ async fn survey(tutor: &Tutor, name: &str) -> Result<Plan, Failure> {
     let application = tutorial::application(name);
     let group = tutorial::group(name);
     let role = stack.as_ref().and_then(|s| s.outputs.get("ServiceRoleArn").cloned());
-    let app = tutor.application(&application, name).await?;
+    let app = tutor.application(&application, name, role.as_deref()).await?;
     if let Some(g) = tutor.group(&application, &group).await? {
         if role.as_deref() == Some(g.service_role.as_str()) {
             let (deployments, active) = tutor.deployments(&application, &group).await?;
@@ -532,20 +532,7 @@ async fn survey(tutor: &Tutor, name: &str) -> Result<Plan, Failure> {
     {
         plan.bucket = Some((bucket.clone(), versions));
     }
-    plan.resources = stack.as_ref().map_or(0, |s| {
-        let kit = Kit {
-            stack: name.to_string(),
-            load_balancer: if s.parameters.get("LoadBalancerType").is_some_and(|t| t == "classic") {
-                tutorial::LoadBalancer::Classic
-            } else {
-                tutorial::LoadBalancer::Application
-            },
-            workstation: s.parameters.get("AddWorkstation").is_some_and(|w| w == "true"),
-            vpc: s.parameters.get("VpcId").filter(|v| !v.is_empty()).cloned(),
-            ..Kit::default()
-        };
-        kit.resources().len()
-    });
+    plan.resources = stack.as_ref().map_or(0, |s| Kit::from_parameters(name, &s.parameters).resources().len());
     plan.stack = stack;
     Ok(plan)
 }
@@ -603,7 +590,7 @@ async fn down(opts: &Down) -> Result<(), Failure> {
                 )));
             }
             tokio::select! {
-                () = Tutor::pause(EVERY) => {}
+                () = tokio::time::sleep(EVERY) => {}
                 failure = interrupts.recv() => {
                     say(&format!("bluegreen: interrupted: {} goes on being deleted (hint: run down again to finish)", c.name));
                     return Err(failure);

@@ -103,6 +103,26 @@ impl Kit {
         ]
     }
 
+    /// The kit a stack of these parameters was made for (what `down` reads
+    /// back; the subnets, key and addresses do not change what it holds
+    /// but with the workstation).
+    pub fn from_parameters(stack: &str, parameters: &BTreeMap<String, String>) -> Self {
+        let given = |k: &str| parameters.get(k).filter(|v| !v.is_empty()).cloned();
+        Self {
+            stack: stack.to_string(),
+            load_balancer: if given("LoadBalancerType").as_deref() == Some("classic") {
+                LoadBalancer::Classic
+            } else {
+                LoadBalancer::Application
+            },
+            workstation: given("AddWorkstation").as_deref() == Some("true"),
+            vpc: given("VpcId"),
+            key_name: given("KeyName"),
+            ssh_from: given("SshCidr"),
+            ..Self::default()
+        }
+    }
+
     /// The template's conditions under these options.
     fn condition(&self, name: &str) -> Option<bool> {
         Some(match name {
@@ -240,18 +260,17 @@ pub struct Outputs {
 impl Outputs {
     /// The outputs from their keys, or the keys missing.
     pub fn from_map(map: &BTreeMap<String, String>) -> Result<Self, String> {
-        let need = |k: &str| map.get(k).map(|v| clean(v, 300)).ok_or_else(|| k.to_string());
-        let missing: Vec<String> =
-            ["Url", "AutoScalingGroup", "Bucket", "ServiceRoleArn"].iter().filter_map(|k| need(k).err()).collect();
+        let get = |k: &str| map.get(k).map(|v| clean(v, 300));
+        let missing: Vec<&str> =
+            ["Url", "AutoScalingGroup", "Bucket", "ServiceRoleArn"].into_iter().filter(|k| get(k).is_none()).collect();
         if !missing.is_empty() {
             return Err(missing.join(", "));
         }
-        let get = |k: &str| map.get(k).map(|v| clean(v, 300));
         Ok(Self {
-            url: need("Url")?,
-            autoscaling_group: need("AutoScalingGroup")?,
-            bucket: need("Bucket")?,
-            service_role: need("ServiceRoleArn")?,
+            url: get("Url").unwrap_or_default(),
+            autoscaling_group: get("AutoScalingGroup").unwrap_or_default(),
+            bucket: get("Bucket").unwrap_or_default(),
+            service_role: get("ServiceRoleArn").unwrap_or_default(),
             target_group: get("TargetGroup"),
             classic: get("ClassicLoadBalancer"),
             workstation: get("Workstation"),
@@ -316,6 +335,15 @@ mod tests {
         assert_eq!(Kit { ssh_from: None, ..kit.clone() }.condition("WithSsh"), Some(false));
         assert_eq!(Kit { key_name: None, ..kit.clone() }.condition("WithSsh"), Some(false));
         assert_eq!(Kit { workstation: false, ..kit.clone() }.condition("WithSsh"), Some(false));
+        // Read back from a stack's parameters, the same resources.
+        let back: BTreeMap<String, String> = kit.parameters().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let read = Kit::from_parameters("s", &back);
+        assert_eq!(read.resources(), kit.resources());
+        assert_eq!(
+            (read.load_balancer, read.workstation, read.vpc.as_deref()),
+            (LoadBalancer::Classic, true, Some("vpc-1"))
+        );
+        assert_eq!(Kit::from_parameters("s", &BTreeMap::new()).resources(), Kit::default().resources());
         // Every parameter is one the template declares.
         let docs = YamlLoader::load_from_str(TEMPLATE).unwrap();
         for (name, _) in kit.parameters() {

@@ -181,7 +181,7 @@ impl FakeCodeDeploy {
 
     /// Starts serving with no application, no group and no revision, as an
     /// account before `tutorial up`; hooks take `hook_seconds`.
-    pub async fn empty(manual_hook_seconds: f64) -> Self {
+    pub async fn empty(hook_seconds: f64) -> Self {
         let state = State {
             asgs: Vec::new(),
             target_groups: Vec::new(),
@@ -197,12 +197,7 @@ impl FakeCodeDeploy {
             faults: Vec::new(),
             calls: Vec::new(),
             ids: 0,
-            settings: GroupSettings {
-                application: String::new(),
-                group: String::new(),
-                manual: true,
-                hook_seconds: manual_hook_seconds,
-            },
+            settings: GroupSettings { application: String::new(), group: String::new(), manual: true, hook_seconds },
             env: None,
             todo: VecDeque::new(),
         };

@@ -372,43 +372,25 @@ fn the_template_passes_cfn_lint() {
     );
 }
 
-/// A one-thread HTTP server answering each request with `answer(method,
-/// path, headers)`: (status, body). Gives its base URL.
-fn http(answer: impl Fn(&str, &str, &str) -> (u16, String) + Send + 'static) -> String {
-    use std::io::{BufRead, BufReader};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+/// An HTTP server (the project's own) answering each request with
+/// `answer(method, path, headers)`: (status, body). Gives its base URL.
+async fn http(answer: impl Fn(&str, &str, &hyper::HeaderMap) -> (u16, String) + Send + Sync + 'static) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut first = String::new();
-            if reader.read_line(&mut first).is_err() {
-                continue;
-            }
-            let mut headers = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                headers.push_str(&line.to_ascii_lowercase());
-            }
-            let mut parts = first.split_whitespace();
-            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let (status, body) = answer(method, path, &headers);
-            let mut stream = stream;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
+    let answer = std::sync::Arc::new(answer);
+    let handler = move |req: hyper::Request<hyper::body::Incoming>, _peer| {
+        let (status, body) = answer(req.method().as_str(), req.uri().path(), req.headers());
+        let status = hyper::StatusCode::from_u16(status).unwrap();
+        async move { bluegreen::net::respond(status, "text/html", body) }
+    };
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    std::mem::forget(stop);
+    tokio::spawn(bluegreen::net::serve(listener, handler, stop_rx, std::time::Duration::from_secs(1)));
     url
 }
 
-#[test]
-fn the_sample_app_writes_its_page_with_an_imdsv2_token_and_validates_it() {
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sample_app_writes_its_page_with_an_imdsv2_token_and_validates_it() {
     let dir = super::moto::scratch("tutorial-app");
     let _ = std::fs::remove_dir_all(&dir);
     let written = Command::new(env!("CARGO_BIN_EXE_bluegreen"))
@@ -419,14 +401,15 @@ fn the_sample_app_writes_its_page_with_an_imdsv2_token_and_validates_it() {
     assert!(stdout(&written).contains("next        bluegreen push"), "{}", stdout(&written));
     // Instance metadata that answers only with a token, as IMDSv2 requires.
     let imds = http(|method, path, headers| match (method, path) {
-        ("PUT", "/latest/api/token") if headers.contains("x-aws-ec2-metadata-token-ttl-seconds:") => {
+        ("PUT", "/latest/api/token") if headers.contains_key("x-aws-ec2-metadata-token-ttl-seconds") => {
             (200, "tok-123".into())
         }
-        (_, _) if !headers.contains("x-aws-ec2-metadata-token: tok-123") => (401, String::new()),
+        _ if headers.get("x-aws-ec2-metadata-token").is_none_or(|t| t != "tok-123") => (401, String::new()),
         ("GET", "/latest/meta-data/instance-id") => (200, "i-0abc1234def567890".into()),
         ("GET", "/latest/meta-data/local-ipv4") => (200, "10.40.3.7".into()),
         _ => (404, String::new()),
-    });
+    })
+    .await;
     let web = dir.join("www");
     std::fs::create_dir_all(&web).unwrap();
     let start = Command::new("bash")
@@ -446,7 +429,7 @@ fn the_sample_app_writes_its_page_with_an_imdsv2_token_and_validates_it() {
 
     // validate.sh passes on that page, and fails when the page says another version.
     let served = page.clone();
-    let url = http(move |_, _, _| (200, served.clone()));
+    let url = http(move |_, _, _| (200, served.clone())).await;
     let validate = |version: &str| {
         std::fs::write(dir.join("version"), format!("{version}\n")).unwrap();
         Command::new("bash")

@@ -39,7 +39,7 @@ fn request_id(out: &impl aws_types::request_id::RequestId) -> Option<String> {
 }
 
 /// One attempt, no retry: what a config override sets on each mutation.
-fn once() -> RetryConfig {
+pub(super) fn once() -> RetryConfig {
     RetryConfig::standard().with_max_attempts(1)
 }
 

@@ -94,6 +94,19 @@ pub fn region(clients: &Clients) -> Result<String, Failure> {
     Ok(region)
 }
 
+/// The clients of the standard chain (or the given region and profile),
+/// with the region they use, once a region and credentials are there; or
+/// one line saying what is missing. For the commands that name no group.
+pub async fn connected(region: Option<&str>, profile: Option<&str>) -> Result<(Clients, String), Failure> {
+    if let Some(r) = region {
+        check_region(r)?;
+    }
+    let clients = Clients::new(super::clients::load(region, profile).await, None);
+    let region = self::region(&clients)?;
+    credentials(&clients).await?;
+    Ok((clients, region))
+}
+
 /// Fails unless the credential chain gives credentials (within 10 s: the
 /// instance profile's metadata service answers in milliseconds on EC2).
 pub async fn credentials(clients: &Clients) -> Result<(), Failure> {

@@ -76,13 +76,7 @@ impl Pusher {
     /// The clients of the standard chain (or the given region and profile),
     /// with a region and credentials, or one line saying what is missing.
     pub async fn connect(region: Option<&str>, profile: Option<&str>) -> Result<Self, Failure> {
-        if let Some(r) = region {
-            discover::check_region(r)?;
-        }
-        let config = clients::load(region, profile).await;
-        let clients = Clients::new(config, None);
-        let region = discover::region(&clients)?;
-        discover::credentials(&clients).await?;
+        let (clients, region) = discover::connected(region, profile).await?;
         Ok(Self { clients, region })
     }
 
@@ -98,14 +92,7 @@ impl Pusher {
     /// Whether the object at `place`, as stored, is a registered revision of
     /// `application`.
     pub async fn registered(&self, application: &str, place: &Place, stored: &Stored) -> Result<bool, Failure> {
-        let s3 = S3Location::builder()
-            .bucket(&place.bucket)
-            .key(&place.key)
-            .bundle_type(BundleType::Zip)
-            .e_tag(&stored.etag)
-            .set_version(stored.version.clone())
-            .build();
-        let revision = RevisionLocation::builder().revision_type(RevisionLocationType::S3).s3_location(s3).build();
+        let revision = revision(place, stored);
         match self
             .clients
             .codedeploy
@@ -352,19 +339,11 @@ impl Pusher {
         stored: &Stored,
         description: &str,
     ) -> Result<(), Failure> {
-        let s3 = S3Location::builder()
-            .bucket(&place.bucket)
-            .key(&place.key)
-            .bundle_type(BundleType::Zip)
-            .e_tag(&stored.etag)
-            .set_version(stored.version.clone())
-            .build();
-        let revision = RevisionLocation::builder().revision_type(RevisionLocationType::S3).s3_location(s3).build();
         self.clients
             .codedeploy
             .register_application_revision()
             .application_name(application)
-            .revision(revision)
+            .revision(revision(place, stored))
             .description(description)
             .send()
             .await
@@ -377,6 +356,18 @@ impl Pusher {
             })?;
         Ok(())
     }
+}
+
+/// The revision a stored bundle is: S3, a zip, its ETag and version.
+fn revision(place: &Place, stored: &Stored) -> RevisionLocation {
+    let s3 = S3Location::builder()
+        .bucket(&place.bucket)
+        .key(&place.key)
+        .bundle_type(BundleType::Zip)
+        .e_tag(&stored.etag)
+        .set_version(stored.version.clone())
+        .build();
+    RevisionLocation::builder().revision_type(RevisionLocationType::S3).s3_location(s3).build()
 }
 
 /// Longer timeouts for the calls that carry a bundle (or put one together).

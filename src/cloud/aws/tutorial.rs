@@ -8,7 +8,6 @@
 //! bucket by the stack's output.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use aws_sdk_cloudformation::types::{Capability, Parameter, ResourceStatus, StackStatus, Tag as StackTag};
 use aws_sdk_codedeploy::types::{
@@ -20,6 +19,7 @@ use aws_sdk_codedeploy::types::{
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
+use super::act::once;
 use super::clients::{self, Clients};
 use super::discover;
 use super::errors::api_error;
@@ -91,6 +91,15 @@ pub struct Tutor {
     region: String,
 }
 
+/// An application's ARN, in the partition and account of another ARN of
+/// the same account (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`).
+fn application_arn(of_account: &str, region: &str, name: &str) -> String {
+    let mut parts = of_account.split(':');
+    let partition = parts.nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
+    let account = parts.nth(2).unwrap_or_default();
+    format!("arn:{partition}:codedeploy:{region}:{account}:application:{name}")
+}
+
 /// What AWS said, as one line with what to do.
 fn failed(what: &str, e: &ApiError) -> Failure {
     let hint = match e.code.as_str() {
@@ -104,21 +113,10 @@ fn failed(what: &str, e: &ApiError) -> Failure {
     Failure::Failed(format!("{what}: {e} (hint: {hint})"))
 }
 
-/// Mutations are sent once: a lost answer is reported, not repeated blindly.
-fn once() -> aws_smithy_types::retry::RetryConfig {
-    aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1)
-}
-
 impl Tutor {
     /// The clients of the standard chain (or the given region and profile).
     pub async fn connect(region: Option<&str>, profile: Option<&str>) -> Result<Self, Failure> {
-        if let Some(r) = region {
-            discover::check_region(r)?;
-        }
-        let config = clients::load(region, profile).await;
-        let clients = Clients::new(config, None);
-        let region = discover::region(&clients)?;
-        discover::credentials(&clients).await?;
+        let (clients, region) = discover::connected(region, profile).await?;
         Ok(Self { clients, region })
     }
 
@@ -240,8 +238,9 @@ impl Tutor {
     }
 
     /// Whether the application exists, and whether it carries the kit's tag
-    /// for `stack`.
-    pub async fn application(&self, name: &str, stack: &str) -> Result<Option<bool>, Failure> {
+    /// for `stack`. `role` is the stack's service role, when there is one:
+    /// the application's ARN has its partition and account.
+    pub async fn application(&self, name: &str, stack: &str, role: Option<&str>) -> Result<Option<bool>, Failure> {
         match self.clients.codedeploy.get_application().application_name(name).send().await {
             Ok(_) => {}
             Err(e) => {
@@ -252,24 +251,8 @@ impl Tutor {
                 return Err(failed(&format!("cannot read application {}", clean(name, 100)), &e));
             }
         }
-        let arn = self.application_arn(name, stack).await?;
-        let tags = self.clients.codedeploy.list_tags_for_resource().resource_arn(&arn).send().await.map_err(|e| {
-            failed(
-                &format!("cannot read application {}'s tags", clean(name, 100)),
-                &api_error("ListTagsForResource", &e),
-            )
-        })?;
-        Ok(Some(tags.tags().iter().any(|t| t.key() == Some(TAG) && t.value() == Some(stack))))
-    }
-
-    /// The application's ARN: its account is the stack's service role's.
-    async fn application_arn(&self, name: &str, stack: &str) -> Result<String, Failure> {
-        let account = match self.stack(stack).await? {
-            Some(s) => s.outputs.get("ServiceRoleArn").and_then(|arn| arn.split(':').nth(4).map(String::from)),
-            None => None,
-        };
-        let account = if let Some(a) = account {
-            a
+        let arn = if let Some(role) = role {
+            role.to_string()
         } else {
             let id = self
                 .clients
@@ -278,16 +261,16 @@ impl Tutor {
                 .send()
                 .await
                 .map_err(|e| failed("cannot read the account", &api_error("GetCallerIdentity", &e)))?;
-            clean(id.account().unwrap_or_default(), 20)
+            clean(id.arn().unwrap_or_default(), 300)
         };
-        let partition = if self.region.starts_with("cn-") {
-            "aws-cn"
-        } else if self.region.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        };
-        Ok(format!("arn:{partition}:codedeploy:{}:{account}:application:{name}", self.region))
+        let arn = application_arn(&arn, &self.region, name);
+        let tags = self.clients.codedeploy.list_tags_for_resource().resource_arn(&arn).send().await.map_err(|e| {
+            failed(
+                &format!("cannot read application {}'s tags", clean(name, 100)),
+                &api_error("ListTagsForResource", &e),
+            )
+        })?;
+        Ok(Some(tags.tags().iter().any(|t| t.key() == Some(TAG) && t.value() == Some(stack))))
     }
 
     /// Creates the kit's application, tagged as the kit's.
@@ -636,9 +619,21 @@ impl Tutor {
             })?;
         Ok(true)
     }
+}
 
-    /// Waits `d` (the pace of the follow-up reads).
-    pub async fn pause(d: Duration) {
-        tokio::time::sleep(d).await;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_applications_arn_is_in_the_roles_partition_and_account() {
+        assert_eq!(
+            application_arn("arn:aws-cn:iam::123456789012:role/r", "cn-north-1", "app"),
+            "arn:aws-cn:codedeploy:cn-north-1:123456789012:application:app"
+        );
+        assert_eq!(
+            application_arn("arn:aws:sts::210987654321:assumed-role/x/y", "us-east-1", "a"),
+            "arn:aws:codedeploy:us-east-1:210987654321:application:a"
+        );
     }
 }
