@@ -636,22 +636,49 @@ mod tests {
     fn up_checks_its_options_before_anything_is_sent() {
         let ok = Kit { stack: "s".into(), ..Kit::default() };
         assert!(check_up(&ok).is_ok());
+        let ssh = |cidr: &str| Kit {
+            workstation: true,
+            key_name: Some("k".into()),
+            ssh_from: Some(cidr.into()),
+            ..ok.clone()
+        };
         let cases = [
-            Kit { vpc: Some("vpc-1".into()), ..ok.clone() },
-            Kit { vpc: Some("x".into()), subnets: vec!["subnet-1".into(), "subnet-2".into()], ..ok.clone() },
-            Kit { subnets: vec!["subnet-1".into()], ..ok.clone() },
-            Kit { vpc: Some("vpc-1".into()), subnets: vec!["subnet-1".into(), "sg-2".into()], ..ok.clone() },
-            Kit { workstation: true, key_name: Some("k".into()), ..ok.clone() },
-            Kit { key_name: Some("k".into()), ssh_from: Some("1.2.3.4/32".into()), ..ok.clone() },
-            Kit { workstation: true, key_name: Some("k".into()), ssh_from: Some("1.2.3.4".into()), ..ok.clone() },
-            Kit { stack: "no spaces".into(), ..ok.clone() },
+            (Kit { vpc: Some("vpc-1".into()), ..ok.clone() }, "--vpc needs --subnets"),
+            (
+                Kit { vpc: Some("vpc-1".into()), subnets: vec!["subnet-1".into()], ..ok.clone() },
+                "--vpc needs --subnets",
+            ),
+            (
+                Kit { vpc: Some("x".into()), subnets: vec!["subnet-1".into(), "subnet-2".into()], ..ok.clone() },
+                "--vpc x is not a VPC id",
+            ),
+            (Kit { subnets: vec!["subnet-1".into()], ..ok.clone() }, "--subnets needs --vpc"),
+            (
+                Kit { vpc: Some("vpc-1".into()), subnets: vec!["subnet-1".into(), "sg-2".into()], ..ok.clone() },
+                "sg-2 is not a subnet id",
+            ),
+            (Kit { workstation: true, key_name: Some("k".into()), ..ok.clone() }, "go together"),
+            (
+                Kit { key_name: Some("k".into()), ssh_from: Some("1.2.3.4/32".into()), ..ok.clone() },
+                "add --workstation",
+            ),
+            (ssh("1.2.3.4"), "not an IPv4 CIDR block"),
+            (ssh("1.2.3.4/33"), "not an IPv4 CIDR block"),
+            (ssh("1.2.3/32"), "not an IPv4 CIDR block"),
+            (Kit { stack: "no spaces".into(), ..ok.clone() }, "is not a stack name"),
         ];
-        for kit in cases {
+        for (kit, says) in cases {
             match check_up(&kit) {
-                Err(Failure::Usage(line)) => assert!(line.contains("hint"), "{line}"),
+                Err(Failure::Usage(line)) => assert!(line.contains(says) && line.contains("hint"), "{says}: {line}"),
                 other => panic!("{kit:?}: {other:?}"),
             }
         }
+        let three = Kit {
+            vpc: Some("vpc-1".into()),
+            subnets: vec!["subnet-1".into(), "subnet-2".into(), "subnet-3".into()],
+            ..ok.clone()
+        };
+        assert!(check_up(&three).is_ok());
         let given = Kit {
             vpc: Some("vpc-1".into()),
             subnets: vec!["subnet-1".into(), "subnet-2".into()],
@@ -677,6 +704,8 @@ mod tests {
     #[test]
     fn elapsed_times() {
         assert_eq!(elapsed(Duration::from_secs(7)), "7s");
+        assert_eq!(elapsed(Duration::from_secs(59)), "59s");
+        assert_eq!(elapsed(Duration::from_secs(60)), "1m00s");
         assert_eq!(elapsed(Duration::from_secs(65)), "1m05s");
     }
 }

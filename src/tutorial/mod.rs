@@ -339,6 +339,8 @@ mod tests {
         let back: BTreeMap<String, String> = kit.parameters().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         let read = Kit::from_parameters("s", &back);
         assert_eq!(read.resources(), kit.resources());
+        assert_eq!(read.stack, "s");
+        assert_eq!((read.key_name.as_deref(), read.ssh_from.as_deref()), (Some("k"), Some("203.0.113.7/32")));
         assert_eq!(
             (read.load_balancer, read.workstation, read.vpc.as_deref()),
             (LoadBalancer::Classic, true, Some("vpc-1"))
@@ -400,7 +402,13 @@ mod tests {
         let err = write_app(dir.path(), "4").unwrap_err();
         assert!(err.contains("other content") && err.contains("hint"), "{err}");
         assert_eq!(std::fs::read_to_string(dir.path().join("version")).unwrap(), "3\n");
-        assert!(write_app(dir.path(), "3; rm -rf /").unwrap_err().contains("--version"));
+        for bad in ["3; rm -rf /", "", "1 2", &"9".repeat(21)] {
+            assert!(write_app(dir.path(), bad).unwrap_err().contains("--version"), "{bad:?}");
+        }
+        for good in ["1.2-rc", &"9".repeat(20)] {
+            let other = tempfile::tempdir().unwrap();
+            assert!(write_app(other.path(), good).is_ok(), "{good:?}");
+        }
         // The bundle's own checks pass.
         let bundle = crate::bundle::Bundle::make(dir.path(), &crate::bundle::Options::default()).unwrap();
         assert!(bundle.secrets.is_empty() && bundle.not_executable.is_empty());

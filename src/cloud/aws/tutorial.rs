@@ -626,6 +626,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stack_is_in_progress_or_made_by_its_status() {
+        let at = |status: &str| Stack { status: status.into(), ..Stack::default() };
+        assert!(at("CREATE_IN_PROGRESS").in_progress() && at("DELETE_IN_PROGRESS").in_progress());
+        assert!(!at("CREATE_COMPLETE").in_progress() && !at("ROLLBACK_COMPLETE").in_progress());
+        for made in ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"] {
+            assert!(at(made).created(), "{made}");
+        }
+        for not in ["ROLLBACK_COMPLETE", "CREATE_FAILED", "CREATE_IN_PROGRESS"] {
+            assert!(!at(not).created(), "{not}");
+        }
+    }
+
+    #[test]
     fn an_applications_arn_is_in_the_roles_partition_and_account() {
         assert_eq!(
             application_arn("arn:aws-cn:iam::123456789012:role/r", "cn-north-1", "app"),
