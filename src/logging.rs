@@ -63,3 +63,9 @@ pub fn init(path: Option<PathBuf>) -> Result<(PathBuf, WorkerGuard), Failure> {
     let _ = tracing::subscriber::set_global_default(subscriber);
     Ok((path, guard))
 }
+
+/// [`init`] for the commands that need no log file to work (`status`,
+/// `wait`): a log file when one can be written, else none.
+pub fn try_init() -> Option<WorkerGuard> {
+    init(None).ok().map(|(_, guard)| guard)
+}

@@ -5,7 +5,10 @@
 
 use std::collections::VecDeque;
 
-use crate::domain::{At, Deployment, DeploymentStatus, EventStatus, Instance, Observation, Stage};
+use crate::domain::why::{self, HookFailure};
+use crate::domain::{
+    At, Deployment, DeploymentStatus, EventStatus, Instance, LifecycleEvent, Observation, Stage, Target,
+};
 
 /// How an entry reads: good news, bad news, an action of ours, or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +28,9 @@ pub enum Kind {
     Traffic,
     /// A cutover's verdict: did moving traffic drop anything.
     Verdict,
+    /// Why something failed and what to do next (a failed hook's script,
+    /// exit code and log tail; a deployment's error and its hint).
+    Why,
     /// The console's own doing: plan steps and outcomes, notices, problems.
     Console,
 }
@@ -76,9 +82,21 @@ impl EventLog {
         self.entries.is_empty()
     }
 
-    /// Newest first.
+    /// Newest first, except that the lines explaining an entry
+    /// ([`Kind::Why`]) follow it in their own order, as they read.
     pub fn newest(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter().rev().map(|(_, e)| e)
+        let mut out = Vec::with_capacity(self.entries.len());
+        let mut why: Vec<&Entry> = Vec::new();
+        for (_, e) in self.entries.iter().rev() {
+            if e.kind == Kind::Why {
+                why.push(e);
+            } else {
+                out.push(e);
+                out.extend(why.drain(..).rev());
+            }
+        }
+        out.extend(why.into_iter().rev());
+        out.into_iter()
     }
 
     /// The entries pushed as number `n` or later (still kept), in time order.
@@ -102,6 +120,19 @@ pub fn watching(obs: &Observation) -> Vec<Entry> {
     if let Some(d) = &obs.active {
         let text = format!("{} {} under way since {}: {}, {}", kind(d), origin(d), d.created_at, d.status, how_far(d));
         out.push(Entry { at: obs.at, text, tone: Tone::Action, kind: Kind::World });
+    }
+    if let Some(d) = obs.last.as_ref().filter(|d| obs.active.is_none() && d.error.is_some()) {
+        let mut say = |at: At, text: String, tone: Tone| {
+            let kind = if text.starts_with(WHY) { Kind::Why } else { Kind::World };
+            out.push(Entry { at: at.min(obs.at), text, tone, kind });
+        };
+        let ended = d.completed_at.unwrap_or(obs.at);
+        say(ended, format!("last {} ended {}{}", kind(d), d.status, error_words(d)), status_tone(&d.status));
+        if let Some((t, e)) = why::first_failed(d) {
+            hook_failed(t, e, ended, &mut say);
+        }
+        ended_why(d, ended, &mut say);
+        out[2..].sort_by_key(|e| e.at);
     }
     out
 }
@@ -148,9 +179,9 @@ fn status_tone(status: &DeploymentStatus) -> Tone {
     }
 }
 
-/// `: HEALTH_CONSTRAINTS The overall deployment failed…`, or nothing.
-fn why(d: &Deployment) -> String {
-    d.error.as_ref().map(|e| format!(": {} {}", e.code, e.message)).unwrap_or_default()
+/// `: HEALTH_CONSTRAINTS`, or nothing (the message follows on a line of its own).
+fn error_words(d: &Deployment) -> String {
+    d.error.as_ref().map(|e| format!(": {}", e.code)).unwrap_or_default()
 }
 
 /// What changed from `prev` to `next`, as log entries in time order. A
@@ -159,8 +190,11 @@ fn why(d: &Deployment) -> String {
 /// started and ended between two looks is not lost.
 pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     let mut out = Vec::new();
-    let mut say =
-        |at: At, text: String, tone: Tone| out.push(Entry { at: at.min(next.at), text, tone, kind: Kind::World });
+    let mut say = |at: At, text: String, tone: Tone| {
+        // Lines that explain a failure start with two spaces.
+        let kind = if text.starts_with(WHY) { Kind::Why } else { Kind::World };
+        out.push(Entry { at: at.min(next.at), text, tone, kind });
+    };
     for e in &next.environments {
         match prev.environment(&e.asg) {
             None => say(next.at, format!("ASG {} created ({})", e.asg, e.capacity()), Tone::Info),
@@ -229,14 +263,40 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     out
 }
 
+/// How an explaining line starts.
+const WHY: &str = "  ";
+
+/// A failed hook, then why: its script and exit code, the last lines of
+/// its log, the step to take.
+fn hook_failed(t: &Target, e: &LifecycleEvent, at: At, say: &mut impl FnMut(At, String, Tone)) {
+    say(at, format!("{} {} {} ✗ failed", t.label.as_str().to_lowercase(), t.instance_id, e.hook), Tone::Bad);
+    let Some(HookFailure { what, tail, hint }) = why::hook(e) else { return };
+    say(at, format!("{WHY}{what} on {}", t.instance_id), Tone::Bad);
+    for line in tail {
+        say(at, format!("{WHY}│ {line}"), Tone::Info);
+    }
+    if let Some(hint) = hint {
+        say(at, format!("{WHY}hint: {hint}"), Tone::Action);
+    }
+}
+
+/// A deployment that ended with an error: its code and message, and the
+/// step to take (a failed hook told its own).
+fn ended_why(d: &Deployment, at: At, say: &mut impl FnMut(At, String, Tone)) {
+    let Some(f) = why::failure(d) else { return };
+    say(at, format!("{WHY}{}: {}", f.code, f.message), Tone::Bad);
+    if why::first_failed(d).is_none() {
+        say(at, format!("{WHY}hint: {}", f.hint), Tone::Action);
+    }
+}
+
 /// A deployment first seen in this look: created, its failed hooks, and how
 /// it ended (or where it is now).
 fn arrived(d: &Deployment, now: At, say: &mut impl FnMut(At, String, Tone)) {
     say(d.created_at, format!("{} created {}", kind(d), origin(d)), Tone::Action);
     for t in &d.targets {
         for e in t.events.iter().filter(|e| e.status == EventStatus::Failed) {
-            let at = e.ended_at.or(d.completed_at).unwrap_or(now);
-            say(at, format!("{} {} {} ✗ failed", t.label.as_str().to_lowercase(), t.instance_id, e.hook), Tone::Bad);
+            hook_failed(t, e, e.ended_at.or(d.completed_at).unwrap_or(now), say);
         }
     }
     if d.is_active() {
@@ -245,7 +305,8 @@ fn arrived(d: &Deployment, now: At, say: &mut impl FnMut(At, String, Tone)) {
         }
     } else {
         let at = d.completed_at.unwrap_or(now);
-        say(at, format!("deployment {} ended {}{}", d.id, d.status, why(d)), status_tone(&d.status));
+        say(at, format!("deployment {} ended {}{}", d.id, d.status, error_words(d)), status_tone(&d.status));
+        ended_why(d, at, say);
     }
 }
 
@@ -258,16 +319,22 @@ fn deployment_changes(old: &Deployment, new: &Deployment, now: At, say: &mut imp
             if was == Some(&e.status) || !matches!(e.status, EventStatus::Succeeded | EventStatus::Failed) {
                 continue;
             }
-            let (mark, tone) =
-                if e.status == EventStatus::Failed { ("✗ failed", Tone::Bad) } else { ("✓", Tone::Info) };
+            let at = e.ended_at.unwrap_or(now);
+            if e.status == EventStatus::Failed {
+                hook_failed(t, e, at, say);
+                continue;
+            }
             let label = t.label.as_str().to_lowercase();
-            say(e.ended_at.unwrap_or(now), format!("{label} {} {} {mark}", t.instance_id, e.hook), tone);
+            say(at, format!("{label} {} {} ✓", t.instance_id, e.hook), Tone::Info);
         }
     }
     if old.status != new.status {
         let at = if new.is_active() { now } else { new.completed_at.unwrap_or(now) };
-        let text = format!("deployment {} {} → {}{}", new.id, old.status, new.status, why(new));
+        let text = format!("deployment {} {} → {}{}", new.id, old.status, new.status, error_words(new));
         say(at, text, status_tone(&new.status));
+        if !new.is_active() {
+            ended_why(new, at, say);
+        }
     }
 }
 
@@ -350,6 +417,62 @@ mod tests {
         let want =
             format!("deployment {} (v2, by user) under way since {}: Ready, green installed", d.id, d.created_at);
         assert!(lines[1].contains(&want), "{lines:#?}");
+    }
+
+    #[test]
+    fn lines_that_explain_follow_their_entry_newest_first() {
+        let mut log = EventLog::default();
+        let why = |secs, text: &str| Entry { kind: Kind::Why, ..entry(secs, text) };
+        log.push(entry(10, "installed"));
+        log.push(entry(20, "hook ✗ failed"));
+        log.push(why(20, "  script exited 1"));
+        log.push(why(20, "  hint: fix it"));
+        log.push(entry(30, "ended"));
+        let newest: Vec<&str> = log.newest().map(|e| e.text.as_str()).collect();
+        assert_eq!(newest, ["ended", "hook ✗ failed", "  script exited 1", "  hint: fix it", "installed"]);
+        let pushed: Vec<&str> = log.pushed_since(0).map(|e| e.text.as_str()).collect();
+        assert_eq!(pushed[1..4], ["hook ✗ failed", "  script exited 1", "  hint: fix it"], "time order for --plain");
+    }
+
+    #[test]
+    fn a_failure_says_why_under_the_hook_and_under_the_end() {
+        let (before, after) = looks("hook-fails", "deploy; wait Failed");
+        let told = diff(&before, &after);
+        let lines = texts(&told);
+        let at = |what: &str| {
+            told.iter().position(|e| e.text.contains(what)).unwrap_or_else(|| panic!("{what:?} in {lines:#?}"))
+        };
+        let failed = at("ValidateService ✗ failed");
+        let script = at("  scripts/validate_service.sh exited 1 (ScriptFailed) on i-");
+        let tail = at("  │ [stderr]ValidateService: the page did not answer within 30 seconds");
+        let hint = at("  hint: the script exited with an error");
+        let end = at("ended Failed: HOOK_EXECUTION_FAILURE");
+        let message = at("  HOOK_EXECUTION_FAILURE: The overall deployment failed");
+        assert!(failed < script && script < tail && tail < hint && end < message, "{lines:#?}");
+        for i in [script, tail, hint, message] {
+            assert_eq!(told[i].kind, Kind::Why, "{}", told[i].text);
+        }
+        assert_eq!(told[failed].kind, Kind::World);
+        assert_eq!(lines.iter().filter(|l| l.contains("hint:")).count(), 1, "one hint, the hook's: {lines:#?}");
+    }
+
+    #[test]
+    fn the_first_look_after_a_failure_says_why() {
+        let (_, after) = looks("hook-fails", "deploy; wait Failed");
+        let mut failed = after.clone();
+        failed.active = None;
+        failed.last = after.rolled_back.clone().or(after.last.clone());
+        let lines = texts(&watching(&failed));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("last deployment d-") && l.contains("ended Failed: HOOK_EXECUTION_FAILURE")),
+            "{lines:#?}"
+        );
+        assert!(lines.iter().any(|l| l.contains("  scripts/validate_service.sh exited 1")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("  hint: ")), "{lines:#?}");
+        let (_, fine) = looks("manual-reroute", "deploy; wait Ready; promote; wait Succeeded");
+        assert_eq!(watching(&fine).len(), 1, "nothing to explain");
     }
 
     #[test]

@@ -264,6 +264,9 @@ fn events(lines: &mut Vec<Row>, d: &Deployment, t: &Target, width: usize) {
         for l in &diag.log_tail {
             lines.extend(rows("  ", l, Look::Dim, width));
         }
+        if let Some(hint) = crate::domain::why::hook(f).and_then(|h| h.hint) {
+            lines.extend(rows("", &format!("hint: {hint}"), Look::Warn, width));
+        }
     }
     for e in &t.events {
         let took = match (e.started_at, e.ended_at) {

@@ -22,6 +22,7 @@ pub struct Options {
 pub fn print(opts: &Options) -> Result<(), Failure> {
     let target = Target { read_only: true, ..opts.target.clone() };
     runtime()?.block_on(async {
+        let _log = crate::logging::try_init();
         let cloud = aws::connect(&target).await?;
         let obs =
             cloud.observe().await.map_err(|e| Failure::Failed(format!("cannot look at the deployment group: {e}")))?;

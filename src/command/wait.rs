@@ -31,6 +31,7 @@ pub fn follow(opts: &Options) -> Result<(), Failure> {
 }
 
 async fn follow_on(opts: &Options) -> Result<(), Failure> {
+    let _log = crate::logging::try_init();
     let mut interrupts = Interrupts::new()?;
     let target = Target { read_only: true, ..opts.target.clone() };
     let cloud = aws::connect(&target).await?;

@@ -7,6 +7,7 @@ mod environment;
 mod observation;
 mod text;
 mod time;
+pub mod why;
 mod wire;
 
 pub use deployment::{

@@ -76,6 +76,7 @@ impl<W: Write> Printer<W> {
             match e.kind {
                 Kind::Console => self.push(e.at, "console", &e.text),
                 Kind::Verdict => self.push(e.at, "verdict", &e.text),
+                Kind::Why => self.push(e.at, "why", e.text.trim_start()),
                 // Without world events (AWS), the log's differences are the events.
                 Kind::World if !names_events => self.push(e.at, "event", &e.text),
                 Kind::World | Kind::Traffic => {}

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::SCHEMA_VERSION;
-use crate::domain::{Deployment, DeploymentStatus, Environment, Lifecycle, Observation, clean};
+use crate::domain::{Deployment, DeploymentStatus, Environment, Lifecycle, Observation, clean, why};
 use crate::exit::Failure;
 
 /// How the latest deployment stands, for the exit code.
@@ -78,8 +78,33 @@ fn deployment_json(d: &Deployment) -> Value {
             "pending": d.overview.pending, "in_progress": d.overview.in_progress, "succeeded": d.overview.succeeded,
             "failed": d.overview.failed, "skipped": d.overview.skipped, "ready": d.overview.ready,
         },
-        "error": d.error.as_ref().map(|e| json!({"code": clean(&e.code, 100), "message": clean(&e.message, 500)})),
+        "error": d.error.as_ref().map(|e| error_json(d, e)),
     })
+}
+
+/// The error, the step to take (`hint`, within schema 1), and the first
+/// failed hook (`hook`) when one failed.
+fn error_json(d: &Deployment, e: &crate::domain::ErrorInfo) -> Value {
+    let mut out = json!({"code": clean(&e.code, 100), "message": clean(&e.message, 500)});
+    if let Some(f) = why::failure(d) {
+        out["hint"] = json!(f.hint);
+    }
+    if let Some((t, ev)) = why::first_failed(d)
+        && let Some(h) = why::hook(ev)
+    {
+        let diag = ev.diagnostics.as_ref();
+        out["hook"] = json!({
+            "instance": t.instance_id,
+            "hook": ev.hook.as_str(),
+            "script": diag.and_then(|x| x.script.as_deref()).map(|s| clean(s, 200)),
+            "error_code": diag.map(|x| clean(&x.error_code, 64)),
+            "exit_code": diag.and_then(|x| why::exit_code(&x.message)),
+            "what": clean(&h.what, 300),
+            "log_tail": h.tail.iter().map(|l| clean(l, 300)).collect::<Vec<_>>(),
+            "hint": h.hint,
+        });
+    }
+    out
 }
 
 /// The observation as `status --json` prints it (every text cleaned of
@@ -152,6 +177,15 @@ pub fn to_text(obs: &Observation) -> Vec<String> {
                 line = format!("{line} ({}: {})", e.code, e.message);
             }
             lines.push(line);
+            if let Some((t, ev)) = why::first_failed(d)
+                && let Some(h) = why::hook(ev)
+            {
+                lines.push(format!("  {} on {}: {}", ev.hook, t.instance_id, h.what));
+                lines.extend(h.tail.iter().map(|l| format!("  │ {l}")));
+            }
+            if let Some(f) = why::failure(d) {
+                lines.push(format!("  hint: {}", f.hint));
+            }
         }
     }
     lines.into_iter().map(|l| clean(&l, 500)).collect()

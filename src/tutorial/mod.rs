@@ -381,6 +381,30 @@ mod tests {
         assert_eq!(json(policy), operator, "the template's workstation policy and assets/iam/operator.json differ");
     }
 
+    /// Every action a policy's statements allow.
+    fn actions(policy: &serde_json::Value) -> std::collections::BTreeSet<String> {
+        let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
+        statements
+            .iter()
+            .flat_map(|s| match &s["Action"] {
+                serde_json::Value::String(a) => vec![a.clone()],
+                serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_kits_service_role_grants_what_the_hint_names() {
+        let docs = YamlLoader::load_from_str(TEMPLATE).unwrap();
+        let policy = &docs[0]["Resources"]["CodeDeployServiceRole"]["Properties"]["Policies"][0]["PolicyDocument"];
+        let given: serde_json::Value =
+            serde_json::from_str(include_str!("../../assets/iam/codedeploy-service-role.json")).unwrap();
+        let want = actions(&given);
+        assert_eq!(want.len(), 3, "{want:?}");
+        assert_eq!(actions(&json(policy)), want, "the kit's service role and the hint's policy differ");
+    }
+
     #[test]
     fn stack_names() {
         assert!(check_stack_name(STACK).is_ok());

@@ -10,14 +10,15 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme::Theme;
 use super::{cut, fit};
 use crate::app::App;
-use crate::domain::{Deployment, DeploymentStatus, EventStatus, Stage, Target, TargetLabel, Wait, short};
+use crate::domain::{Deployment, DeploymentStatus, EventStatus, Stage, Target, TargetLabel, Wait, short, why};
 
 /// Rows of per-instance progress (and the rolled-back deployment's error)
 /// this screen height allows.
 pub fn rows(app: &App, height: u16) -> u16 {
     let obs = app.obs();
     let extra = obs.is_some_and(|o| o.rolled_back.is_some());
-    let n = obs.and_then(|o| o.latest()).map_or(1, |d| d.targets.len().max(1)) + usize::from(extra);
+    let hint = obs.and_then(|o| o.rolled_back.as_ref().or(o.latest())).is_some_and(|d| d.error.is_some());
+    let n = obs.and_then(|o| o.latest()).map_or(1, |d| d.targets.len().max(1)) + usize::from(extra) + usize::from(hint);
     (n as u16).min((height.saturating_sub(16) / 4).max(2))
 }
 
@@ -33,8 +34,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let block = Block::bordered().title(fit(title(app, d, theme), usize::from(area.width.saturating_sub(2))));
     let inner = block.inner(area);
     let mut lines = vec![summary(d, theme)];
-    if let Some(e) = app.obs().and_then(|o| o.rolled_back.as_ref()).and_then(|r| r.error.as_ref().map(|e| (r, e))) {
+    let rolled_back = app.obs().and_then(|o| o.rolled_back.as_ref());
+    if let Some(e) = rolled_back.and_then(|r| r.error.as_ref().map(|e| (r, e))) {
         lines.push(Line::styled(format!("rolls back {} after {}: {}", e.0.id, e.1.code, e.1.message), theme.bad()));
+    }
+    if let Some(f) = why::failure(rolled_back.unwrap_or(d)) {
+        lines.push(Line::styled(format!("hint: {}", f.hint), theme.action()));
     }
     let mut targets: Vec<&Target> = d.targets.iter().collect();
     targets.sort_by_key(|t| t.label != TargetLabel::Green);
@@ -125,7 +130,10 @@ fn progress(t: &Target, width: usize, theme: Theme) -> Line<'static> {
         _ if t.status == crate::domain::TargetStatus::Ready => {
             format!(" installed, waits for the reroute ({done}/{})", t.events.len())
         }
-        Some(e) if e.status == EventStatus::Failed => format!(" {} failed (Enter: log tail)", e.hook),
+        Some(e) if e.status == EventStatus::Failed => match why::hook(e) {
+            Some(h) => format!(" {}: {} (Enter: log tail)", e.hook, h.what),
+            None => format!(" {} failed (Enter: log tail)", e.hook),
+        },
         Some(e) => format!(" {} {} ({done}/{})", e.hook, e.status, t.events.len()),
         None => format!(" {} ({done}/{})", t.status, t.events.len()),
     };

@@ -65,7 +65,15 @@ async fn what_is_wrong_before_the_screen_opens_is_one_line() {
             .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"))
             .cloned()
             .collect();
-        one_line(&run(&no_keys, &[]), "no AWS credentials");
+        let err = one_line(&run(&no_keys, &[]), "no AWS credentials: ");
+        assert!(err.contains("tried environment, profile 'default'"), "the sources tried: {err}");
+        assert!(!err.contains("ProviderError") && !err.contains('{') && !err.contains('…'), "in words: {err}");
+        let mut half = no_keys.clone();
+        half.push(("AWS_ACCESS_KEY_ID".into(), "AKIAEXAMPLE".into()));
+        one_line(&run(&half, &[]), "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+        let mut typo = no_keys.clone();
+        typo.push(("AWS_PROFILE".into(), "prdo".into()));
+        one_line(&run(&typo, &["status"]), "profile 'prdo' is in neither ~/.aws/config nor ~/.aws/credentials");
         let no_region: Vec<_> = vars2.iter().filter(|(k, _)| k != "AWS_REGION").cloned().collect();
         one_line(&run(&no_region, &[]), "no AWS region");
         let _ = region2;
@@ -362,7 +370,8 @@ async fn plain_tells_a_deployment_that_failed_between_two_looks_and_so_does_the_
             std::thread::sleep(Duration::from_millis(100));
         }
     };
-    let watching = |l: &[String]| l.iter().any(|l| l.contains("watching bluegreen-app/bluegreen-dg"));
+    // The first look's own line (not the `aws` line printed before it).
+    let watching = |l: &[String]| l.iter().any(|l| l.contains("event    watching bluegreen-app/bluegreen-dg"));
     tokio::task::block_in_place(|| wait_for("first look", &watching));
 
     // From outside, a deployment whose first hook fails: over in a second.
@@ -384,6 +393,13 @@ async fn plain_tells_a_deployment_that_failed_between_two_looks_and_so_does_the_
     let failed = line("ApplicationStop ✗ failed");
     let end = line(&ended);
     assert!(created < failed && failed < end, "in order: {lines:#?}");
+    // Why, under the failed hook and under the end: the script, its exit
+    // code, its log, the step to take; the deployment's own words.
+    let script = line("why      scripts/ApplicationStop.sh exited 1 (ScriptFailed) on i-");
+    let tail = line("why      │ [stderr]stop.sh: exit 3");
+    let hint = line("why      hint: the script exited with an error: the log tail shows why");
+    let message = line("why      HOOK_EXECUTION_FAILURE: The overall deployment failed");
+    assert!(failed < script && script < tail && tail < hint && end < message, "in order: {lines:#?}");
     // Stamped at the deployment's own times (to the second; the scripted
     // endpoint stamps an end a moment after the look that sees it began).
     let secs = |clock: &str| clock.split(':').fold(0i64, |acc, p| acc * 60 + p.parse::<i64>().unwrap());
@@ -395,7 +411,8 @@ async fn plain_tells_a_deployment_that_failed_between_two_looks_and_so_does_the_
     near(&lines[end], d.completed_at.unwrap());
 
     let file = std::fs::read_to_string(&log).unwrap();
-    for what in [format!("deployment {id} created"), "ApplicationStop ✗ failed".into(), ended.clone()] {
+    let why = "scripts/ApplicationStop.sh exited 1 (ScriptFailed)".to_string();
+    for what in [format!("deployment {id} created"), "ApplicationStop ✗ failed".into(), ended.clone(), why] {
         assert!(file.lines().any(|l| l.contains("bluegreen::events") && l.contains(&what)), "{what:?} in {file}");
     }
 }

@@ -103,25 +103,152 @@ pub async fn connected(region: Option<&str>, profile: Option<&str>) -> Result<(C
     }
     let clients = Clients::new(super::clients::load(region, profile).await, None);
     let region = self::region(&clients)?;
-    credentials(&clients).await?;
+    credentials(&clients, profile).await?;
     Ok((clients, region))
 }
 
 /// Fails unless the credential chain gives credentials (within 10 s: the
 /// instance profile's metadata service answers in milliseconds on EC2).
-pub async fn credentials(clients: &Clients) -> Result<(), Failure> {
-    let hint = "(hint: 'aws configure', AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID, or an instance profile on EC2)";
-    let Some(provider) = clients.config.credentials_provider() else {
-        return Err(Failure::Usage(format!("no AWS credentials {hint}")));
+/// The failure is one sentence: the sources tried and the cause that
+/// matters; the SDK's whole chain of errors goes to the log file.
+pub async fn credentials(clients: &Clients, profile: Option<&str>) -> Result<(), Failure> {
+    let chain = match clients.config.credentials_provider() {
+        None => "no credential provider is configured".to_string(),
+        Some(provider) => match tokio::time::timeout(Duration::from_secs(10), provider.provide_credentials()).await {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(e)) => aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+            Err(_) => "the credential chain gave none within 10 s".to_string(),
+        },
     };
-    match tokio::time::timeout(Duration::from_secs(10), provider.provide_credentials()).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => {
-            let why = clean(&aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(), 300);
-            Err(Failure::Usage(format!("no AWS credentials: {why} {hint}")))
+    tracing::warn!(chain = %clean(&chain, 4000), "no AWS credentials");
+    let sources = Sources::read(profile);
+    let logged = if tracing::dispatcher::has_been_set() { " (the whole error is in the log file)" } else { "" };
+    Err(Failure::Usage(format!("no AWS credentials: {}{logged}", sources.explain(&chain))))
+}
+
+/// Where the standard chain looks for credentials, as this machine has them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[expect(clippy::struct_excessive_bools, reason = "each is one fact the chain looks at")]
+pub struct Sources {
+    pub access_key: bool,
+    pub secret_key: bool,
+    /// The profile asked for (`--profile`, `AWS_PROFILE`), if any.
+    pub profile: Option<String>,
+    /// The profile's section was found in the config or credentials file.
+    pub profile_found: bool,
+    /// The profile signs in through IAM Identity Center (SSO).
+    pub sso: bool,
+    pub web_identity: bool,
+    pub container: bool,
+    /// `AWS_EC2_METADATA_DISABLED=true`.
+    pub metadata_disabled: bool,
+}
+
+impl Sources {
+    /// Reads the environment and the shared files.
+    pub fn read(profile: Option<&str>) -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let profile = profile.map(str::to_string).or_else(|| var("AWS_PROFILE"));
+        let name = profile.clone().unwrap_or_else(|| "default".into());
+        let home = var("HOME").map(std::path::PathBuf::from);
+        let file = |env: &str, rel: &str| var(env).map(Into::into).or_else(|| home.as_ref().map(|h| h.join(rel)));
+        let texts: Vec<String> =
+            [file("AWS_CONFIG_FILE", ".aws/config"), file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials")]
+                .into_iter()
+                .flatten()
+                .filter_map(|p| std::fs::read_to_string(p).ok())
+                .collect();
+        let sections: Vec<Vec<String>> = texts.iter().filter_map(|t| section(t, &name)).collect();
+        Self {
+            access_key: var("AWS_ACCESS_KEY_ID").is_some(),
+            secret_key: var("AWS_SECRET_ACCESS_KEY").is_some(),
+            profile,
+            profile_found: !sections.is_empty(),
+            sso: sections.iter().flatten().any(|k| k.starts_with("sso_")),
+            web_identity: var("AWS_WEB_IDENTITY_TOKEN_FILE").is_some(),
+            container: var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
+                || var("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some(),
+            metadata_disabled: var("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")),
         }
-        Err(_) => Err(Failure::Usage(format!("no AWS credentials: the credential chain gave none within 10 s {hint}"))),
     }
+
+    /// The sources tried and the one cause that matters, in words.
+    pub fn explain(&self, chain: &str) -> String {
+        let named = self.profile.as_deref();
+        let profile = format!("profile '{}'", named.unwrap_or("default"));
+        let mut tried = vec!["environment".to_string(), profile.clone()];
+        if self.sso {
+            tried.push("SSO".into());
+        }
+        if self.web_identity {
+            tried.push("web identity".into());
+        }
+        if self.container {
+            tried.push("container".into());
+        }
+        tried.push("instance metadata".into());
+        let lower = chain.to_ascii_lowercase();
+        let (cause, hint) = if self.access_key != self.secret_key {
+            let (set, unset) = if self.access_key {
+                ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+            } else {
+                ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID")
+            };
+            (format!("{set} is set but {unset} is not"), "set both, or neither to use a profile".to_string())
+        } else if let Some(name) = named.filter(|_| !self.profile_found) {
+            (
+                format!("profile '{name}' is in neither ~/.aws/config nor ~/.aws/credentials"),
+                format!("'aws configure --profile {name}', or another --profile"),
+            )
+        } else if self.sso {
+            (
+                format!("the SSO sign-in of {profile} has expired or never happened"),
+                format!("'aws sso login --profile {}'", named.unwrap_or("default")),
+            )
+        } else if self.profile_found {
+            (
+                format!("{profile} has no usable keys"),
+                format!("'aws configure --profile {}'", named.unwrap_or("default")),
+            )
+        } else if self.metadata_disabled {
+            (
+                "none is set up, and AWS_EC2_METADATA_DISABLED turns instance metadata off".to_string(),
+                "'aws configure', AWS_PROFILE or --profile".to_string(),
+            )
+        } else if lower.contains("within 10 s") || lower.contains("timed out") || lower.contains("timeout") {
+            (
+                "none is set up here, and the instance metadata service did not answer (not on EC2, or blocked)"
+                    .to_string(),
+                "'aws configure', AWS_PROFILE or --profile, or an instance profile on EC2".to_string(),
+            )
+        } else {
+            (
+                "none is set up here, and instance metadata gave none (not on EC2, or no instance profile attached)"
+                    .to_string(),
+                "'aws configure', AWS_PROFILE or --profile, or attach an instance profile".to_string(),
+            )
+        };
+        format!("{cause}; tried {} (hint: {hint})", tried.join(", "))
+    }
+}
+
+/// The keys of profile `name`'s section in a config or credentials file
+/// (`[name]`, `[profile name]`), if it has one.
+fn section(text: &str, name: &str) -> Option<Vec<String>> {
+    let mut keys = None;
+    let mut inside = false;
+    for line in text.lines().map(str::trim) {
+        if let Some(head) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let head = head.trim();
+            inside = head == name || head.strip_prefix("profile").is_some_and(|p| p.trim() == name);
+            if inside {
+                keys.get_or_insert_with(Vec::new);
+            }
+        } else if inside && let Some((k, _)) = line.split_once('=') {
+            keys.get_or_insert_with(Vec::new).push(k.trim().to_ascii_lowercase());
+        }
+    }
+    keys
 }
 
 /// An error of a call made before the screen opens, as one line.
@@ -353,6 +480,54 @@ fn page_url(scheme: &str, host: &str, port: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const IMDS: &str = "an error occurred while loading credentials: failed to load IMDS session token: service error: request forbidden (ProviderError(ProviderError { source: FailedToLoadToken";
+
+    #[test]
+    fn a_missing_credential_is_told_by_its_one_cause_and_the_sources_tried() {
+        let none = Sources::default();
+        let told = none.explain(IMDS);
+        assert!(told.starts_with("none is set up here, and instance metadata gave none"), "{told}");
+        assert!(told.contains("; tried environment, profile 'default', instance metadata (hint: "), "{told}");
+        assert!(!told.contains("ProviderError") && !told.contains('{'), "no debug dump: {told}");
+        let slow = none.explain("the credential chain gave none within 10 s");
+        assert!(slow.contains("did not answer"), "{slow}");
+        let half = Sources { access_key: true, ..Sources::default() };
+        assert!(half.explain(IMDS).starts_with("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"));
+        let other_half = Sources { secret_key: true, ..Sources::default() };
+        assert!(other_half.explain(IMDS).starts_with("AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not"));
+        let both = Sources { access_key: true, secret_key: true, ..Sources::default() };
+        assert!(both.explain(IMDS).starts_with("none is set up"), "both keys set: the keys are not the cause");
+        let typo = Sources { profile: Some("prod".into()), ..Sources::default() };
+        let told = typo.explain(IMDS);
+        assert!(told.starts_with("profile 'prod' is in neither ~/.aws/config nor ~/.aws/credentials"), "{told}");
+        assert!(told.contains("tried environment, profile 'prod', instance metadata"), "{told}");
+        let sso = Sources { profile: Some("prod".into()), profile_found: true, sso: true, ..Sources::default() };
+        let told = sso.explain(IMDS);
+        assert!(
+            told.contains("'aws sso login --profile prod'") && told.contains("tried environment, profile 'prod', SSO,")
+        );
+        let keyless = Sources { profile_found: true, ..Sources::default() };
+        assert!(keyless.explain(IMDS).starts_with("profile 'default' has no usable keys"));
+        let off = Sources { metadata_disabled: true, ..Sources::default() };
+        assert!(off.explain(IMDS).contains("AWS_EC2_METADATA_DISABLED"));
+        let pod = Sources { web_identity: true, container: true, ..Sources::default() };
+        assert!(
+            pod.explain(IMDS)
+                .contains("tried environment, profile 'default', web identity, container, instance metadata (hint")
+        );
+    }
+
+    #[test]
+    fn a_profiles_section_is_found_by_either_heading() {
+        let config =
+            "[default]\nregion = us-east-1\n\n[profile prod]\nsso_session = corp\nregion=eu-west-1\n[other]\nx=1\n";
+        assert_eq!(section(config, "prod"), Some(vec!["sso_session".to_string(), "region".to_string()]));
+        assert_eq!(section(config, "default"), Some(vec!["region".to_string()]));
+        assert_eq!(section(config, "other"), Some(vec!["x".to_string()]));
+        assert_eq!(section(config, "missing"), None);
+        assert_eq!(section("[ profile  empty ]\n", "empty"), Some(vec![]));
+    }
 
     #[test]
     fn regions() {

@@ -231,3 +231,46 @@ pub fn environment(
         created_at: g.created_time().and_then(|t| at(Some(t))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_codedeploy::types::{ErrorCode, LifecycleErrorCode};
+
+    use crate::domain::why::{deployment_hint, hook_hint};
+
+    /// The SDK's enums are CodeDeploy's API model: every code it may send
+    /// has its own step, none falls through to the general one.
+    #[test]
+    fn every_error_code_in_the_api_model_has_a_hint() {
+        let fallback = deployment_hint("");
+        let unhandled: Vec<&str> =
+            ErrorCode::values().iter().copied().filter(|c| deployment_hint(c) == fallback).collect();
+        assert!(unhandled.is_empty(), "no hint for {unhandled:?}");
+        assert!(ErrorCode::values().len() >= 34, "the model's list: {:?}", ErrorCode::values());
+        let general = hook_hint("UnknownError");
+        for code in LifecycleErrorCode::values() {
+            match *code {
+                "Success" => assert_eq!(hook_hint(code), None),
+                "UnknownError" => assert!(general.is_some()),
+                _ => assert_ne!(hook_hint(code), general, "{code} has its own step"),
+            }
+        }
+    }
+
+    /// The README lists every hint as the console says it.
+    #[test]
+    fn the_readme_lists_every_hint() {
+        let readme = include_str!("../../../README.md");
+        let rows: Vec<String> = ErrorCode::values()
+            .iter()
+            .map(|c| format!("| `{c}` | {} |", deployment_hint(c)))
+            .chain(LifecycleErrorCode::values().iter().filter_map(|c| hook_hint(c).map(|h| format!("| `{c}` | {h} |"))))
+            .collect();
+        let missing: Vec<&String> = rows.iter().filter(|r| !readme.contains(r.as_str())).collect();
+        assert!(
+            missing.is_empty(),
+            "rows the README lacks:\n{}",
+            missing.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("\n")
+        );
+    }
+}

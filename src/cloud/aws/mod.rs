@@ -116,7 +116,7 @@ pub async fn connect_with(
 ) -> Result<AwsCloud, Failure> {
     let clients = Clients::new(config, codedeploy_endpoint);
     let region = discover::region(&clients)?;
-    discover::credentials(&clients).await?;
+    discover::credentials(&clients, target.profile.as_deref()).await?;
     let (application, group) =
         discover::names(&clients, &region, target.application.as_deref(), target.group.as_deref()).await?;
     let info = clients

@@ -1,0 +1,250 @@
+//! Why a deployment failed and what to do next: one table of CodeDeploy's
+//! deployment error codes (`errorInformation.code`) and one of its
+//! lifecycle error codes (`diagnostics.errorCode`), each with the step to
+//! take; and a failed hook told with its script, exit code and the last
+//! lines of its log. Every surface (the event log, the deployment panel,
+//! `--plain`, `status`) says a failure through [`failure`] and [`hook`].
+
+use super::{Deployment, LifecycleEvent, Target};
+
+/// The step to take after a deployment ended with `code`.
+pub fn deployment_hint(code: &str) -> &'static str {
+    match code {
+        "AGENT_ISSUE" => {
+            "the CodeDeploy agent did not answer: on an instance, `systemctl status codedeploy-agent`; it needs outbound HTTPS to CodeDeploy and S3 and an instance profile that may read the bundle"
+        }
+        "ALARM_ACTIVE" => {
+            "a CloudWatch alarm of the deployment group is in ALARM: fix what it watches, then deploy again"
+        }
+        "APPLICATION_MISSING" => {
+            "the application was deleted after the deployment was created: create it again, then deploy"
+        }
+        "AUTOSCALING_VALIDATION_ERROR" | "AUTO_SCALING_CONFIGURATION" => {
+            "Auto Scaling refused the copy of the group: check the original group's launch template (or configuration) still exists, its subnets have room, and it has no lifecycle hook that never completes"
+        }
+        "AUTO_SCALING_IAM_ROLE_PERMISSIONS" => {
+            "CodeDeploy's service role cannot launch green: a group made from a launch template needs ec2:RunInstances, ec2:CreateTags and iam:PassRole beside AWSCodeDeployRole (assets/iam/codedeploy-service-role.json), then deploy again"
+        }
+        "CODEDEPLOY_RESOURCE_CANNOT_BE_FOUND" => {
+            "something the deployment group names is gone (a group, a target group, the role): check its settings"
+        }
+        "CUSTOMER_APPLICATION_UNHEALTHY" => {
+            "the application failed its health checks: read the failed hooks' log tails and the target group's health check"
+        }
+        "DEPLOYMENT_GROUP_MISSING" => {
+            "the deployment group was deleted after the deployment was created: create it again, then deploy"
+        }
+        "ECS_UPDATE_ERROR" | "INVALID_ECS_SERVICE" | "INVALID_LAMBDA_CONFIGURATION" | "INVALID_LAMBDA_FUNCTION" => {
+            "an ECS or Lambda deployment error: bluegreen follows EC2 deployments; see the CodeDeploy console"
+        }
+        "ELASTIC_LOAD_BALANCING_INVALID" | "MISSING_ELB_INFORMATION" => {
+            "the deployment group's load balancer is missing or wrong: name an existing target group (or classic load balancer) in its load balancer info"
+        }
+        "ELB_INVALID_INSTANCE" => {
+            "an instance could not be registered with the load balancer: it must be running, in the load balancer's VPC and in one of its zones"
+        }
+        "HEALTH_CONSTRAINTS" => {
+            "too many instances failed for the deployment configuration's minimum healthy hosts: read the failed hooks, fix the revision, push and deploy again"
+        }
+        "HEALTH_CONSTRAINTS_INVALID" => {
+            "the deployment configuration asks for more healthy instances than the group has: pick one with fewer minimum healthy hosts, or raise the group's capacity"
+        }
+        "HOOK_EXECUTION_FAILURE" => {
+            "a lifecycle hook's script failed: read its exit code and log tail, fix the revision, push and deploy again"
+        }
+        "IAM_ROLE_MISSING" => {
+            "CodeDeploy cannot assume the service role: check it exists and trusts codedeploy.amazonaws.com"
+        }
+        "IAM_ROLE_PERMISSIONS" => {
+            "the service role lacks permissions: attach AWSCodeDeployRole, and for launch-template groups the three actions in assets/iam/codedeploy-service-role.json"
+        }
+        "INTERNAL_ERROR" => {
+            "CodeDeploy failed on its side: deploy again; if it repeats, give AWS Support the deployment id"
+        }
+        "INVALID_REVISION" => {
+            "the revision cannot be used: its appspec.yml is missing or wrong, or the S3 object changed after it was registered; push it again (bluegreen push) and deploy that"
+        }
+        "MANUAL_STOP" => "someone stopped it (StopDeployment, or r in a console): deploy again when ready",
+        "MISSING_BLUE_GREEN_DEPLOYMENT_CONFIGURATION" => {
+            "the deployment group has no blue/green settings: set its deployment style and blue/green configuration"
+        }
+        "MISSING_GITHUB_TOKEN" => "a GitHub revision without a GitHub connection: deploy a revision in S3",
+        "NO_EC2_SUBSCRIPTION" => "the account is not subscribed to EC2: finish the account's sign-up",
+        "NO_INSTANCES" => {
+            "no instances to deploy to: the Auto Scaling group needs instances in service and the deployment group must name it"
+        }
+        "OVER_MAX_INSTANCES" => "more instances than one deployment may have: ask AWS for a higher quota",
+        "RESOURCE_LIMIT_EXCEEDED" => {
+            "an account quota was reached (Auto Scaling groups, instances): remove leftovers with c, or ask AWS for a higher quota"
+        }
+        "REVISION_MISSING" => "the revision's object is gone from S3: push it again and deploy that",
+        "THROTTLED" => "AWS throttled the account's calls: wait a minute, then deploy again",
+        "TIMEOUT" => {
+            "the deployment ran out of time: a hook that never ends (see its log tail), an agent that is not running, or a Ready window that closed; deploy again"
+        }
+        "CLOUDFORMATION_STACK_FAILURE" => "the stack update that drove the deployment failed: read the stack's events",
+        _ => "see the error code in the CodeDeploy User Guide (Error Codes for CodeDeploy)",
+    }
+}
+
+/// The step to take after a hook ended with `code` (`None` for `Success`).
+pub fn hook_hint(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "Success" => return None,
+        "ScriptMissing" => {
+            "the script appspec.yml names is not in the bundle: check its path from the bundle's root, push again"
+        }
+        "ScriptNotExecutable" => "the script is not executable: chmod +x it (or give it a #! line), push again",
+        "ScriptTimedOut" => {
+            "the script ran past its appspec.yml timeout: the log tail shows what it waited for; fix it or raise the timeout (at most 3600)"
+        }
+        "ScriptFailed" => "the script exited with an error: the log tail shows why; fix it, push and deploy again",
+        _ => {
+            "the agent could not run the script: read /var/log/aws/codedeploy-agent/codedeploy-agent.log on the instance"
+        }
+    })
+}
+
+/// The exit code in a lifecycle message (`… failed with exit code 1`).
+pub fn exit_code(message: &str) -> Option<i32> {
+    let (_, rest) = message.split_once("exit code")?;
+    let digits: String = rest.trim_start().chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+    digits.parse().ok()
+}
+
+/// How many lines of a hook's log tail are told.
+pub const TAIL: usize = 3;
+
+/// A failed hook told in a few lines: what ran and how it ended, the last
+/// lines of its log, and the step to take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookFailure {
+    /// `scripts/validate.sh exited 1 (ScriptFailed)`.
+    pub what: String,
+    /// The last [`TAIL`] lines of the log tail.
+    pub tail: Vec<String>,
+    pub hint: Option<&'static str>,
+}
+
+/// `event` of `target`, told as a failure (if it failed).
+pub fn hook(event: &LifecycleEvent) -> Option<HookFailure> {
+    if event.status != super::EventStatus::Failed {
+        return None;
+    }
+    let Some(d) = &event.diagnostics else {
+        return Some(HookFailure {
+            what: format!("{} failed with no diagnostics", event.hook),
+            tail: Vec::new(),
+            hint: hook_hint("UnknownError"),
+        });
+    };
+    let script = d.script.clone().unwrap_or_else(|| format!("the {} script", event.hook));
+    let what = match (d.error_code.as_str(), exit_code(&d.message)) {
+        ("ScriptMissing", _) => format!("{script} is missing (ScriptMissing)"),
+        ("ScriptNotExecutable", _) => format!("{script} is not executable (ScriptNotExecutable)"),
+        ("ScriptTimedOut", _) => format!("{script} timed out (ScriptTimedOut)"),
+        (code, Some(n)) => format!("{script} exited {n} ({code})"),
+        (code, None) => format!("{script} failed ({code})"),
+    };
+    let skip = d.log_tail.len().saturating_sub(TAIL);
+    Some(HookFailure { what, tail: d.log_tail[skip..].to_vec(), hint: hook_hint(&d.error_code) })
+}
+
+/// The first failed hook of a deployment, with the instance it failed on.
+pub fn first_failed(d: &Deployment) -> Option<(&Target, &LifecycleEvent)> {
+    d.targets.iter().find_map(|t| t.failure().map(|e| (t, e)))
+}
+
+/// A deployment's failure: its error code and message, and the step to
+/// take: the failed hook's when a hook failed, else the error code's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentFailure {
+    pub code: String,
+    pub message: String,
+    pub hint: &'static str,
+}
+
+/// Why `d` ended as it did, if it has an error.
+pub fn failure(d: &Deployment) -> Option<DeploymentFailure> {
+    let e = d.error.as_ref()?;
+    let from_hook = (e.code == "HOOK_EXECUTION_FAILURE" || e.code == "HEALTH_CONSTRAINTS")
+        .then(|| first_failed(d).and_then(|(_, ev)| hook(ev)).and_then(|h| h.hint))
+        .flatten();
+    Some(DeploymentFailure {
+        code: e.code.clone(),
+        message: e.message.clone(),
+        hint: from_hook.unwrap_or_else(|| deployment_hint(&e.code)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Diagnostics, EventStatus, Hook};
+
+    fn failed(code: &str, message: &str, tail: &[&str]) -> LifecycleEvent {
+        LifecycleEvent {
+            hook: Hook::ValidateService,
+            status: EventStatus::Failed,
+            started_at: None,
+            ended_at: None,
+            diagnostics: Some(Diagnostics {
+                error_code: code.into(),
+                script: Some("scripts/validate.sh".into()),
+                message: message.into(),
+                log_tail: tail.iter().map(|s| (*s).to_string()).collect(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_failed_script_says_its_exit_code_its_last_log_lines_and_the_step() {
+        let msg = "Script at specified location: scripts/validate.sh run as user root failed with exit code 7";
+        let h = hook(&failed("ScriptFailed", msg, &["a", "b", "c", "d"])).unwrap();
+        assert_eq!(h.what, "scripts/validate.sh exited 7 (ScriptFailed)");
+        assert_eq!(h.tail, ["b", "c", "d"]);
+        assert!(h.hint.unwrap().contains("log tail"));
+        let h = hook(&failed("ScriptTimedOut", "Script at specified location: x timed out", &["x"])).unwrap();
+        assert_eq!(h.what, "scripts/validate.sh timed out (ScriptTimedOut)");
+        assert_eq!(h.tail, ["x"]);
+        let h = hook(&failed("ScriptMissing", "", &[])).unwrap();
+        assert_eq!(h.what, "scripts/validate.sh is missing (ScriptMissing)");
+        let h = hook(&failed("ScriptNotExecutable", "", &[])).unwrap();
+        assert_eq!(h.what, "scripts/validate.sh is not executable (ScriptNotExecutable)");
+        assert!(h.hint.unwrap().contains("chmod +x"));
+        let h = hook(&failed("UnknownError", "no exit here", &[])).unwrap();
+        assert_eq!(h.what, "scripts/validate.sh failed (UnknownError)");
+        assert!(h.hint.unwrap().contains("codedeploy-agent.log"));
+        let mut ok = failed("Success", "", &[]);
+        ok.status = EventStatus::Succeeded;
+        assert_eq!(hook(&ok), None, "only a failure is told");
+        let mut bare = failed("x", "", &[]);
+        bare.diagnostics = None;
+        assert_eq!(hook(&bare).unwrap().what, "ValidateService failed with no diagnostics");
+    }
+
+    #[test]
+    fn exit_codes_read_from_the_agents_words() {
+        assert_eq!(exit_code("run as user root failed with exit code 1"), Some(1));
+        assert_eq!(exit_code("failed with exit code 127 after"), Some(127));
+        assert_eq!(exit_code("failed with exit code"), None);
+        assert_eq!(exit_code("timed out"), None);
+    }
+
+    #[test]
+    fn every_lifecycle_code_but_success_has_its_own_step() {
+        assert_eq!(hook_hint("Success"), None);
+        let codes = ["ScriptMissing", "ScriptNotExecutable", "ScriptTimedOut", "ScriptFailed", "UnknownError"];
+        let hints: std::collections::BTreeSet<_> = codes.iter().map(|c| hook_hint(c).unwrap()).collect();
+        assert_eq!(hints.len(), codes.len(), "no two codes share a hint");
+    }
+
+    #[test]
+    fn the_launch_template_trap_names_the_three_actions_and_the_policy() {
+        let h = deployment_hint("AUTO_SCALING_IAM_ROLE_PERMISSIONS");
+        for want in ["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "assets/iam/codedeploy-service-role.json"] {
+            assert!(h.contains(want), "{want} in {h}");
+        }
+        assert!(deployment_hint("NOT_A_CODE").contains("Error Codes for CodeDeploy"));
+    }
+}
