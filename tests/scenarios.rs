@@ -150,3 +150,48 @@ fn scenario_text_that_could_reach_a_terminal_is_checked() {
     );
     assert!(Scenario::parse(&text).unwrap_err().contains("plain text"));
 }
+
+/// `bluegreen demo --plain` run to its story's end, its lines.
+fn plain(scenario: &str, script: &str) -> Vec<String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bluegreen"))
+        .args(["demo", "--plain", "--port", "0", "--speed", "20", "--scenario", scenario, "--script", script])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| l.chars().skip(9).collect()).collect()
+}
+
+#[test]
+fn a_failed_hook_is_told_with_its_script_exit_code_log_tail_and_hint() {
+    let lines = plain("hook-fails", "deploy; wait Failed");
+    let at =
+        |what: &str| lines.iter().position(|l| l.starts_with(what)).unwrap_or_else(|| panic!("{what:?} in {lines:#?}"));
+    let failed = at("world    ValidateService failed on i-");
+    let script = at("why      scripts/validate_service.sh exited 1 (ScriptFailed) on i-");
+    let tail = at("why      │ [stderr]ValidateService: the page did not answer within 30 seconds");
+    let hint = at("why      hint: the script exited with an error: the log tail shows why");
+    let code = at("why      HOOK_EXECUTION_FAILURE: The overall deployment failed");
+    assert!(failed < script && script < tail && tail < hint && hint < code, "{lines:#?}");
+}
+
+#[test]
+fn the_termination_wait_is_counted_down_to_the_last_seconds() {
+    let lines = plain("terminate", "deploy; wait Succeeded");
+    // Seconds left in each countdown line (at 20 times real time a tick
+    // spans seconds of the world, so the exact seconds vary).
+    let left: Vec<u64> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("console  blue is terminated in "))
+        .map(|l| {
+            let n = l.split(';').next().unwrap();
+            n.strip_suffix('m')
+                .map_or_else(|| n.trim_end_matches('s').parse().unwrap(), |m| m.parse::<u64>().unwrap() * 60)
+        })
+        .collect();
+    assert!(left.len() >= 2 && left[0] <= 60 && left[0] >= 40, "from the wait's start: {left:?} {lines:#?}");
+    assert!(left.windows(2).all(|w| w[0] > w[1]) && left.last().is_some_and(|s| *s <= 30), "{left:?}");
+    let terminating = lines.iter().position(|l| l.contains("terminating 2 original instance(s)")).unwrap();
+    let last = lines.iter().rposition(|l| l.contains("r puts it back until then")).unwrap();
+    assert!(lines.iter().position(|l| l.contains("will be terminated in 1m00s")).unwrap() < last);
+    assert!(last < terminating, "counted down before, never after: {lines:#?}");
+}

@@ -208,6 +208,9 @@ pub struct App {
     /// When the served mix last changed (world time).
     served_at: At,
     plan_end: Option<PlanEnd>,
+    /// The deployment whose wait was last counted down, and its step then
+    /// ([`crate::domain::why::countdown_step`]).
+    counted: Option<(String, u64)>,
 }
 
 /// What a message changed on screen, from least to most.
@@ -272,6 +275,7 @@ impl App {
             served: Vec::new(),
             served_at: At::default(),
             plan_end: None,
+            counted: None,
         }
     }
 
@@ -433,6 +437,22 @@ impl App {
         side.and_then(|(_, env)| env)
     }
 
+    /// Logs the active deployment's countdown each minute, thrice in the
+    /// last minute, and when the window closes.
+    fn count_down(&mut self) {
+        let Some(d) = self.obs.as_ref().and_then(|o| o.active.as_ref()) else { return };
+        let Some(step) = crate::domain::why::countdown_step(d, self.now) else { return };
+        let key = (d.id.clone(), step);
+        if self.counted.as_ref() == Some(&key) {
+            return;
+        }
+        if let Some(text) = crate::domain::why::countdown(d, self.now) {
+            let tone = if step <= 60 { Tone::Bad } else { Tone::Action };
+            self.counted = Some(key);
+            self.note(text, tone);
+        }
+    }
+
     /// Logs something the console did or found.
     fn note(&mut self, text: String, tone: Tone) {
         self.record(Entry { at: self.now, text, tone, kind: log::Kind::Console });
@@ -503,6 +523,7 @@ impl App {
         if let Some(obs) = &self.obs {
             self.tour.update(obs, &self.traffic);
         }
+        self.count_down();
         self.expire_status();
         self.log.total() != logged || self.tour != tour || self.status != status
     }
@@ -553,6 +574,7 @@ impl App {
         self.look_failed = None;
         self.tour.update(&obs, &self.traffic);
         self.obs = Some(obs);
+        self.count_down();
         self.clamp_selection();
         self.drive(effects);
         self.expire_status();

@@ -229,9 +229,10 @@ impl Tour {
             Some(v) if v != original => {}
             Some(v) => {
                 return Err(match obs.active.as_ref() {
-                    Some(d) if d.status == DeploymentStatus::Ready => {
-                        format!("{v} still serves: press p to reroute to green now")
-                    }
+                    Some(d) if d.status == DeploymentStatus::Ready => match crate::domain::why::countdown(d, obs.at) {
+                        Some(c) => format!("{v} still serves: press p to reroute to green now ({c})"),
+                        None => format!("{v} still serves: press p to reroute to green now"),
+                    },
                     _ if reached => format!("the load balancer serves {v} again: traffic went back to blue"),
                     _ => format!("{v} still serves; green installs, then traffic moves"),
                 });
@@ -250,6 +251,9 @@ impl Tour {
     fn clean_up(&self, obs: &Observation, traffic: &Traffic) -> Result<(), String> {
         if served_alone(traffic).is_some_and(|v| Some(v) == self.original.as_deref()) {
             return Err("the old version serves again".into());
+        }
+        if let Some(c) = obs.active.as_ref().and_then(|d| crate::domain::why::countdown(d, obs.at)) {
+            return Err(c);
         }
         match obs.environments.len() {
             1 => Ok(()),

@@ -174,9 +174,10 @@ pub struct RollbackInfo {
 /// What a blue/green deployment is waiting for, if anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Wait {
-    /// Ready: the replacement waits for `ContinueDeployment(READY_WAIT)`;
-    /// `until` is when it stops by itself (STOP_DEPLOYMENT with a wait time).
-    Reroute { until: Option<At> },
+    /// Ready: the replacement waits for `ContinueDeployment(READY_WAIT)`
+    /// until `until`; then the deployment stops (`stops`, the
+    /// STOP_DEPLOYMENT action) or reroutes by itself.
+    Reroute { until: Option<At>, stops: bool },
     /// Traffic has moved; the originals are terminated at `until` or on
     /// `ContinueDeployment(TERMINATION_WAIT)`.
     Termination { until: Option<At> },

@@ -5,7 +5,7 @@
 //! lines of its log. Every surface (the event log, the deployment panel,
 //! `--plain`, `status`) says a failure through [`failure`] and [`hook`].
 
-use super::{Deployment, LifecycleEvent, Target};
+use super::{At, Deployment, LifecycleEvent, Target, Wait};
 
 /// The step to take after a deployment ended with `code`.
 pub fn deployment_hint(code: &str) -> &'static str {
@@ -177,6 +177,57 @@ pub fn failure(d: &Deployment) -> Option<DeploymentFailure> {
     })
 }
 
+/// Time left, in the coarse words a countdown needs: whole minutes
+/// (rounded up) from a minute on, seconds below.
+pub fn left(now: At, until: At) -> String {
+    let secs = until.since(now).as_secs();
+    if secs < 60 { format!("{secs}s") } else { format!("{}m", secs.div_ceil(60)) }
+}
+
+/// What the deployment waits for and when the wait ends by itself:
+/// `reroute within 47m, then the deployment stops`, `blue is terminated in
+/// 4m; r puts it back until then`. `None` when it waits for nothing.
+pub fn countdown(d: &Deployment, now: At) -> Option<String> {
+    if d.status.is_final() {
+        return None;
+    }
+    Some(match d.wait.as_ref()? {
+        Wait::Reroute { until: Some(until), stops } => {
+            let then = if *stops { "the deployment stops" } else { "it reroutes by itself" };
+            if until.since(now).as_secs() == 0 {
+                format!("the Ready window has closed: {then} any moment")
+            } else {
+                format!("reroute within {}, then {then}", left(now, *until))
+            }
+        }
+        Wait::Reroute { until: None, .. } => "green waits for your reroute".into(),
+        Wait::Termination { until: Some(until) } if until.since(now).as_secs() > 0 => {
+            format!("blue is terminated in {}; r puts it back until then", left(now, *until))
+        }
+        Wait::Termination { .. } => "blue is being terminated; r may still put it back".into(),
+    })
+}
+
+/// Where the wait's countdown stands, in seconds: each whole minute left
+/// (rounded up), then 30 s and 10 s in the last minute, 0 once it ended;
+/// the countdown is told each time this changes.
+pub fn countdown_step(d: &Deployment, now: At) -> Option<u64> {
+    if d.status.is_final() {
+        return None;
+    }
+    let secs = match d.wait.as_ref()? {
+        Wait::Reroute { until: Some(u), .. } | Wait::Termination { until: Some(u) } => u.since(now).as_secs(),
+        _ => return None,
+    };
+    Some(match secs {
+        0 => 0,
+        1..=10 => 10,
+        11..=30 => 30,
+        31..=60 => 60,
+        _ => secs.div_ceil(60) * 60,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +272,53 @@ mod tests {
         let mut bare = failed("x", "", &[]);
         bare.diagnostics = None;
         assert_eq!(hook(&bare).unwrap().what, "ValidateService failed with no diagnostics");
+    }
+
+    fn waiting(wait: Wait) -> Deployment {
+        use crate::cloud::sim::{Scenario, World, story};
+        let mut world = World::new(&Scenario::load("manual-reroute").unwrap());
+        story::play(&mut world, story::parse("deploy; wait Ready").unwrap(), std::time::Duration::from_secs(3600))
+            .unwrap();
+        let mut d = world.observe().active.unwrap();
+        d.wait = Some(wait);
+        d
+    }
+
+    #[test]
+    fn a_wait_counts_down_to_what_happens_when_it_ends() {
+        let now = At::from_secs(1000);
+        let at = |secs: u64| Some(At::from_secs(1000 + secs));
+        let d = waiting(Wait::Reroute { until: at(47 * 60 - 30), stops: true });
+        assert_eq!(countdown(&d, now).unwrap(), "reroute within 47m, then the deployment stops");
+        assert_eq!(countdown_step(&d, now), Some(47 * 60));
+        let d = waiting(Wait::Reroute { until: at(40), stops: false });
+        assert_eq!(countdown(&d, now).unwrap(), "reroute within 40s, then it reroutes by itself");
+        assert_eq!(countdown_step(&d, now), Some(60));
+        let soon = |secs: u64| countdown_step(&d, At::from_secs(1000 + 40 - secs));
+        assert_eq!(
+            [soon(31), soon(30), soon(11), soon(10), soon(1), soon(0)],
+            [Some(60), Some(30), Some(30), Some(10), Some(10), Some(0)]
+        );
+        let d = waiting(Wait::Reroute { until: Some(now), stops: true });
+        assert_eq!(countdown(&d, now).unwrap(), "the Ready window has closed: the deployment stops any moment");
+        assert_eq!(countdown_step(&d, now), Some(0));
+        let d = waiting(Wait::Reroute { until: None, stops: true });
+        assert_eq!(countdown(&d, now).unwrap(), "green waits for your reroute");
+        assert_eq!(countdown_step(&d, now), None);
+        let d = waiting(Wait::Termination { until: at(4 * 60) });
+        assert_eq!(countdown(&d, now).unwrap(), "blue is terminated in 4m; r puts it back until then");
+        let d = waiting(Wait::Termination { until: Some(At(now.0 + 400)) });
+        assert_eq!(countdown(&d, now).unwrap(), "blue is being terminated; r may still put it back");
+        let mut done = waiting(Wait::Termination { until: at(60) });
+        done.status = crate::domain::DeploymentStatus::Succeeded;
+        assert_eq!(
+            (countdown(&done, now), countdown_step(&done, now)),
+            (None, None),
+            "an ended deployment waits for nothing"
+        );
+        assert_eq!(left(now, At::from_secs(1000 + 61)), "2m");
+        assert_eq!(left(now, At::from_secs(1000 + 60)), "1m");
+        assert_eq!(left(now, At::from_secs(1000 + 59)), "59s");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::SCHEMA_VERSION;
-use crate::domain::{Deployment, DeploymentStatus, Environment, Lifecycle, Observation, clean, why};
+use crate::domain::{At, Deployment, DeploymentStatus, Environment, Lifecycle, Observation, Wait, clean, why};
 use crate::exit::Failure;
 
 /// How the latest deployment stands, for the exit code.
@@ -64,8 +64,21 @@ fn role(obs: &Observation, e: &Environment) -> &'static str {
     }
 }
 
-fn deployment_json(d: &Deployment) -> Value {
+fn deployment_json(d: &Deployment, now: At) -> Value {
+    let wait = d.wait.as_ref().filter(|_| d.is_active()).map(|w| {
+        let (waits_for, until, then) = match w {
+            Wait::Reroute { until, stops } => ("reroute", until, if *stops { "stop" } else { "continue" }),
+            Wait::Termination { until } => ("termination", until, "terminate"),
+        };
+        json!({
+            "for": waits_for,
+            "until": until.map(At::rfc3339),
+            "then": then,
+            "countdown": why::countdown(d, now),
+        })
+    });
     json!({
+        "wait": wait,
         "id": d.id,
         "status": d.status.as_str(),
         "is_rollback": d.is_rollback(),
@@ -140,7 +153,7 @@ pub fn to_json(obs: &Observation) -> Value {
         "autoscaling_groups": obs.group.autoscaling_groups,
         "load_balancer": {"kind": obs.load_balancer.kind.as_str(), "name": obs.load_balancer.name, "url": obs.load_balancer.url},
         "environments": environments,
-        "deployment": obs.latest().map(deployment_json),
+        "deployment": obs.latest().map(|d| deployment_json(d, obs.at)),
         "outcome": Standing::of(obs).word(),
     })
 }
@@ -177,6 +190,9 @@ pub fn to_text(obs: &Observation) -> Vec<String> {
                 line = format!("{line} ({}: {})", e.code, e.message);
             }
             lines.push(line);
+            if let Some(c) = why::countdown(d, obs.at) {
+                lines.push(format!("  {c}"));
+            }
             if let Some((t, ev)) = why::first_failed(d)
                 && let Some(h) = why::hook(ev)
             {

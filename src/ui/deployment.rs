@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme::Theme;
 use super::{cut, fit};
 use crate::app::App;
-use crate::domain::{Deployment, DeploymentStatus, EventStatus, Stage, Target, TargetLabel, Wait, short, why};
+use crate::domain::{Deployment, DeploymentStatus, EventStatus, Stage, Target, TargetLabel, short, why};
 
 /// Rows of per-instance progress (and the rolled-back deployment's error)
 /// this screen height allows.
@@ -70,15 +70,9 @@ fn title(app: &App, d: &Deployment, theme: Theme) -> Line<'static> {
         Span::styled(format!("{} ", d.status), status_style),
         Span::raw(format!("{} ", short(end.since(d.created_at)))),
     ];
-    let waits = match (&d.wait, d.stage()) {
-        (Some(Wait::Reroute { until }), _) => {
-            let by = until.map(|u| format!(", stops at {u}")).unwrap_or_default();
-            format!("ready-wait: reroute on your promote (p){by} ")
-        }
-        (Some(Wait::Termination { until }), _) => {
-            let at = until.map(|u| format!(" at {u}")).unwrap_or_default();
-            format!("originals terminate{at} (p: now, r: roll back) ")
-        }
+    let waits = match (why::countdown(d, app.now()), d.stage()) {
+        (Some(countdown), Stage::Ready) => format!("{countdown} ({}) ", "p: promote now"),
+        (Some(countdown), _) => format!("{countdown} (p: terminate now) "),
         (None, Stage::Installing) => "installing green ".to_string(),
         (None, Stage::TrafficMoving) => "moving traffic ".to_string(),
         _ => String::new(),

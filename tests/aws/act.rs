@@ -56,6 +56,18 @@ async fn deploy_promote_reattach_clean_up_on_aws() {
     assert!(c.status().starts_with("deployment d-TEST00001 created"), "{}", c.status());
     c.until("Ready", |a| status_is(a, &DeploymentStatus::Ready)).await;
     let green = c.app().obs().unwrap().active.as_ref().unwrap().replacement_asg.clone().unwrap();
+    // The Ready window, from the deployment's own settings: an hour after
+    // green's install ended, then it stops (STOP_DEPLOYMENT).
+    let d = c.app().obs().unwrap().active.clone().unwrap();
+    let installed = d.green_targets().flat_map(|t| &t.events).filter_map(|e| e.ended_at).max().unwrap();
+    assert_eq!(
+        d.wait,
+        Some(bluegreen::domain::Wait::Reroute { until: Some(installed + Duration::from_secs(3600)), stops: true })
+    );
+    c.until("the Ready countdown", |a| {
+        a.log().newest().any(|e| e.text == "reroute within 60m, then the deployment stops")
+    })
+    .await;
     assert!(world.env.group_exists(&green).await, "green exists in moto");
 
     c.keys("p y");
@@ -216,4 +228,56 @@ async fn refusals_say_why_and_call_nothing() {
     assert_eq!(sent, ["codedeploy:CreateDeployment"], "only the deployment was sent");
     let obs = world.cloud.observe().await.unwrap();
     assert!(matches!(obs.active.as_ref().map(|d| &d.status), Some(DeploymentStatus::Ready)));
+}
+
+/// A group that terminates its originals after a wait: the console counts
+/// the wait down from the deployment's own settings, and `p` ends it only
+/// once the original group's name is typed back (ContinueDeployment with
+/// TERMINATION_WAIT, once); then moto has no original group.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_termination_wait_counts_down_and_p_ends_it_once_the_name_is_typed() {
+    let settings = GroupSettings { terminate_minutes: Some(5), ..GroupSettings::tutorial(false) };
+    let world = World::new(Env::alb(region(), 2).await, settings).await;
+    let mut c = Console::new(&world);
+    c.until("the first look", |a| a.obs().is_some()).await;
+    c.keys("d y");
+    c.until("the termination wait", |a| {
+        a.obs().and_then(|o| o.active.as_ref()).is_some_and(|d| d.stage() == bluegreen::domain::Stage::TerminationWait)
+    })
+    .await;
+    let obs = c.app().obs().unwrap().clone();
+    let d = obs.active.as_ref().unwrap();
+    let blocked = d.targets.iter().flat_map(|t| &t.events).filter_map(|e| e.ended_at).max().unwrap();
+    let Some(bluegreen::domain::Wait::Termination { until: Some(until) }) = d.wait else {
+        panic!("a termination wait with its end: {:?}", d.wait)
+    };
+    assert_eq!(
+        until,
+        blocked + Duration::from_secs(5 * 60),
+        "the last block hook's end plus the deployment's 5 minutes"
+    );
+    c.until("the countdown in the log", |a| {
+        a.log().newest().any(|e| e.text == "blue is terminated in 5m; r puts it back until then")
+    })
+    .await;
+    let json = bluegreen::report::status::to_json(&obs);
+    assert_eq!(json["deployment"]["wait"]["for"], "termination");
+    assert_eq!(json["deployment"]["wait"]["then"], "terminate");
+    assert_eq!(json["deployment"]["wait"]["until"], until.rfc3339());
+
+    // A wrong name changes nothing; the right one terminates.
+    c.keys("p blue <enter>");
+    assert_eq!(world.fake.count("ContinueDeployment"), 0, "not with another name");
+    c.keys("<esc> p bluegreen-asg <enter>");
+    c.until("terminated", done).await;
+    c.until("success", |a| status_is(a, &DeploymentStatus::Succeeded)).await;
+    assert_eq!(world.fake.count("ContinueDeployment"), 1, "exactly once");
+    for _ in 0..50 {
+        if !world.env.group_exists("bluegreen-asg").await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!world.env.group_exists("bluegreen-asg").await, "the originals are gone in moto");
+    c.until("the original told gone", |a| a.log().newest().any(|e| e.text == "ASG bluegreen-asg deleted")).await;
 }

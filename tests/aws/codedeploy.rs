@@ -38,11 +38,19 @@ pub struct GroupSettings {
     pub manual: bool,
     /// Seconds each lifecycle hook takes.
     pub hook_seconds: f64,
+    /// TERMINATE the originals after this many minutes (else KEEP_ALIVE).
+    pub terminate_minutes: Option<u32>,
 }
 
 impl GroupSettings {
     pub fn tutorial(manual: bool) -> Self {
-        Self { application: "bluegreen-app".into(), group: "bluegreen-dg".into(), manual, hook_seconds: 0.15 }
+        Self {
+            application: "bluegreen-app".into(),
+            group: "bluegreen-dg".into(),
+            manual,
+            hook_seconds: 0.15,
+            terminate_minutes: None,
+        }
     }
 }
 
@@ -72,6 +80,8 @@ enum Phase {
     Ready,
     AllowTraffic,
     BlockTraffic,
+    /// The originals wait for termination (TERMINATE with a wait).
+    TerminationWait,
     Done,
 }
 
@@ -89,6 +99,7 @@ struct Deployment {
     replacement: Option<String>,
     targets: Vec<Target>,
     error: Option<Value>,
+    termination_started: bool,
 }
 
 /// A scripted fault: the next `times` requests of `operation`.
@@ -133,9 +144,21 @@ struct State {
 
 #[derive(Debug, Clone)]
 enum Work {
-    Copy { deployment: String, from: String, to: String },
-    Attach { asg: String },
-    Detach { asg: String },
+    Copy {
+        deployment: String,
+        from: String,
+        to: String,
+    },
+    Attach {
+        asg: String,
+    },
+    Detach {
+        asg: String,
+    },
+    /// Terminate the originals: their group goes, instances and all.
+    Terminate {
+        asg: String,
+    },
 }
 
 /// The running endpoint.
@@ -197,7 +220,13 @@ impl FakeCodeDeploy {
             faults: Vec::new(),
             calls: Vec::new(),
             ids: 0,
-            settings: GroupSettings { application: String::new(), group: String::new(), manual: true, hook_seconds },
+            settings: GroupSettings {
+                application: String::new(),
+                group: String::new(),
+                manual: true,
+                hook_seconds,
+                terminate_minutes: None,
+            },
             env: None,
             todo: VecDeque::new(),
         };
@@ -308,6 +337,7 @@ async fn play(state: Arc<Mutex<State>>) {
             }
             Work::Attach { asg } => env.attach(&asg).await,
             Work::Detach { asg } => env.detach(&asg).await,
+            Work::Terminate { asg } => env.delete_group(&asg).await,
         }
     }
 }
@@ -320,6 +350,7 @@ fn event(hook: &Hook) -> Event {
 fn advance(s: &mut State) {
     let hook_time = Duration::from_secs_f64(s.settings.hook_seconds);
     let manual = s.settings.manual;
+    let terminate = s.settings.terminate_minutes;
     let mut todo = Vec::new();
     let mut new_asgs = None;
     for d in &mut s.deployments {
@@ -361,23 +392,46 @@ fn advance(s: &mut State) {
             }
             Phase::BlockTraffic => {
                 if step(d, Hook::BLOCK, "Blue") {
-                    d.phase = Phase::Done;
-                    d.status = "Succeeded";
-                    d.completed = Some(now_secs());
-                    for t in &mut d.targets {
-                        t.status = "Succeeded";
+                    if terminate.is_some() {
+                        d.phase = Phase::TerminationWait;
+                        d.termination_started = true;
+                    } else {
+                        succeed(d);
+                        new_asgs.clone_from(&d.replacement);
                     }
-                    new_asgs.clone_from(&d.replacement);
                 }
                 d.since = Instant::now();
             }
-            Phase::Copying | Phase::Ready | Phase::Done => {}
+            Phase::Copying | Phase::Ready | Phase::TerminationWait | Phase::Done => {}
         }
     }
     if let Some(green) = new_asgs {
         s.asgs = vec![green];
     }
     s.todo.extend(todo);
+}
+
+/// The deployment ends well.
+fn succeed(d: &mut Deployment) {
+    d.phase = Phase::Done;
+    d.status = "Succeeded";
+    d.completed = Some(now_secs());
+    for t in &mut d.targets {
+        t.status = "Succeeded";
+    }
+}
+
+/// The group's (and so each deployment's) blue/green settings.
+fn blue_green(settings: &GroupSettings) -> Value {
+    let terminate = match settings.terminate_minutes {
+        Some(m) => json!({"action": "TERMINATE", "terminationWaitTimeInMinutes": m}),
+        None => json!({"action": "KEEP_ALIVE", "terminationWaitTimeInMinutes": 0}),
+    };
+    json!({
+        "terminateBlueInstancesOnDeploymentSuccess": terminate,
+        "deploymentReadyOption": {"actionOnTimeout": if settings.manual { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" }, "waitTimeInMinutes": if settings.manual { 60 } else { 0 }},
+        "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"}
+    })
 }
 
 /// Moves one hook on each target with `label`; `true` when all are done.
@@ -490,7 +544,8 @@ fn deployment_json(d: &Deployment, s: &State) -> Value {
         "revision": d.revision,
         "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
         "deploymentOverview": {"Pending": count("Pending"), "InProgress": count("InProgress"), "Succeeded": count("Succeeded"), "Failed": count("Failed"), "Skipped": count("Skipped"), "Ready": count("Ready")},
-        "instanceTerminationWaitTimeStarted": false,
+        "instanceTerminationWaitTimeStarted": d.termination_started,
+        "blueGreenDeploymentConfiguration": blue_green(&s.settings),
     });
     if let Some(p) = &d.previous {
         v["previousRevision"] = p.clone();
@@ -652,11 +707,7 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
                 "serviceRoleArn": s.service_role,
                 "autoScalingGroups": s.asgs.iter().map(|a| json!({"name": a})).collect::<Vec<_>>(),
                 "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
-                "blueGreenDeploymentConfiguration": {
-                    "terminateBlueInstancesOnDeploymentSuccess": {"action": "KEEP_ALIVE", "terminationWaitTimeInMinutes": 0},
-                    "deploymentReadyOption": {"actionOnTimeout": if s.settings.manual { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" }, "waitTimeInMinutes": if s.settings.manual { 60 } else { 0 }},
-                    "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"}
-                },
+                "blueGreenDeploymentConfiguration": blue_green(&s.settings),
                 "loadBalancerInfo": {
                     "targetGroupInfoList": s.target_groups.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(),
                     "elbInfoList": s.elbs.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()
@@ -797,6 +848,7 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
                 replacement: None,
                 targets: Vec::new(),
                 error: None,
+                termination_started: false,
             });
             ok(json!({"deploymentId": id}))
         }
@@ -805,6 +857,20 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
             let Some(d) = s.deployments.iter_mut().find(|d| d.id == id) else {
                 return error(StatusCode::BAD_REQUEST, "DeploymentDoesNotExistException", "no such deployment");
             };
+            if str_of("deploymentWaitType") == "TERMINATION_WAIT" {
+                if d.phase != Phase::TerminationWait {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "DeploymentIsNotInReadyStateException",
+                        "The deployment is not waiting for the termination of its original instances",
+                    );
+                }
+                succeed(d);
+                let (original, green) = (d.original.clone(), d.replacement.clone().unwrap());
+                s.asgs = vec![green];
+                s.todo.push_back(Work::Terminate { asg: original });
+                return ok(json!({}));
+            }
             if d.phase != Phase::Ready {
                 return error(
                     StatusCode::BAD_REQUEST,

@@ -291,6 +291,18 @@ impl Env {
         }
     }
 
+    /// Deletes a group and its instances (CodeDeploy terminating the originals).
+    pub async fn delete_group(&self, asg: &str) {
+        self.clients
+            .autoscaling
+            .delete_auto_scaling_group()
+            .auto_scaling_group_name(asg)
+            .force_delete(true)
+            .send()
+            .await
+            .unwrap();
+    }
+
     /// Whether a group exists in moto.
     pub async fn group_exists(&self, asg: &str) -> bool {
         !self.instance_ids_or_empty(asg).await.1

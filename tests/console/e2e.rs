@@ -38,7 +38,7 @@ fn deploy_promote_in_a_real_terminal() {
     screen.press("d");
     screen.wait_for("the deploy plan", |t| t.contains("Plan: Deploy v2"));
     screen.press("y");
-    screen.wait_for("Ready", |t| t.contains(" Ready ") && t.contains("ready-wait"));
+    screen.wait_for("Ready", |t| t.contains(" Ready ") && t.contains("reroute within 60m, then the deployment stops"));
     screen.press("p");
     screen.wait_for("the promote plan", |t| t.contains("Plan: Reroute traffic to green now"));
     screen.press("y");

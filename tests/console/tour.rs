@@ -62,7 +62,10 @@ fn the_tour_follows_the_tutorial_from_step_1_to_5() {
     h.until("Ready", |o| o.active.as_ref().is_some_and(|d| d.status == bluegreen::domain::DeploymentStatus::Ready));
     h.pass(3);
     assert_eq!(ticked(&h), 3, "green in Ready does not serve yet");
-    assert_eq!(waiting_for(&h, Step::ReviewUpdated), "v1 still serves: press p to reroute to green now");
+    assert_eq!(
+        waiting_for(&h, Step::ReviewUpdated),
+        "v1 still serves: press p to reroute to green now (reroute within 60m, then the deployment stops)"
+    );
 
     h.keys("p y");
     until_ticked(&mut h, 4);
@@ -358,7 +361,10 @@ mod steps {
         let ids = blue(&ready);
         tour.update(&ready, probe.second(&served_by("v1", &ids)));
         assert_eq!(tour.done(), 3);
-        assert_eq!(why(&tour, Step::ReviewUpdated), "v1 still serves: press p to reroute to green now");
+        assert_eq!(
+            why(&tour, Step::ReviewUpdated),
+            "v1 still serves: press p to reroute to green now (reroute within 60m, then the deployment stops)"
+        );
         let mut installing = ready.clone();
         installing.active.as_mut().unwrap().status = DeploymentStatus::InProgress;
         tour.update(&installing, &probe.traffic);

@@ -94,13 +94,7 @@ pub fn deployment(
     let count = |n: Option<i64>| u32::try_from(n.unwrap_or(0)).unwrap_or(0);
     let status =
         info.status().map_or(DeploymentStatus::Unknown("missing".into()), |s| DeploymentStatus::parse(s.as_str()));
-    let wait = if status == DeploymentStatus::Ready {
-        Some(Wait::Reroute { until: None })
-    } else if info.instance_termination_wait_time_started() && !status.is_final() {
-        Some(Wait::Termination { until: None })
-    } else {
-        None
-    };
+    let wait = wait(info, &status, &targets);
     Deployment {
         id: text(info.deployment_id()),
         status,
@@ -134,6 +128,41 @@ pub fn deployment(
         status_messages: info.deployment_status_messages().iter().map(|m| clean(m, 400)).collect(),
         targets,
     }
+}
+
+/// What an active deployment waits for, and until when, from its own
+/// blue/green settings: Ready began when green's install ended (its last
+/// install hook) and lasts `waitTimeInMinutes`; the originals' termination
+/// wait began when traffic left them (their last block hook) and lasts
+/// `terminationWaitTimeInMinutes`.
+fn wait(info: &cd::DeploymentInfo, status: &DeploymentStatus, targets: &[Target]) -> Option<Wait> {
+    let bg = info.blue_green_deployment_configuration();
+    let last_end = |hooks: &[Hook]| {
+        targets
+            .iter()
+            .flat_map(|t| &t.events)
+            .filter(|e| hooks.contains(&e.hook) && e.status == EventStatus::Succeeded)
+            .filter_map(|e| e.ended_at)
+            .max()
+    };
+    let after = |since: Option<At>, minutes: i32| {
+        let minutes = u64::try_from(minutes).ok()?;
+        since.map(|s| s + std::time::Duration::from_secs(minutes * 60))
+    };
+    if *status == DeploymentStatus::Ready {
+        let ready = bg.and_then(cd::BlueGreenDeploymentConfiguration::deployment_ready_option);
+        let stops = ready.and_then(|r| r.action_on_timeout()) == Some(&cd::DeploymentReadyAction::StopDeployment);
+        let minutes = ready.map_or(0, cd::DeploymentReadyOption::wait_time_in_minutes);
+        let since = last_end(Hook::INSTALL).or_else(|| at(info.start_time()));
+        return Some(Wait::Reroute { until: after(since, minutes).filter(|_| minutes > 0), stops });
+    }
+    if info.instance_termination_wait_time_started() && !status.is_final() {
+        let terminate =
+            bg.and_then(cd::BlueGreenDeploymentConfiguration::terminate_blue_instances_on_deployment_success);
+        let minutes = terminate.map_or(0, cd::BlueInstanceTerminationOption::termination_wait_time_in_minutes);
+        return Some(Wait::Termination { until: after(last_end(Hook::BLOCK), minutes) });
+    }
+    None
 }
 
 /// One instance target of a deployment with its lifecycle events.

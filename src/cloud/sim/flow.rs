@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::World;
-use super::scenario::{Fault, Scenario};
+use super::scenario::{Fault, Reroute, Scenario};
 use crate::cloud::Tag;
 use crate::domain::{
     At, Creator, Deployment, DeploymentStatus, Diagnostics, ErrorInfo, EventStatus, Hook, Lifecycle, LifecycleEvent,
@@ -64,6 +64,7 @@ impl Dep {
         d.wait = match self.phase {
             Phase::Ready { since } => Some(Wait::Reroute {
                 until: Some(since + Duration::from_secs(u64::from(scenario.group.ready_wait_minutes) * 60)),
+                stops: scenario.group.reroute == Reroute::Manual,
             }),
             Phase::TerminationWait { until } => Some(Wait::Termination { until: Some(until) }),
             _ => None,
