@@ -40,8 +40,11 @@ fn check(name: &str) {
     }
 
     let history = world.history();
-    let replacement = history.first().and_then(|d| d.replacement_asg.clone()).expect("a replacement group");
-    let want_group = if expect.serving == "original" { scenario.group.asg.clone() } else { replacement };
+    let want_group = if expect.serving == "original" {
+        scenario.group.asg.clone()
+    } else {
+        history.first().and_then(|d| d.replacement_asg.clone()).expect("a replacement group")
+    };
     let obs = world.observe();
     let serving: Vec<&str> = obs.serving().iter().map(|e| e.asg.as_str()).collect();
     assert_eq!(serving, vec![want_group.as_str()], "{name}: serving group");
@@ -75,6 +78,21 @@ fn terminate() {
 }
 
 #[test]
+fn launch_denied() {
+    check("launch-denied");
+}
+
+#[test]
+fn scale_out_in_ready() {
+    check("scale-out-in-ready");
+}
+
+#[test]
+fn ready_timeout() {
+    check("ready-timeout");
+}
+
+#[test]
 fn hook_fails() {
     check("hook-fails");
 }
@@ -87,7 +105,19 @@ fn flaky_green() {
 #[test]
 fn every_builtin_is_checked() {
     let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-    assert_eq!(names, ["manual-reroute", "tutorial", "terminate", "hook-fails", "flaky-green"]);
+    assert_eq!(
+        names,
+        [
+            "manual-reroute",
+            "tutorial",
+            "terminate",
+            "hook-fails",
+            "flaky-green",
+            "launch-denied",
+            "scale-out-in-ready",
+            "ready-timeout"
+        ]
+    );
 }
 
 #[test]
@@ -194,4 +224,30 @@ fn the_termination_wait_is_counted_down_to_the_last_seconds() {
     let last = lines.iter().rposition(|l| l.contains("r puts it back until then")).unwrap();
     assert!(lines.iter().position(|l| l.contains("will be terminated in 1m00s")).unwrap() < last);
     assert!(last < terminating, "counted down before, never after: {lines:#?}");
+}
+
+#[test]
+fn a_launch_template_group_without_the_roles_three_actions_is_told_what_to_add() {
+    let lines = plain("launch-denied", "deploy; wait Failed");
+    let code = lines.iter().position(|l| l.starts_with("why      AUTO_SCALING_IAM_ROLE_PERMISSIONS: The IAM role"));
+    let hint = lines.iter().position(|l| {
+        l.starts_with("why      hint: CodeDeploy's service role cannot launch green")
+            && ["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "assets/iam/codedeploy-service-role.json"]
+                .iter()
+                .all(|w| l.contains(w))
+    });
+    assert!(code.is_some() && hint.is_some() && code < hint, "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.contains("launched in CodeDeploy_")), "green is never created: {lines:#?}");
+}
+
+#[test]
+fn a_ready_window_that_closes_is_counted_down_then_told_why() {
+    let lines = plain("ready-timeout", "deploy; wait Ready; wait Stopped");
+    let first = lines.iter().position(|l| l == "console  reroute within 5m, then the deployment stops");
+    let last = lines
+        .iter()
+        .position(|l| l.starts_with("console  reroute within ") && l.ends_with("s, then the deployment stops"));
+    let why = lines.iter().position(|l| l.starts_with("why      TIMEOUT: "));
+    let hint = lines.iter().position(|l| l.starts_with("why      hint: the deployment ran out of time"));
+    assert!(first.is_some() && first < last && last < why && why < hint, "{lines:#?}");
 }

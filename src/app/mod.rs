@@ -208,6 +208,8 @@ pub struct App {
     /// When the served mix last changed (world time).
     served_at: At,
     plan_end: Option<PlanEnd>,
+    /// Warnings about green already logged, with the deployment they are about.
+    warned: Vec<(String, String)>,
     /// The deployment whose wait was last counted down, and its step then
     /// ([`crate::domain::why::countdown_step`]).
     counted: Option<(String, u64)>,
@@ -275,6 +277,7 @@ impl App {
             served: Vec::new(),
             served_at: At::default(),
             plan_end: None,
+            warned: Vec::new(),
             counted: None,
         }
     }
@@ -453,6 +456,20 @@ impl App {
         }
     }
 
+    /// Logs each new warning about green in Ready once.
+    fn warn_of_green(&mut self) {
+        let Some(obs) = &self.obs else { return };
+        let id = obs.active.as_ref().map(|d| d.id.clone()).unwrap_or_default();
+        let new: Vec<String> = crate::domain::why::green_guards(obs)
+            .into_iter()
+            .filter(|w| !self.warned.iter().any(|(d, said)| *d == id && said == w))
+            .collect();
+        for w in new {
+            self.warned.push((id.clone(), w.clone()));
+            self.note(format!("⚠ {w}"), Tone::Bad);
+        }
+    }
+
     /// Logs something the console did or found.
     fn note(&mut self, text: String, tone: Tone) {
         self.record(Entry { at: self.now, text, tone, kind: log::Kind::Console });
@@ -575,6 +592,7 @@ impl App {
         self.tour.update(&obs, &self.traffic);
         self.obs = Some(obs);
         self.count_down();
+        self.warn_of_green();
         self.clamp_selection();
         self.drive(effects);
         self.expire_status();

@@ -167,6 +167,12 @@ fn plan(view: &PlanView, width: usize) -> Vec<Row> {
             lines.extend(rows(if picked { "  ▸ " } else { "    " }, choice, look, width));
         }
     }
+    if !p.warnings.is_empty() {
+        lines.push(Row::styled("Know before you confirm:", Look::Title));
+        for w in &p.warnings {
+            lines.extend(rows("  ⚠ ", w, Look::Bad, width));
+        }
+    }
     lines.push(Row::styled("Checked again when you confirm:", Look::Title));
     for pre in &p.preconditions {
         lines.extend(rows("  • ", &pre.to_string(), Look::Plain, width));

@@ -89,6 +89,9 @@ pub struct Plan {
     /// Alternatives the user can pick from (revisions, idle groups), if any.
     pub choices: Vec<String>,
     pub picked: usize,
+    /// What the user should know before confirming (a trap the plan walks
+    /// into); shown with the plan, never checked.
+    pub warnings: Vec<String>,
 }
 
 /// Why a key does nothing now.
@@ -146,6 +149,7 @@ fn deploy(obs: &Observation, pick: usize) -> Result<Plan, Refusal> {
         confirm: Confirm::Key,
         choices,
         picked,
+        warnings: Vec::new(),
     })
 }
 
@@ -175,6 +179,7 @@ fn promote(obs: &Observation) -> Result<Plan, Refusal> {
         confirm,
         choices: Vec::new(),
         picked: 0,
+        warnings: crate::domain::why::green_guards(obs),
     })
 }
 
@@ -223,6 +228,7 @@ fn stop_with_rollback(d: &Deployment) -> Plan {
         confirm: Confirm::Key,
         choices: Vec::new(),
         picked: 0,
+        warnings: Vec::new(),
     }
 }
 
@@ -260,6 +266,7 @@ fn manual_reattach(obs: &Observation, blue: &Environment, green: Option<&Environ
         confirm: Confirm::Key,
         choices: Vec::new(),
         picked: 0,
+        warnings: Vec::new(),
     }
 }
 
@@ -285,6 +292,7 @@ fn clean_up(obs: &Observation, pick: usize) -> Result<Plan, Refusal> {
         confirm: Confirm::Typed(group.asg.clone()),
         choices: idle.iter().map(|e| e.asg.clone()).collect(),
         picked,
+        warnings: Vec::new(),
     })
 }
 

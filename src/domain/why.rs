@@ -5,7 +5,7 @@
 //! lines of its log. Every surface (the event log, the deployment panel,
 //! `--plain`, `status`) says a failure through [`failure`] and [`hook`].
 
-use super::{At, Deployment, LifecycleEvent, Target, Wait};
+use super::{At, Deployment, LifecycleEvent, Observation, Stage, Target, Wait};
 
 /// The step to take after a deployment ended with `code`.
 pub fn deployment_hint(code: &str) -> &'static str {
@@ -177,6 +177,36 @@ pub fn failure(d: &Deployment) -> Option<DeploymentFailure> {
     })
 }
 
+/// What is wrong with green while the active deployment waits in Ready:
+/// instances Auto Scaling added after the install are no deployment
+/// targets and run without the revision (a promote sends them traffic);
+/// a desired capacity below the installed targets makes the reroute fail.
+pub fn green_guards(obs: &Observation) -> Vec<String> {
+    let Some(d) = obs.active.as_ref().filter(|d| d.stage() == Stage::Ready) else { return Vec::new() };
+    let Some(green) = d.replacement_asg.as_deref().and_then(|n| obs.environment(n)) else { return Vec::new() };
+    let targets: Vec<&str> = d.green_targets().map(|t| t.instance_id.as_str()).collect();
+    let extra: Vec<&str> = green.instances.iter().map(|i| i.id.as_str()).filter(|id| !targets.contains(id)).collect();
+    let revision = d.revision.as_deref().unwrap_or("the new revision");
+    let mut out = Vec::new();
+    if !extra.is_empty() {
+        let (n, was, has, them) =
+            if extra.len() == 1 { ("instance", "was", "has", "it") } else { ("instances", "were", "have", "them") };
+        out.push(format!(
+            "{} green {n} {was} added after the install and {has} no revision ({}): a promote sends {them} traffic without {revision}",
+            extra.len(),
+            extra.join(", ")
+        ));
+    }
+    if (green.desired as usize) < targets.len() {
+        out.push(format!(
+            "green's desired capacity fell to {} of {} installed instances during Ready: the reroute fails on the missing ones",
+            green.desired,
+            targets.len()
+        ));
+    }
+    out
+}
+
 /// Time left, in the coarse words a countdown needs: whole minutes
 /// (rounded up) from a minute on, seconds below.
 pub fn left(now: At, until: At) -> String {
@@ -319,6 +349,41 @@ mod tests {
         assert_eq!(left(now, At::from_secs(1000 + 61)), "2m");
         assert_eq!(left(now, At::from_secs(1000 + 60)), "1m");
         assert_eq!(left(now, At::from_secs(1000 + 59)), "59s");
+    }
+
+    #[test]
+    fn green_in_ready_is_guarded_against_instances_added_or_taken_away() {
+        use crate::cloud::sim::{Scenario, World, story};
+        let mut world = World::new(&Scenario::load("scale-out-in-ready").unwrap());
+        story::play(
+            &mut world,
+            story::parse("deploy; wait Ready; sleep 90").unwrap(),
+            std::time::Duration::from_secs(3600),
+        )
+        .unwrap();
+        let obs = world.observe();
+        let said = green_guards(&obs);
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].starts_with("1 green instance was added after the install and has no revision (i-0"),
+            "{said:?}"
+        );
+        assert!(said[0].ends_with("a promote sends it traffic without v2"), "{said:?}");
+        let mut fewer = obs.clone();
+        let green = fewer.active.as_ref().unwrap().replacement_asg.clone().unwrap();
+        let env = fewer.environments.iter_mut().find(|e| e.asg == green).unwrap();
+        env.instances.truncate(2);
+        env.desired = 1;
+        assert_eq!(
+            green_guards(&fewer),
+            [
+                "green's desired capacity fell to 1 of 2 installed instances during Ready: the reroute fails on the missing ones"
+            ]
+        );
+        let mut world = World::new(&Scenario::load("manual-reroute").unwrap());
+        story::play(&mut world, story::parse("deploy; wait Ready").unwrap(), std::time::Duration::from_secs(3600))
+            .unwrap();
+        assert!(green_guards(&world.observe()).is_empty(), "nothing to say of a green that was installed whole");
     }
 
     #[test]

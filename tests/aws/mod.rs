@@ -54,6 +54,13 @@ impl World {
         Self { env, fake, cloud, codedeploy }
     }
 
+    /// A console's cloud that starts now, knowing nothing yet.
+    pub async fn fresh_cloud(&self) -> AwsCloud {
+        aws::connect_with(config(&self.env.region).await, Some(&self.fake.url), &Target::default())
+            .await
+            .expect("connects")
+    }
+
     /// Starts a deployment of `v2` as another operator would.
     pub async fn deploy(&self) -> String {
         let out = self

@@ -340,3 +340,50 @@ async fn acm_certificate(region: &str, domain: &str) -> String {
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}: {bytes:?}"));
     v["CertificateArn"].as_str().unwrap_or_else(|| panic!("{v}")).to_string()
 }
+
+/// Two deployments made from outside: the first one's original is neither
+/// BLUE nor GREEN after the second. A console that watched them never
+/// calls it deleted while it exists, and one that starts afterwards finds
+/// it in the group's history; both list it with the other groups, idle,
+/// so clean up may offer it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_originals_of_earlier_deployments_stay_in_view_while_they_exist() {
+    let world = World::new(Env::alb(region(), 2).await, GroupSettings::tutorial(false)).await;
+    let mut c = super::Console::new(&world);
+    c.until("the first look", |a| a.obs().is_some()).await;
+    for round in 1..=2 {
+        let id = world.deploy().await;
+        let done = |a: &bluegreen::app::App| {
+            a.obs().and_then(|o| o.last.as_ref()).is_some_and(|d| d.id == id && d.status == DeploymentStatus::Succeeded)
+        };
+        c.until(&format!("deployment {round} to succeed"), done).await;
+    }
+    let first_copy = world.fake.group_asgs()[0].clone();
+    assert!(world.env.group_exists("bluegreen-asg").await, "the first original still exists in moto");
+    let watched = c.app().obs().unwrap().clone();
+    let said: Vec<String> = c.app().log().newest().map(|e| e.text.clone()).collect();
+    assert!(!said.iter().any(|l| l.contains("bluegreen-asg deleted")), "never called deleted: {said:#?}");
+
+    let fresh = world.fresh_cloud().await;
+    let later = fresh.observe().await.unwrap();
+    for obs in [&watched, &later] {
+        let sides = obs.sides();
+        assert_ne!(sides.blue.map(|b| b.0), Some("bluegreen-asg"));
+        assert!(
+            sides.leftovers.iter().any(|e| e.asg == "bluegreen-asg"),
+            "with the other groups: {:?}",
+            sides.leftovers
+        );
+        assert!(obs.idle_groups().iter().any(|e| e.asg == "bluegreen-asg"), "clean up may offer it");
+        assert_ne!(first_copy, "bluegreen-asg");
+    }
+    assert!(
+        fresh.calls().counts().contains_key("autoscaling:DescribeAutoScalingInstances"),
+        "the history's originals, by their instances"
+    );
+
+    // Once it is deleted, a read says so and it leaves the view.
+    world.env.delete_group("bluegreen-asg").await;
+    let gone = until(&world, "the original gone", |o| o.environment("bluegreen-asg").is_none()).await;
+    assert!(gone.environment(&first_copy).is_some());
+}

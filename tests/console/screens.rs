@@ -171,3 +171,22 @@ fn monochrome_reads_the_same() {
     assert_ne!(colour, mono, "only the styles differ");
     assert!(mono.contains("BLUE · original") && mono.contains("GREEN · replacement"));
 }
+
+/// Auto Scaling adds an instance to green in Ready: the panel and the log
+/// warn, and the promote plan says so before it can be confirmed.
+#[test]
+fn an_instance_added_to_green_in_ready_is_warned_of() {
+    let mut h = Harness::new("scale-out-in-ready");
+    h.keys("d y");
+    ready(&mut h);
+    h.pass(5);
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("⚠ 1 green instance was added after the install and has no revision"), "{screen}");
+    let warned = h.app.log().newest().filter(|e| e.text.starts_with("⚠ 1 green instance was added")).count();
+    assert_eq!(warned, 1, "logged once");
+    h.pass(5);
+    let warned = h.app.log().newest().filter(|e| e.text.starts_with("⚠ 1 green instance was added")).count();
+    assert_eq!(warned, 1, "not again at the next look");
+    h.keys("p");
+    assert_snapshot!("promote_plan_warns_of_green_without_the_revision", h.screen(120, 40));
+}

@@ -39,6 +39,8 @@ const SLOW_EVERY: Duration = Duration::from_secs(60);
 const KEEP_ENDED: usize = 20;
 /// Revisions listed, newest first.
 const REVISIONS: usize = 20;
+/// Earlier deployments whose groups are read from the history.
+const HISTORY: usize = 10;
 
 /// What one look remembers for the next.
 #[derive(Debug, Default)]
@@ -49,6 +51,12 @@ pub struct Memory {
     originals: HashMap<String, String>,
     /// `CodeDeploy_<group>_…` groups found by the slow scan.
     leftovers: Vec<String>,
+    /// Every group a look has found: followed until a read says it is gone
+    /// (so a group is never called deleted while it exists).
+    followed: Vec<String>,
+    /// The groups of this deployment group's earlier deployments (their
+    /// originals and replacements), read once from its history.
+    history: HashMap<String, Vec<String>>,
     leftovers_at: Option<Instant>,
     revisions: Vec<Revision>,
     revisions_at: Option<Instant>,
@@ -96,11 +104,13 @@ pub async fn observe(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<Ob
         )
         .unwrap_or(0),
     );
-    let (group, active_ids, last_attempted, health) = round_one(c, s, memory).await?;
+    let (group, active_ids, last_attempted, health) = Box::pin(round_one(c, s, memory)).await?;
     let (infos, target_ids) = round_two(c, memory, &group, &active_ids, last_attempted.as_deref()).await?;
     let names = names(s, memory, &infos);
     let mut asg_names: Vec<String> = group.autoscaling_groups.clone();
     asg_names.extend(memory.leftovers.iter().cloned());
+    asg_names.extend(memory.followed.iter().cloned());
+    asg_names.extend(memory.history.values().flatten().cloned());
     asg_names.extend(names.iter().flat_map(|(_, o, r)| o.iter().chain(r.iter()).cloned()));
     // The groups of the deployments already read whole that the panels
     // still follow: the last one, and the one it rolled back.
@@ -127,6 +137,11 @@ pub async fn observe(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<Ob
         .filter_map(|i| i.instance_id())
         .map(|i| text(Some(i)))
         .collect();
+    memory.followed = groups.iter().map(|g| text(g.auto_scaling_group_name())).collect();
+    let found: Vec<&String> = memory.followed.iter().collect();
+    for names in memory.history.values_mut() {
+        names.retain(|n| found.contains(&n));
+    }
     let unknown: Vec<String> = instance_ids.iter().filter(|i| !memory.placements.contains_key(*i)).cloned().collect();
     let found = placements(c, &unknown).await?;
     memory.placements.extend(found);
@@ -178,16 +193,25 @@ type RoundOne = (crate::domain::DeploymentGroup, Vec<String>, Option<String>, Ha
 async fn round_one(c: &Clients, s: &Subject, memory: &mut Memory) -> Result<RoundOne, ApiError> {
     let scan_leftovers = Memory::due(memory.leftovers_at);
     let read_revisions = Memory::due(memory.revisions_at);
+    let known: Vec<String> = memory.history.keys().cloned().collect();
     let (group, active_ids, health, leftovers, revisions) = tokio::try_join!(
         get_group(c, s),
         active_deployments(c, s),
         target_health(c, &s.balancer),
-        async { if scan_leftovers { leftover_groups(c, s).await.map(Some) } else { Ok(None) } },
+        async {
+            if scan_leftovers {
+                let (l, h) = tokio::try_join!(leftover_groups(c, s), Box::pin(history(c, s, &known)))?;
+                Ok(Some((l, h)))
+            } else {
+                Ok(None)
+            }
+        },
         async { if read_revisions { revisions(c, s).await.map(Some) } else { Ok(None) } },
     )?;
-    if let Some(l) = leftovers {
+    if let Some((l, h)) = leftovers {
         memory.leftovers = l;
         memory.leftovers_at = Some(Instant::now());
+        memory.history.extend(h);
     }
     if let Some(r) = revisions {
         memory.revisions = r;
@@ -447,6 +471,70 @@ async fn leftover_groups(c: &Clients, s: &Subject) -> Result<Vec<String>, ApiErr
         );
     }
     Ok(names)
+}
+
+/// The groups of the deployment group's earlier deployments not read yet
+/// (the newest [`HISTORY`] that have ended): each one's replacement, and
+/// its original, found as the group that holds its Blue instances. Once
+/// per deployment: an ended deployment does not change.
+async fn history(c: &Clients, s: &Subject, known: &[String]) -> Result<HashMap<String, Vec<String>>, ApiError> {
+    let out = c
+        .codedeploy
+        .list_deployments()
+        .application_name(&s.application)
+        .deployment_group_name(&s.group)
+        .set_include_only_statuses(Some(vec![CdStatus::Succeeded, CdStatus::Failed, CdStatus::Stopped]))
+        .send()
+        .await
+        .map_err(|e| api_error("ListDeployments", &e))?;
+    let ids: Vec<String> =
+        out.deployments().iter().map(|d| text(Some(d))).filter(|d| !known.contains(d)).take(HISTORY).collect();
+    let infos = deployments(c, &ids).await?;
+    let targets = try_join_all(ids.iter().map(|id| async move {
+        let t = list_targets(c, id).await?;
+        get_targets(c, id, &t).await
+    }))
+    .await?;
+    let blue: Vec<String> =
+        targets.iter().flatten().filter(|t| t.label == TargetLabel::Blue).map(|t| t.instance_id.clone()).collect();
+    let owners = owners(c, &blue).await?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, targets) in ids.iter().zip(&targets) {
+        let mut names: Vec<String> = targets
+            .iter()
+            .filter(|t| t.label == TargetLabel::Blue)
+            .filter_map(|t| owners.get(&t.instance_id).cloned())
+            .collect();
+        let info = infos.iter().find(|i| i.deployment_id() == Some(id.as_str()));
+        names.extend(
+            info.and_then(DeploymentInfo::target_instances)
+                .map(|t| t.auto_scaling_groups().iter().map(|n| text(Some(n))).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        names.sort();
+        names.dedup();
+        out.insert(id.clone(), names);
+    }
+    Ok(out)
+}
+
+/// The Auto Scaling group of each instance that still is in one.
+async fn owners(c: &Clients, instance_ids: &[String]) -> Result<HashMap<String, String>, ApiError> {
+    let calls = instance_ids.chunks(50).map(|chunk| async move {
+        c.autoscaling
+            .describe_auto_scaling_instances()
+            .set_instance_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeAutoScalingInstances", &e))
+    });
+    let mut out = HashMap::new();
+    for page in try_join_all(calls).await? {
+        for i in page.auto_scaling_instances() {
+            out.insert(text(i.instance_id()), text(i.auto_scaling_group_name()));
+        }
+    }
+    Ok(out)
 }
 
 async fn describe_groups(

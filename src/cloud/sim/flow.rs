@@ -196,6 +196,12 @@ impl World {
             self.end(d, &DeploymentStatus::Failed, Some(("AUTO_SCALING_CONFIGURATION", msg)));
             return;
         };
+        let denied = self.scenario.faults.iter().any(|f| matches!(f, Fault::GreenLaunchDenied));
+        if denied && self.deployments[d].faulty {
+            let msg = "The IAM role arn:aws:iam::123456789012:role/bluegreen-codedeploy does not give you permission to perform operations in the following AWS service: AmazonAutoScaling. Contact your AWS administrator if you need help. If you are an AWS administrator, you can grant permissions to your users or groups by creating IAM policies.";
+            self.end(d, &DeploymentStatus::Failed, Some(("AUTO_SCALING_IAM_ROLE_PERMISSIONS", msg.to_string())));
+            return;
+        }
         let id = self.deployments[d].info.id.clone();
         let green = format!("CodeDeploy_{}_{id}", self.group.name);
         self.create_asg(&green, blue.capacity, self.now);
@@ -228,8 +234,32 @@ impl World {
                 }
             }
             self.set_status(d, &DeploymentStatus::Ready);
+            self.scale_out_in_ready(d);
         } else {
             self.deployments[d].phase = Phase::AllowTraffic;
+        }
+    }
+
+    /// The scale-out-in-ready fault: Auto Scaling adds instances to green,
+    /// which run the version its launch template installs (the original's).
+    fn scale_out_in_ready(&mut self, d: usize) {
+        let extra = self.scenario.faults.iter().find_map(|f| match f {
+            Fault::ScaleOutInReady { instances } => Some(*instances),
+            _ => None,
+        });
+        let (Some(extra), true) = (extra, self.deployments[d].faulty) else { return };
+        let Some(green) = self.deployments[d].info.replacement_asg.clone() else { return };
+        let old = self.deployments[d].info.previous_revision.clone();
+        if let Some(asg) = self.asgs.iter_mut().find(|a| a.name == green) {
+            asg.capacity.1 += extra;
+            asg.capacity.2 = asg.capacity.2.max(asg.capacity.1);
+        }
+        for _ in 0..extra {
+            let id = self.launch(&green, None);
+            if let Some(i) = self.inst_mut(&id) {
+                i.version.clone_from(&old);
+            }
+            self.emit(Tag::Launched, format!("instance {id} launched in {green} (Auto Scaling scaled out)"));
         }
     }
 

@@ -9,12 +9,15 @@ use crate::cloud::Tag;
 use crate::domain::Hook;
 
 /// The scenarios built into the binary, by name.
-pub const BUILTIN: [(&str, &str); 5] = [
+pub const BUILTIN: [(&str, &str); 8] = [
     ("manual-reroute", include_str!("../../../assets/scenarios/manual-reroute.toml")),
     ("tutorial", include_str!("../../../assets/scenarios/tutorial.toml")),
     ("terminate", include_str!("../../../assets/scenarios/terminate.toml")),
     ("hook-fails", include_str!("../../../assets/scenarios/hook-fails.toml")),
     ("flaky-green", include_str!("../../../assets/scenarios/flaky-green.toml")),
+    ("launch-denied", include_str!("../../../assets/scenarios/launch-denied.toml")),
+    ("scale-out-in-ready", include_str!("../../../assets/scenarios/scale-out-in-ready.toml")),
+    ("ready-timeout", include_str!("../../../assets/scenarios/ready-timeout.toml")),
 ];
 
 /// A world to play and what playing its story must give.
@@ -145,6 +148,13 @@ pub enum Fault {
     /// path still answers 200) for its first `seconds` in service.
     #[serde(rename = "serves-503")]
     Serves503 { instance: usize, seconds: u64 },
+    /// CodeDeploy's service role may not launch the copy (a group made from
+    /// a launch template, with AWSCodeDeployRole alone): the first
+    /// deployment fails before green exists.
+    GreenLaunchDenied,
+    /// Auto Scaling adds instances to green while the first deployment
+    /// waits in Ready: they are no deployment targets and run the old version.
+    ScaleOutInReady { instances: u32 },
 }
 
 /// Whether the load balancer must have answered every request.
@@ -275,6 +285,11 @@ impl Scenario {
         for f in &self.faults {
             let n = match f {
                 Fault::HookFails { instance, .. } | Fault::Serves503 { instance, .. } => *instance,
+                Fault::GreenLaunchDenied => 0,
+                Fault::ScaleOutInReady { instances } => {
+                    range("a scale-out-in-ready fault's instances", u64::from(*instances), 1, 100)?;
+                    0
+                }
             };
             if n >= g.instances as usize {
                 return Err(format!(
@@ -301,6 +316,7 @@ impl Scenario {
                     }
                 }
                 Fault::Serves503 { seconds, .. } => range("a serves-503 fault's seconds", *seconds, 0, 86_400)?,
+                Fault::GreenLaunchDenied | Fault::ScaleOutInReady { .. } => {}
             }
         }
         Ok(())

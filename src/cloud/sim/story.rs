@@ -73,6 +73,7 @@ pub fn parse(script: &str) -> Result<Vec<Action>, String> {
 pub fn check(actions: &[Action], scenario: &Scenario) -> Result<(), String> {
     let g = &scenario.group;
     let hook_fault = scenario.faults.iter().any(|f| matches!(f, Fault::HookFails { .. }));
+    let fails = hook_fault || scenario.faults.iter().any(|f| matches!(f, Fault::GreenLaunchDenied));
     for (n, action) in actions.iter().enumerate() {
         let Action::Wait(tag) = action else { continue };
         let before = &actions[..n];
@@ -85,9 +86,8 @@ pub fn check(actions: &[Action], scenario: &Scenario) -> Result<(), String> {
             Tag::TerminationWait | Tag::Terminating | Tag::Terminated if g.originals == Originals::Keep => {
                 ("it keeps the original instances, so none is terminated", other)
             }
-            Tag::HookFailed | Tag::Status(DeploymentStatus::Failed) if !hook_fault => {
-                ("no lifecycle hook fails in it", other)
-            }
+            Tag::HookFailed if !hook_fault => ("no lifecycle hook fails in it", other),
+            Tag::Status(DeploymentStatus::Failed) if !fails => ("no deployment fails in it", other),
             Tag::RollbackCreated if !(pressed(Intent::Reattach) || hook_fault && g.auto_rollback) => (
                 "nothing rolls back in it before this step",
                 "'reattach' while a deployment runs stops it with a rollback",
