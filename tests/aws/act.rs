@@ -281,3 +281,45 @@ async fn the_termination_wait_counts_down_and_p_ends_it_once_the_name_is_typed()
     assert!(!world.env.group_exists("bluegreen-asg").await, "the originals are gone in moto");
     c.until("the original told gone", |a| a.log().newest().any(|e| e.text == "ASG bluegreen-asg deleted")).await;
 }
+
+/// The blog's own load balancer: a deployment promoted behind a Classic
+/// Load Balancer, then `r` puts the kept originals back (AttachLoadBalancers
+/// to the original, DetachLoadBalancers from the copy, the deployment group
+/// pointed back). moto's classic load balancer replaces the registered
+/// instances on an attach (FACTS §8), so the end state is read from
+/// DescribeInstanceHealth rather than assumed.
+#[tokio::test(flavor = "multi_thread")]
+async fn reattach_behind_a_classic_load_balancer() {
+    let audit = scratch("audit-classic.jsonl");
+    let _ = std::fs::remove_file(&audit);
+    let target = Target { audit_log: Some(audit.clone()), ..Target::default() };
+    let world = World::with_target(Env::classic(region(), 2).await, GroupSettings::tutorial(true), target).await;
+    let mut c = Console::new(&world);
+    c.until("the first look", |a| a.obs().is_some()).await;
+    assert_eq!(c.app().obs().unwrap().load_balancer.kind, bluegreen::domain::LoadBalancerKind::Classic);
+    c.keys("d y");
+    c.until("Ready", |a| status_is(a, &DeploymentStatus::Ready)).await;
+    let green = c.app().obs().unwrap().active.as_ref().unwrap().replacement_asg.clone().unwrap();
+    c.keys("p y");
+    c.until("success, green serving", |a| {
+        status_is(a, &DeploymentStatus::Succeeded)
+            && a.obs().is_some_and(|o| o.environment(&green).is_some_and(bluegreen::domain::Environment::serving))
+    })
+    .await;
+
+    c.keys("r <end> y");
+    c.until("reattached", done).await;
+    assert!(c.status().contains("bluegreen-asg is attached and serves again"), "{}", c.status());
+    assert_eq!(world.fake.group_asgs(), ["bluegreen-asg"], "the deployment group points at the original again");
+    let obs = world.cloud.observe().await.unwrap();
+    let blue = obs.environment("bluegreen-asg").unwrap();
+    assert!(blue.serving() && blue.attached_to(&obs.load_balancer), "the original is attached and in service");
+    assert!(!obs.environment(&green).unwrap().attached_to(&obs.load_balancer), "green is detached");
+    let ops: Vec<String> =
+        audit_lines(&audit).iter().map(|l| l["operation"].as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        ops,
+        ["CreateDeployment", "ContinueDeployment", "AttachLoadBalancers", "DetachLoadBalancers", "UpdateDeploymentGroup"],
+        "the classic calls, once each"
+    );
+}
