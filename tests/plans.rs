@@ -245,3 +245,20 @@ fn a_group_with_instances_out_of_service_is_not_kept() {
         "green is still launching"
     );
 }
+
+#[test]
+fn deploying_a_bundle_overwritten_since_its_registration_is_warned_of() {
+    let obs = after("bundle-overwritten", "").observe();
+    let [d, ..] = keys(&obs);
+    let d = d.unwrap();
+    assert_eq!(d.title, "Deploy v2 to bluegreen-dg");
+    assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+    let w = &d.warnings[0];
+    assert!(w.starts_with("s3://bluegreen-app-bucket/bluegreen-app/newversion-v2.zip was overwritten after v2 was registered (ETag now 7215ee9c"), "{w}");
+    assert!(w.ends_with("push it again (bluegreen push) and deploy that"), "{w}");
+    assert!(d.choices[0].contains("⚠ overwritten since"), "{:?}", d.choices);
+    let older = plan(&obs, Intent::Deploy, 1).unwrap();
+    assert!(older.warnings.is_empty(), "v1 is as registered: {:?}", older.warnings);
+    let fine = after("manual-reroute", "").observe();
+    assert!(keys(&fine)[0].as_ref().unwrap().warnings.is_empty());
+}

@@ -88,6 +88,11 @@ fn scale_out_in_ready() {
 }
 
 #[test]
+fn bundle_overwritten() {
+    check("bundle-overwritten");
+}
+
+#[test]
 fn ready_timeout() {
     check("ready-timeout");
 }
@@ -115,7 +120,8 @@ fn every_builtin_is_checked() {
             "flaky-green",
             "launch-denied",
             "scale-out-in-ready",
-            "ready-timeout"
+            "ready-timeout",
+            "bundle-overwritten"
         ]
     );
 }
@@ -250,4 +256,15 @@ fn a_ready_window_that_closes_is_counted_down_then_told_why() {
     let why = lines.iter().position(|l| l.starts_with("why      TIMEOUT: "));
     let hint = lines.iter().position(|l| l.starts_with("why      hint: the deployment ran out of time"));
     assert!(first.is_some() && first < last && last < why && why < hint, "{lines:#?}");
+}
+
+#[test]
+fn a_bundle_the_agent_refuses_is_told_with_the_agents_words_and_the_step() {
+    let lines = plain("bundle-overwritten", "deploy; wait Failed");
+    let what = lines.iter().position(|l| l.starts_with("why      DownloadBundle failed (UnknownError) on i-"));
+    let tail = lines.iter().position(|l| {
+        l.starts_with("why      │ The object's ETag 7215ee9c7d9dc229d2921a40e899ec5f is not the registered")
+    });
+    let hint = lines.iter().position(|l| l.starts_with("why      hint: the agent could not fetch or check the bundle"));
+    assert!(what.is_some() && what < tail && tail < hint, "{lines:#?}");
 }

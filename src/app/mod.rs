@@ -468,6 +468,14 @@ impl App {
             self.warned.push((id.clone(), w.clone()));
             self.note(format!("⚠ {w}"), Tone::Bad);
         }
+        let Some(obs) = &self.obs else { return };
+        if let Some(d) = crate::domain::why::drift(obs) {
+            let key = (obs.group.autoscaling_groups.join(","), d.clone());
+            if !self.warned.contains(&key) {
+                self.warned.push(key);
+                self.note(format!("⚠ {d}"), Tone::Action);
+            }
+        }
     }
 
     /// Logs something the console did or found.

@@ -149,7 +149,7 @@ fn deploy(obs: &Observation, pick: usize) -> Result<Plan, Refusal> {
         confirm: Confirm::Key,
         choices,
         picked,
-        warnings: Vec::new(),
+        warnings: crate::domain::why::bundle_warning(rev).into_iter().collect(),
     })
 }
 

@@ -102,6 +102,24 @@ pub struct Environment {
     pub classic_load_balancers: Vec<String>,
     pub instances: Vec<Instance>,
     pub created_at: Option<At>,
+    /// The tool that made the group and still names it, from its tags:
+    /// `CloudFormation stack bluegreen` (aws:cloudformation:stack-name),
+    /// `Terraform`. CodeDeploy's copies carry no such tag.
+    pub owner: Option<String>,
+}
+
+/// Who manages a group, from its tags (key, value).
+pub fn owner<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<String> {
+    let tags: Vec<(&str, &str)> = tags.into_iter().collect();
+    if let Some((_, stack)) = tags.iter().find(|(k, _)| *k == "aws:cloudformation:stack-name") {
+        return Some(format!("CloudFormation stack {stack}"));
+    }
+    let terraform = tags.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("terraform")
+            || (["managedby", "managed-by", "managed_by"].contains(&k.to_ascii_lowercase().as_str())
+                && v.to_ascii_lowercase().contains("terraform"))
+    });
+    terraform.then(|| "Terraform".to_string())
 }
 
 impl Environment {

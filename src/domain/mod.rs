@@ -15,10 +15,11 @@ pub use deployment::{
     RollbackInfo, Stage, Target, TargetLabel, TargetStatus, Wait,
 };
 pub use environment::{
-    Environment, Health, Instance, Lifecycle, LoadBalancer, LoadBalancerKind, TargetHealth, TargetState,
+    Environment, Health, Instance, Lifecycle, LoadBalancer, LoadBalancerKind, TargetHealth, TargetState, owner,
 };
 pub use observation::{
-    AutoRollback, DeploymentGroup, GreenProvisioning, Observation, ReadyAction, Revision, Sides, TerminationAction,
+    AutoRollback, DeploymentGroup, GreenProvisioning, Observation, ReadyAction, Revision, Sides, Stored,
+    TerminationAction,
 };
 pub use text::{clean, clean_lines, some_of};
 pub use time::{At, millis, parse_duration, short};

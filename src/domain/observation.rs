@@ -56,6 +56,20 @@ pub struct DeploymentGroup {
     pub deployment_config: String,
 }
 
+/// What S3 holds at a revision's location now, against what was registered.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Stored {
+    /// Not looked at (or it could not be told).
+    #[default]
+    Unchecked,
+    /// The object (or the registered version) is there as registered.
+    Same,
+    /// Another object is there now: its ETag is not the registered one.
+    Overwritten { etag: String },
+    /// Nothing is there.
+    Missing,
+}
+
 /// A revision registered with the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revision {
@@ -71,6 +85,8 @@ pub struct Revision {
     pub etag: Option<String>,
     pub registered_at: Option<At>,
     pub description: Option<String>,
+    /// What S3 holds at its location now.
+    pub stored: Stored,
 }
 
 impl Revision {
@@ -88,6 +104,11 @@ impl Revision {
         }
         if let Some(d) = &self.description {
             parts.push(d.clone());
+        }
+        match self.stored {
+            Stored::Overwritten { .. } => parts.push("⚠ overwritten since".into()),
+            Stored::Missing => parts.push("⚠ gone from S3".into()),
+            Stored::Unchecked | Stored::Same => {}
         }
         parts.push(self.location());
         parts.join(" · ")

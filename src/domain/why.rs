@@ -5,7 +5,7 @@
 //! lines of its log. Every surface (the event log, the deployment panel,
 //! `--plain`, `status`) says a failure through [`failure`] and [`hook`].
 
-use super::{At, Deployment, LifecycleEvent, Observation, Stage, Target, Wait};
+use super::{At, Deployment, Hook, LifecycleEvent, Observation, Revision, Stage, Stored, Target, Wait};
 
 /// The step to take after a deployment ended with `code`.
 pub fn deployment_hint(code: &str) -> &'static str {
@@ -138,7 +138,7 @@ pub fn hook(event: &LifecycleEvent) -> Option<HookFailure> {
             hint: hook_hint("UnknownError"),
         });
     };
-    let script = d.script.clone().unwrap_or_else(|| format!("the {} script", event.hook));
+    let script = d.script.clone().unwrap_or_else(|| event.hook.to_string());
     let what = match (d.error_code.as_str(), exit_code(&d.message)) {
         ("ScriptMissing", _) => format!("{script} is missing (ScriptMissing)"),
         ("ScriptNotExecutable", _) => format!("{script} is not executable (ScriptNotExecutable)"),
@@ -147,7 +147,14 @@ pub fn hook(event: &LifecycleEvent) -> Option<HookFailure> {
         (code, None) => format!("{script} failed ({code})"),
     };
     let skip = d.log_tail.len().saturating_sub(TAIL);
-    Some(HookFailure { what, tail: d.log_tail[skip..].to_vec(), hint: hook_hint(&d.error_code) })
+    let hint = if event.hook == Hook::DownloadBundle {
+        Some(
+            "the agent could not fetch or check the bundle: an object pushed again under the same key no longer has the registered ETag; push it again (bluegreen push) and deploy that",
+        )
+    } else {
+        hook_hint(&d.error_code)
+    };
+    Some(HookFailure { what, tail: d.log_tail[skip..].to_vec(), hint })
 }
 
 /// The first failed hook of a deployment, with the instance it failed on.
@@ -175,6 +182,25 @@ pub fn failure(d: &Deployment) -> Option<DeploymentFailure> {
         message: e.message.clone(),
         hint: from_hook.unwrap_or_else(|| deployment_hint(&e.code)),
     })
+}
+
+/// What the deploy plan must say of a revision whose bundle changed in S3
+/// after it was registered (the agent checks the ETag and refuses it mid
+/// deployment) or is gone.
+pub fn bundle_warning(r: &Revision) -> Option<String> {
+    let again = "push it again (bluegreen push) and deploy that";
+    match &r.stored {
+        Stored::Overwritten { etag } => Some(format!(
+            "{} was overwritten after {} was registered (ETag now {etag}, registered {}): the agent refuses it at DownloadBundle; {again}",
+            r.location(),
+            r.label,
+            r.etag.as_deref().unwrap_or("?")
+        )),
+        Stored::Missing => {
+            Some(format!("{} is gone from S3: the deployment would fail at DownloadBundle; {again}", r.location()))
+        }
+        Stored::Unchecked | Stored::Same => None,
+    }
 }
 
 /// What is wrong with green while the active deployment waits in Ready:
@@ -205,6 +231,25 @@ pub fn green_guards(obs: &Observation) -> Vec<String> {
         ));
     }
     out
+}
+
+/// After a deployment, the deployment group uses CodeDeploy's copy while
+/// the tool that made the original group still names that one: the next
+/// stack update (or `terraform apply`) fights CodeDeploy.
+pub fn drift(obs: &Observation) -> Option<String> {
+    if obs.active.is_some() {
+        return None;
+    }
+    let now = obs.group.autoscaling_groups.first()?;
+    if obs.environment(now).is_some_and(|e| e.owner.is_some()) {
+        return None;
+    }
+    let named = obs.environments.iter().find(|e| e.owner.is_some() && e.asg != *now)?;
+    Some(format!(
+        "the deployment group now uses {now}, but {} still names {}: its next update fights CodeDeploy (README: \"The stack and the copy\")",
+        named.owner.as_deref().unwrap_or_default(),
+        named.asg
+    ))
 }
 
 /// Time left, in the coarse words a countdown needs: whole minutes
@@ -384,6 +429,35 @@ mod tests {
         story::play(&mut world, story::parse("deploy; wait Ready").unwrap(), std::time::Duration::from_secs(3600))
             .unwrap();
         assert!(green_guards(&world.observe()).is_empty(), "nothing to say of a green that was installed whole");
+    }
+
+    #[test]
+    fn a_stack_that_still_names_the_original_is_said_after_the_cutover() {
+        use crate::cloud::sim::{Scenario, World, story};
+        let mut world = World::new(&Scenario::load("tutorial").unwrap());
+        assert_eq!(drift(&world.observe()), None, "before: the stack's group is the deployment group's");
+        story::play(&mut world, story::parse("deploy; wait Succeeded").unwrap(), std::time::Duration::from_secs(3600))
+            .unwrap();
+        let obs = world.observe();
+        let now = &obs.group.autoscaling_groups[0];
+        assert_eq!(
+            drift(&obs).unwrap(),
+            format!(
+                "the deployment group now uses {now}, but CloudFormation stack bluegreen still names bluegreen-asg: its next update fights CodeDeploy (README: \"The stack and the copy\")"
+            )
+        );
+        let mut untagged = obs.clone();
+        for e in &mut untagged.environments {
+            e.owner = None;
+        }
+        assert_eq!(drift(&untagged), None, "no tool names a group");
+        let mut gone = obs.clone();
+        gone.environments.retain(|e| e.asg != "bluegreen-asg");
+        assert_eq!(drift(&gone), None, "the original is gone: nothing left to fight over");
+        assert_eq!(crate::domain::owner([("aws:cloudformation:stack-name", "s1")]).unwrap(), "CloudFormation stack s1");
+        assert_eq!(crate::domain::owner([("ManagedBy", "Terraform")]).unwrap(), "Terraform");
+        assert_eq!(crate::domain::owner([("terraform", "true")]).unwrap(), "Terraform");
+        assert_eq!(crate::domain::owner([("ManagedBy", "hand"), ("Name", "x")]), None);
     }
 
     #[test]

@@ -202,6 +202,9 @@ pub fn to_text(obs: &Observation) -> Vec<String> {
             if let Some(f) = why::failure(d) {
                 lines.push(format!("  hint: {}", f.hint));
             }
+            if let Some(drift) = why::drift(obs) {
+                lines.push(format!("  {drift}"));
+            }
         }
     }
     lines.into_iter().map(|l| clean(&l, 500)).collect()

@@ -18,7 +18,7 @@ pub fn rows(app: &App, height: u16) -> u16 {
     let obs = app.obs();
     let extra = obs.is_some_and(|o| o.rolled_back.is_some());
     let hint = obs.and_then(|o| o.rolled_back.as_ref().or(o.latest())).is_some_and(|d| d.error.is_some());
-    let guards = obs.map_or(0, |o| why::green_guards(o).len());
+    let guards = obs.map_or(0, |o| why::green_guards(o).len() + usize::from(why::drift(o).is_some()));
     let n = obs.and_then(|o| o.latest()).map_or(1, |d| d.targets.len().max(1))
         + usize::from(extra)
         + usize::from(hint)
@@ -47,6 +47,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     }
     for w in app.obs().map(why::green_guards).unwrap_or_default() {
         lines.push(Line::styled(format!("⚠ {w}"), theme.bad()));
+    }
+    if let Some(d) = app.obs().and_then(why::drift) {
+        lines.push(Line::styled(format!("⚠ {d}"), theme.warn()));
     }
     let mut targets: Vec<&Target> = d.targets.iter().collect();
     targets.sort_by_key(|t| t.label != TargetLabel::Green);

@@ -315,11 +315,16 @@ async fn reattach_behind_a_classic_load_balancer() {
     let blue = obs.environment("bluegreen-asg").unwrap();
     assert!(blue.serving() && blue.attached_to(&obs.load_balancer), "the original is attached and in service");
     assert!(!obs.environment(&green).unwrap().attached_to(&obs.load_balancer), "green is detached");
-    let ops: Vec<String> =
-        audit_lines(&audit).iter().map(|l| l["operation"].as_str().unwrap().to_string()).collect();
+    let ops: Vec<String> = audit_lines(&audit).iter().map(|l| l["operation"].as_str().unwrap().to_string()).collect();
     assert_eq!(
         ops,
-        ["CreateDeployment", "ContinueDeployment", "AttachLoadBalancers", "DetachLoadBalancers", "UpdateDeploymentGroup"],
+        [
+            "CreateDeployment",
+            "ContinueDeployment",
+            "AttachLoadBalancers",
+            "DetachLoadBalancers",
+            "UpdateDeploymentGroup"
+        ],
         "the classic calls, once each"
     );
 }

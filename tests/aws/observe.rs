@@ -387,3 +387,36 @@ async fn the_originals_of_earlier_deployments_stay_in_view_while_they_exist() {
     let gone = until(&world, "the original gone", |o| o.environment("bluegreen-asg").is_none()).await;
     assert!(gone.environment(&first_copy).is_some());
 }
+
+/// A group Terraform manages (its tags say so): after a deployment the
+/// deployment group uses CodeDeploy's copy, and the console and `status`
+/// say that the next `terraform apply` fights it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_terraform_still_names_is_said_after_the_cutover() {
+    let env = Env::alb(region(), 2).await;
+    let tag = aws_sdk_autoscaling::types::Tag::builder()
+        .resource_id("bluegreen-asg")
+        .resource_type("auto-scaling-group")
+        .key("ManagedBy")
+        .value("Terraform")
+        .propagate_at_launch(false)
+        .build();
+    env.clients.autoscaling.create_or_update_tags().tags(tag).send().await.unwrap();
+    let world = World::new(env, GroupSettings::tutorial(false)).await;
+    let before = world.cloud.observe().await.unwrap();
+    assert_eq!(before.environment("bluegreen-asg").unwrap().owner.as_deref(), Some("Terraform"));
+    assert_eq!(bluegreen::domain::why::drift(&before), None);
+    world.deploy().await;
+    let after =
+        until(&world, "success", |o| o.last.as_ref().is_some_and(|d| d.status == DeploymentStatus::Succeeded)).await;
+    let copy = after.group.autoscaling_groups[0].clone();
+    assert!(copy.starts_with("CodeDeploy_bluegreen-dg_"));
+    assert_eq!(after.environment(&copy).unwrap().owner, None, "a copy carries no owner");
+    let said = bluegreen::domain::why::drift(&after).expect("the drift is said");
+    assert!(
+        said.starts_with(&format!("the deployment group now uses {copy}, but Terraform still names bluegreen-asg")),
+        "{said}"
+    );
+    let text = bluegreen::report::status::to_text(&after).join("\n");
+    assert!(text.contains(&said), "{text}");
+}

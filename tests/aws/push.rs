@@ -300,7 +300,10 @@ async fn push_uploads_once_registers_what_s3_holds_and_never_replaces_a_bundle()
     assert_eq!(allowed(&["BluegreenPushRegister", "BluegreenPushBundles"]), push_only, "exactly what push sends");
     let read_only =
         std::fs::read_to_string(format!("{}/assets/iam/read-only.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    assert!(!read_only.contains("s3:") && !read_only.contains("RegisterApplicationRevision"), "read-only cannot push");
+    // Read-only may look at a bundle (HeadObject, to warn of one overwritten), never write one.
+    let s3_actions: Vec<&str> = read_only.split('"').filter(|w| w.starts_with("s3:")).collect();
+    assert_eq!(s3_actions, ["s3:GetObject"], "read-only cannot push");
+    assert!(!read_only.contains("RegisterApplicationRevision"), "read-only cannot register");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -448,4 +451,66 @@ async fn what_is_wrong_before_the_upload_is_one_line_and_the_bucket_is_unchanged
         text.contains("next       bluegreen --app bluegreen-app --group bluegreen-dg, then d to deploy it"),
         "{text}"
     );
+}
+
+/// A revision whose S3 object was pushed again under the same key after it
+/// was registered: the console's look (HeadObject) finds the other ETag,
+/// and the deploy plan says so before it can be confirmed; a deleted
+/// object reads as gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bundle_overwritten_after_its_registration_is_found_before_deploying() {
+    let region = region();
+    let world = World::new(Env::alb(region, 2).await, GroupSettings::tutorial(true)).await;
+    let name = format!("bg-overwritten-{}", std::process::id());
+    bucket(&name, region, false).await;
+    let s3 = s3(region).await;
+    let put = |body: &'static [u8]| {
+        s3.put_object()
+            .bucket(&name)
+            .key("app/same.zip")
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(body))
+            .send()
+    };
+    let etag = put(b"first content").await.unwrap().e_tag().unwrap().trim_matches('"').to_string();
+    let location = aws_sdk_codedeploy::types::RevisionLocation::builder()
+        .revision_type(aws_sdk_codedeploy::types::RevisionLocationType::S3)
+        .s3_location(
+            aws_sdk_codedeploy::types::S3Location::builder()
+                .bucket(&name)
+                .key("app/same.zip")
+                .bundle_type(aws_sdk_codedeploy::types::BundleType::Zip)
+                .e_tag(&etag)
+                .build(),
+        )
+        .build();
+    world
+        .codedeploy
+        .register_application_revision()
+        .application_name("bluegreen-app")
+        .revision(location)
+        .send()
+        .await
+        .unwrap();
+    let deploy_plan = |obs: &bluegreen::domain::Observation| {
+        bluegreen::cloud::plan::plan(obs, bluegreen::cloud::plan::Intent::Deploy, 0).unwrap()
+    };
+    let obs = world.fresh_cloud().await.observe().await.unwrap();
+    assert_eq!(obs.revisions[0].stored, bluegreen::domain::Stored::Same, "as registered");
+    assert!(deploy_plan(&obs).warnings.is_empty());
+
+    let now = put(b"another content").await.unwrap().e_tag().unwrap().trim_matches('"').to_string();
+    let cloud = world.fresh_cloud().await;
+    let obs = cloud.observe().await.unwrap();
+    assert_eq!(obs.revisions[0].stored, bluegreen::domain::Stored::Overwritten { etag: now.clone() });
+    let warnings = deploy_plan(&obs).warnings;
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with(&format!("s3://{name}/app/same.zip was overwritten after same@")), "{warnings:?}");
+    assert!(warnings[0].contains(&format!("(ETag now {now}, registered {etag})")), "{warnings:?}");
+    let heads = cloud.calls().counts().get("s3:GetObject").copied();
+    assert_eq!(heads, Some(obs.revisions.len().min(5) as u64), "one HeadObject a revision, the newest five");
+
+    s3.delete_object().bucket(&name).key("app/same.zip").send().await.unwrap();
+    let obs = world.fresh_cloud().await.observe().await.unwrap();
+    assert_eq!(obs.revisions[0].stored, bluegreen::domain::Stored::Missing);
+    assert!(deploy_plan(&obs).warnings[0].contains("is gone from S3"));
 }

@@ -80,6 +80,7 @@ pub fn revision(loc: &cd::RevisionLocation, registered_at: Option<At>) -> Option
         etag,
         registered_at,
         description: None,
+        stored: crate::domain::Stored::Unchecked,
     })
 }
 
@@ -258,6 +259,8 @@ pub fn environment(
         classic_load_balancers: classic,
         instances,
         created_at: g.created_time().and_then(|t| at(Some(t))),
+        owner: crate::domain::owner(g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))))
+            .map(|o| clean(&o, 256)),
     }
 }
 

@@ -29,8 +29,8 @@ use super::errors::api_error;
 use super::map::{self, Placement, text};
 use crate::cloud::ApiError;
 use crate::domain::{
-    Deployment, Environment, Hook, LoadBalancer, Observation, Revision, Target, TargetHealth, TargetLabel, TargetState,
-    clean,
+    Deployment, Environment, Hook, LoadBalancer, Observation, Revision, Stored, Target, TargetHealth, TargetLabel,
+    TargetState, clean,
 };
 
 /// How often the slow reads are made.
@@ -41,6 +41,8 @@ const KEEP_ENDED: usize = 20;
 const REVISIONS: usize = 20;
 /// Earlier deployments whose groups are read from the history.
 const HISTORY: usize = 10;
+/// The newest revisions whose bundles are checked in S3.
+const BUNDLES: usize = 5;
 
 /// What one look remembers for the next.
 #[derive(Debug, Default)]
@@ -451,7 +453,36 @@ async fn revisions(c: &Clients, s: &Subject) -> Result<Vec<Revision>, ApiError> 
         .collect();
     // Newest first, whatever order the listing had.
     revisions.sort_by_key(|r| std::cmp::Reverse(r.registered_at));
+    let n = revisions.len().min(BUNDLES);
+    let found = futures::future::join_all(revisions[..n].iter().map(|r| stored(c, r))).await;
+    for (r, found) in revisions.iter_mut().zip(found) {
+        r.stored = found;
+    }
     Ok(revisions)
+}
+
+/// What S3 holds at a revision's location, against its registration: a
+/// registered version that still exists is the same object; else the
+/// ETag tells. One HeadObject; a refusal or an error tells nothing.
+async fn stored(c: &Clients, r: &Revision) -> Stored {
+    let head = c.s3.head_object().bucket(&r.bucket).key(&r.key).set_version_id(r.version.clone()).send().await;
+    match head {
+        Ok(_) if r.version.is_some() => Stored::Same,
+        Ok(h) => match (h.e_tag().map(|e| clean(e.trim_matches('"'), 128)), r.etag.as_deref()) {
+            (Some(now), Some(registered)) if now != registered => Stored::Overwritten { etag: now },
+            (Some(_), Some(_)) => Stored::Same,
+            _ => Stored::Unchecked,
+        },
+        Err(e) => {
+            let e = api_error("HeadObject", &e);
+            if matches!(e.code.as_str(), "NotFound" | "NoSuchKey" | "NoSuchVersion") {
+                Stored::Missing
+            } else {
+                tracing::warn!(bucket = %r.bucket, key = %r.key, error = %e, "cannot check a revision's bundle");
+                Stored::Unchecked
+            }
+        }
+    }
 }
 
 /// Every group named `CodeDeploy_<group>_…` (a full listing, paginated:

@@ -506,13 +506,24 @@ impl World {
         event.ended_at = Some(now);
         target.updated_at = Some(now);
         if let Some(tail) = fault {
-            let script = format!("scripts/{}.sh", hook.snake());
+            let log_tail = crate::domain::clean_lines(&tail, 200, 40);
             event.status = EventStatus::Failed;
-            event.diagnostics = Some(Diagnostics {
-                error_code: "ScriptFailed".into(),
-                message: format!("Script at specified location: {script} run as user root failed with exit code 1"),
-                script: Some(script),
-                log_tail: crate::domain::clean_lines(&tail, 200, 40),
+            event.diagnostics = Some(if matches!(hook, Hook::DownloadBundle | Hook::Install) {
+                // The agent's own step: no script, its error in the message.
+                Diagnostics {
+                    error_code: "UnknownError".into(),
+                    message: log_tail.last().cloned().unwrap_or_default(),
+                    script: None,
+                    log_tail,
+                }
+            } else {
+                let script = format!("scripts/{}.sh", hook.snake());
+                Diagnostics {
+                    error_code: "ScriptFailed".into(),
+                    message: format!("Script at specified location: {script} run as user root failed with exit code 1"),
+                    script: Some(script),
+                    log_tail,
+                }
             });
             target.status = TargetStatus::Failed;
             self.emit(Tag::HookFailed, format!("{hook} failed on {instance}"));

@@ -365,6 +365,9 @@ impl World {
             classic_load_balancers: asg.classic.clone(),
             instances,
             created_at: Some(asg.created_at),
+            owner: (asg.name == self.scenario.group.asg)
+                .then(|| self.scenario.group.stack.as_ref().map(|s| format!("CloudFormation stack {s}")))
+                .flatten(),
         }
     }
 
@@ -409,7 +412,14 @@ impl World {
             etag: None,
             registered_at: Some(at),
             description: Some(format!("application version {n}")),
+            stored: crate::domain::Stored::Same,
         });
+        let overwritten = self.scenario.faults.iter().any(|f| matches!(f, scenario::Fault::BundleOverwritten));
+        if overwritten && n == 2 {
+            let r = self.revisions.last_mut().expect("just registered");
+            r.etag = Some("5d41402abc4b2a76b9719d911017c592".into());
+            r.stored = crate::domain::Stored::Overwritten { etag: "7215ee9c7d9dc229d2921a40e899ec5f".into() };
+        }
     }
 
     fn create_asg(&mut self, name: &str, capacity: (u32, u32, u32), at: At) {

@@ -9,7 +9,7 @@ use crate::cloud::Tag;
 use crate::domain::Hook;
 
 /// The scenarios built into the binary, by name.
-pub const BUILTIN: [(&str, &str); 8] = [
+pub const BUILTIN: [(&str, &str); 9] = [
     ("manual-reroute", include_str!("../../../assets/scenarios/manual-reroute.toml")),
     ("tutorial", include_str!("../../../assets/scenarios/tutorial.toml")),
     ("terminate", include_str!("../../../assets/scenarios/terminate.toml")),
@@ -18,6 +18,7 @@ pub const BUILTIN: [(&str, &str); 8] = [
     ("launch-denied", include_str!("../../../assets/scenarios/launch-denied.toml")),
     ("scale-out-in-ready", include_str!("../../../assets/scenarios/scale-out-in-ready.toml")),
     ("ready-timeout", include_str!("../../../assets/scenarios/ready-timeout.toml")),
+    ("bundle-overwritten", include_str!("../../../assets/scenarios/bundle-overwritten.toml")),
 ];
 
 /// A world to play and what playing its story must give.
@@ -83,6 +84,9 @@ pub struct GroupSettings {
     pub load_balancer_name: String,
     pub target_group: String,
     pub auto_rollback: bool,
+    /// The CloudFormation stack that made the group, if one did (its
+    /// `aws:cloudformation:stack-name` tag).
+    pub stack: Option<String>,
 }
 
 impl Default for GroupSettings {
@@ -101,6 +105,7 @@ impl Default for GroupSettings {
             load_balancer_name: "bluegreen-alb".into(),
             target_group: "bluegreen-tg".into(),
             auto_rollback: true,
+            stack: None,
         }
     }
 }
@@ -155,6 +160,9 @@ pub enum Fault {
     /// Auto Scaling adds instances to green while the first deployment
     /// waits in Ready: they are no deployment targets and run the old version.
     ScaleOutInReady { instances: u32 },
+    /// The newest revision's bundle was pushed again under the same key
+    /// after it was registered: S3 holds another ETag now.
+    BundleOverwritten,
 }
 
 /// Whether the load balancer must have answered every request.
@@ -227,7 +235,9 @@ impl Scenario {
 
     fn check(&self) -> Result<(), String> {
         let g = &self.group;
+        let no_stack = String::from("stack");
         let names = [
+            ("group.stack", g.stack.as_ref().unwrap_or(&no_stack)),
             ("group.application", &g.application),
             ("group.deployment_group", &g.deployment_group),
             ("group.asg", &g.asg),
@@ -285,7 +295,7 @@ impl Scenario {
         for f in &self.faults {
             let n = match f {
                 Fault::HookFails { instance, .. } | Fault::Serves503 { instance, .. } => *instance,
-                Fault::GreenLaunchDenied => 0,
+                Fault::GreenLaunchDenied | Fault::BundleOverwritten => 0,
                 Fault::ScaleOutInReady { instances } => {
                     range("a scale-out-in-ready fault's instances", u64::from(*instances), 1, 100)?;
                     0
@@ -316,7 +326,7 @@ impl Scenario {
                     }
                 }
                 Fault::Serves503 { seconds, .. } => range("a serves-503 fault's seconds", *seconds, 0, 86_400)?,
-                Fault::GreenLaunchDenied | Fault::ScaleOutInReady { .. } => {}
+                Fault::GreenLaunchDenied | Fault::ScaleOutInReady { .. } | Fault::BundleOverwritten => {}
             }
         }
         Ok(())
