@@ -233,6 +233,18 @@ impl Tour {
                         Some(c) => format!("{v} still serves: press p to reroute to green now ({c})"),
                         None => format!("{v} still serves: press p to reroute to green now"),
                     },
+                    None if !reached
+                        && obs.last.as_ref().is_some_and(|d| {
+                            matches!(d.status, DeploymentStatus::Failed | DeploymentStatus::Stopped)
+                        }) =>
+                    {
+                        let d = obs.last.as_ref().expect("just matched");
+                        let code = d.error.as_ref().map(|e| format!(" ({})", e.code)).unwrap_or_default();
+                        format!(
+                            "{v} still serves: deployment {} ended {}{code}; press d to deploy again",
+                            d.id, d.status
+                        )
+                    }
                     _ if reached => format!("the load balancer serves {v} again: traffic went back to blue"),
                     _ => format!("{v} still serves; green installs, then traffic moves"),
                 });

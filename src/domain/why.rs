@@ -177,11 +177,13 @@ pub fn failure(d: &Deployment) -> Option<DeploymentFailure> {
     let from_hook = (e.code == "HOOK_EXECUTION_FAILURE" || e.code == "HEALTH_CONSTRAINTS")
         .then(|| first_failed(d).and_then(|(_, ev)| hook(ev)).and_then(|h| h.hint))
         .flatten();
-    Some(DeploymentFailure {
-        code: e.code.clone(),
-        message: e.message.clone(),
-        hint: from_hook.unwrap_or_else(|| deployment_hint(&e.code)),
-    })
+    let ready_closed = e.code == "TIMEOUT" && e.message.contains("ready wait time");
+    let hint = if ready_closed {
+        "the Ready window closed before a reroute: deploy again and promote (p) within it, or give the group a longer wait"
+    } else {
+        from_hook.unwrap_or_else(|| deployment_hint(&e.code))
+    };
+    Some(DeploymentFailure { code: e.code.clone(), message: e.message.clone(), hint })
 }
 
 /// What the deploy plan must say of a revision whose bundle changed in S3
@@ -458,6 +460,67 @@ mod tests {
         assert_eq!(crate::domain::owner([("ManagedBy", "Terraform")]).unwrap(), "Terraform");
         assert_eq!(crate::domain::owner([("terraform", "true")]).unwrap(), "Terraform");
         assert_eq!(crate::domain::owner([("ManagedBy", "hand"), ("Name", "x")]), None);
+    }
+
+    /// The deployment of `scenario` after `script`, the first one played.
+    fn played(scenario: &str, script: &str) -> Deployment {
+        use crate::cloud::sim::{Scenario, World, story};
+        let mut world = World::new(&Scenario::load(scenario).unwrap());
+        story::play(&mut world, story::parse(script).unwrap(), std::time::Duration::from_secs(3600)).unwrap();
+        world.history().remove(0)
+    }
+
+    #[test]
+    fn a_deployments_step_is_its_failed_hooks_when_a_hook_failed_it() {
+        let d = played("hook-fails", "deploy; wait Failed");
+        let f = failure(&d).unwrap();
+        assert_eq!(f.code, "HOOK_EXECUTION_FAILURE");
+        assert_eq!(f.hint, hook_hint("ScriptFailed").unwrap(), "the hook's step, more precise than the code's");
+        let mut health = d.clone();
+        health.error.as_mut().unwrap().code = "HEALTH_CONSTRAINTS".into();
+        assert_eq!(failure(&health).unwrap().hint, hook_hint("ScriptFailed").unwrap());
+        let mut stopped = d.clone();
+        stopped.error.as_mut().unwrap().code = "MANUAL_STOP".into();
+        assert_eq!(
+            failure(&stopped).unwrap().hint,
+            deployment_hint("MANUAL_STOP"),
+            "a stop is a stop, whatever failed"
+        );
+        let mut none = d.clone();
+        none.error = None;
+        assert_eq!(failure(&none), None);
+        let timeout = played("ready-timeout", "deploy; wait Ready; wait Stopped");
+        let f = failure(&timeout).unwrap();
+        assert_eq!(f.code, "TIMEOUT");
+        assert!(f.hint.starts_with("the Ready window closed before a reroute"), "{}", f.hint);
+    }
+
+    #[test]
+    fn a_bundle_changed_or_gone_in_s3_is_said_with_the_way_out() {
+        let mut r = Revision {
+            label: "v2".into(),
+            bucket: "b".into(),
+            key: "app/v2.zip".into(),
+            bundle: "zip".into(),
+            version: None,
+            etag: Some("aaa".into()),
+            registered_at: None,
+            description: None,
+            stored: Stored::Same,
+        };
+        assert_eq!(bundle_warning(&r), None);
+        r.stored = Stored::Unchecked;
+        assert_eq!(bundle_warning(&r), None, "nothing known, nothing said");
+        r.stored = Stored::Overwritten { etag: "bbb".into() };
+        assert_eq!(
+            bundle_warning(&r).unwrap(),
+            "s3://b/app/v2.zip was overwritten after v2 was registered (ETag now bbb, registered aaa): the agent refuses it at DownloadBundle; push it again (bluegreen push) and deploy that"
+        );
+        r.stored = Stored::Missing;
+        assert_eq!(
+            bundle_warning(&r).unwrap(),
+            "s3://b/app/v2.zip is gone from S3: the deployment would fail at DownloadBundle; push it again (bluegreen push) and deploy that"
+        );
     }
 
     #[test]

@@ -369,6 +369,18 @@ mod steps {
         installing.active.as_mut().unwrap().status = DeploymentStatus::InProgress;
         tour.update(&installing, &probe.traffic);
         assert_eq!(why(&tour, Step::ReviewUpdated), "v1 still serves; green installs, then traffic moves");
+        // A deployment that stopped (or failed) leaves nothing on its way.
+        let mut stopped = ready.clone();
+        let mut d = stopped.active.take().unwrap();
+        d.status = DeploymentStatus::Stopped;
+        d.error = Some(bluegreen::domain::ErrorInfo { code: "TIMEOUT".into(), message: "late".into() });
+        let id = d.id.clone();
+        stopped.last = Some(d);
+        tour.update(&stopped, &probe.traffic);
+        assert_eq!(
+            why(&tour, Step::ReviewUpdated),
+            format!("v1 still serves: deployment {id} ended Stopped (TIMEOUT); press d to deploy again")
+        );
         let mixed = vec![Some(("v1", ids[0].as_str())), Some(("v2", "i-0green"))];
         tour.update(&ready, probe.second(&mixed));
         assert_eq!(
