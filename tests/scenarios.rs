@@ -254,7 +254,9 @@ fn a_ready_window_that_closes_is_counted_down_then_told_why() {
         .iter()
         .position(|l| l.starts_with("console  reroute within ") && l.ends_with("s, then the deployment stops"));
     let why = lines.iter().position(|l| l.starts_with("why      TIMEOUT: "));
-    let hint = lines.iter().position(|l| l.starts_with("why      hint: the Ready window closed before a reroute: deploy again and promote (p) within it"));
+    let hint = lines.iter().position(|l| {
+        l.starts_with("why      hint: the Ready window closed before a reroute: deploy again and promote (p) within it")
+    });
     assert!(first.is_some() && first < last && last < why && why < hint, "{lines:#?}");
 }
 
