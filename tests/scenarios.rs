@@ -197,17 +197,30 @@ fn plain(scenario: &str, script: &str) -> Vec<String> {
     String::from_utf8(out.stdout).unwrap().lines().map(|l| l.chars().skip(9).collect()).collect()
 }
 
+/// Asserts that a line starting with each of `starts` is there, in this
+/// order (the first such line of each), and gives their places.
+fn in_order(lines: &[String], starts: &[&str]) -> Vec<usize> {
+    let at: Vec<usize> = starts
+        .iter()
+        .map(|s| lines.iter().position(|l| l.starts_with(s)).unwrap_or_else(|| panic!("{s:?} in {lines:#?}")))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "in the order {starts:#?}: {lines:#?}");
+    at
+}
+
 #[test]
 fn a_failed_hook_is_told_with_its_script_exit_code_log_tail_and_hint() {
     let lines = plain("hook-fails", "deploy; wait Failed");
-    let at =
-        |what: &str| lines.iter().position(|l| l.starts_with(what)).unwrap_or_else(|| panic!("{what:?} in {lines:#?}"));
-    let failed = at("world    ValidateService failed on i-");
-    let script = at("why      scripts/validate_service.sh exited 1 (ScriptFailed) on i-");
-    let tail = at("why      │ [stderr]ValidateService: the page did not answer within 30 seconds");
-    let hint = at("why      hint: the script exited with an error: the log tail shows why");
-    let code = at("why      HOOK_EXECUTION_FAILURE: The overall deployment failed");
-    assert!(failed < script && script < tail && tail < hint && hint < code, "{lines:#?}");
+    in_order(
+        &lines,
+        &[
+            "world    ValidateService failed on i-",
+            "why      scripts/validate_service.sh exited 1 (ScriptFailed) on i-",
+            "why      │ [stderr]ValidateService: the page did not answer within 30 seconds",
+            "why      hint: the script exited with an error: the log tail shows why",
+            "why      HOOK_EXECUTION_FAILURE: The overall deployment failed",
+        ],
+    );
 }
 
 #[test]
@@ -235,38 +248,46 @@ fn the_termination_wait_is_counted_down_to_the_last_seconds() {
 #[test]
 fn a_launch_template_group_without_the_roles_three_actions_is_told_what_to_add() {
     let lines = plain("launch-denied", "deploy; wait Failed");
-    let code = lines.iter().position(|l| l.starts_with("why      AUTO_SCALING_IAM_ROLE_PERMISSIONS: The IAM role"));
-    let hint = lines.iter().position(|l| {
-        l.starts_with("why      hint: CodeDeploy's service role cannot launch green")
-            && ["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "assets/iam/codedeploy-service-role.json"]
-                .iter()
-                .all(|w| l.contains(w))
-    });
-    assert!(code.is_some() && hint.is_some() && code < hint, "{lines:#?}");
+    let at = in_order(
+        &lines,
+        &[
+            "why      AUTO_SCALING_IAM_ROLE_PERMISSIONS: The IAM role",
+            "why      hint: CodeDeploy's service role cannot launch green",
+        ],
+    );
+    let hint = &lines[at[1]];
+    for action in ["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "assets/iam/codedeploy-service-role.json"] {
+        assert!(hint.contains(action), "{action} in {hint}");
+    }
     assert!(!lines.iter().any(|l| l.contains("launched in CodeDeploy_")), "green is never created: {lines:#?}");
 }
 
 #[test]
 fn a_ready_window_that_closes_is_counted_down_then_told_why() {
     let lines = plain("ready-timeout", "deploy; wait Ready; wait Stopped");
-    let first = lines.iter().position(|l| l == "console  reroute within 5m, then the deployment stops");
-    let last = lines
+    let at = in_order(
+        &lines,
+        &[
+            "console  reroute within 5m, then the deployment stops",
+            "why      TIMEOUT: ",
+            "why      hint: the Ready window closed before a reroute: deploy again and promote (p) within it",
+        ],
+    );
+    let last_minute = lines
         .iter()
         .position(|l| l.starts_with("console  reroute within ") && l.ends_with("s, then the deployment stops"));
-    let why = lines.iter().position(|l| l.starts_with("why      TIMEOUT: "));
-    let hint = lines.iter().position(|l| {
-        l.starts_with("why      hint: the Ready window closed before a reroute: deploy again and promote (p) within it")
-    });
-    assert!(first.is_some() && first < last && last < why && why < hint, "{lines:#?}");
+    assert!(last_minute.is_some_and(|n| at[0] < n && n < at[1]), "counted down to seconds, then why: {lines:#?}");
 }
 
 #[test]
 fn a_bundle_the_agent_refuses_is_told_with_the_agents_words_and_the_step() {
     let lines = plain("bundle-overwritten", "deploy; wait Failed");
-    let what = lines.iter().position(|l| l.starts_with("why      DownloadBundle failed (UnknownError) on i-"));
-    let tail = lines.iter().position(|l| {
-        l.starts_with("why      │ The object's ETag 7215ee9c7d9dc229d2921a40e899ec5f is not the registered")
-    });
-    let hint = lines.iter().position(|l| l.starts_with("why      hint: the agent could not fetch or check the bundle"));
-    assert!(what.is_some() && what < tail && tail < hint, "{lines:#?}");
+    in_order(
+        &lines,
+        &[
+            "why      DownloadBundle failed (UnknownError) on i-",
+            "why      │ The object's ETag 7215ee9c7d9dc229d2921a40e899ec5f is not the registered",
+            "why      hint: the agent could not fetch or check the bundle",
+        ],
+    );
 }

@@ -122,10 +122,7 @@ pub fn watching(obs: &Observation) -> Vec<Entry> {
         out.push(Entry { at: obs.at, text, tone: Tone::Action, kind: Kind::World });
     }
     if let Some(d) = obs.last.as_ref().filter(|d| obs.active.is_none() && d.error.is_some()) {
-        let mut say = |at: At, text: String, tone: Tone| {
-            let kind = if text.starts_with(WHY) { Kind::Why } else { Kind::World };
-            out.push(Entry { at: at.min(obs.at), text, tone, kind });
-        };
+        let mut say = |at: At, text: String, tone: Tone| out.push(told(at.min(obs.at), text, tone));
         let ended = d.completed_at.unwrap_or(obs.at);
         say(ended, format!("last {} ended {}{}", kind(d), d.status, error_words(d)), status_tone(&d.status));
         if let Some((t, e)) = why::first_failed(d) {
@@ -190,11 +187,7 @@ fn error_words(d: &Deployment) -> String {
 /// started and ended between two looks is not lost.
 pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     let mut out = Vec::new();
-    let mut say = |at: At, text: String, tone: Tone| {
-        // Lines that explain a failure start with two spaces.
-        let kind = if text.starts_with(WHY) { Kind::Why } else { Kind::World };
-        out.push(Entry { at: at.min(next.at), text, tone, kind });
-    };
+    let mut say = |at: At, text: String, tone: Tone| out.push(told(at.min(next.at), text, tone));
     for e in &next.environments {
         match prev.environment(&e.asg) {
             None => say(next.at, format!("ASG {} created ({})", e.asg, e.capacity()), Tone::Info),
@@ -265,6 +258,13 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
 
 /// How an explaining line starts.
 const WHY: &str = "  ";
+
+/// A difference of the world as an entry; a line that explains a failure
+/// (it starts with [`WHY`]) is of [`Kind::Why`].
+fn told(at: At, text: String, tone: Tone) -> Entry {
+    let kind = if text.starts_with(WHY) { Kind::Why } else { Kind::World };
+    Entry { at, text, tone, kind }
+}
 
 /// A failed hook, then why: its script and exit code, the last lines of
 /// its log, the step to take.

@@ -208,8 +208,13 @@ pub struct App {
     /// When the served mix last changed (world time).
     served_at: At,
     plan_end: Option<PlanEnd>,
-    /// Warnings about green already logged, with the deployment they are about.
+    /// Warnings already logged, with what they are about (the deployment,
+    /// or the groups the deployment group uses).
     warned: Vec<(String, String)>,
+    /// The latest observation's warnings about green in Ready.
+    guards: Vec<String>,
+    /// The latest observation's stack or state that still names the original.
+    drift: Option<String>,
     /// The deployment whose wait was last counted down, and its step then
     /// ([`crate::domain::why::countdown_step`]).
     counted: Option<(String, u64)>,
@@ -278,6 +283,8 @@ impl App {
             served_at: At::default(),
             plan_end: None,
             warned: Vec::new(),
+            guards: Vec::new(),
+            drift: None,
             counted: None,
         }
     }
@@ -456,26 +463,36 @@ impl App {
         }
     }
 
-    /// Logs each new warning about green in Ready once.
+    /// Reads the warnings of the latest observation (green in Ready, a
+    /// stack still naming the original) for the panel, and logs each new
+    /// one once.
     fn warn_of_green(&mut self) {
         let Some(obs) = &self.obs else { return };
         let id = obs.active.as_ref().map(|d| d.id.clone()).unwrap_or_default();
-        let new: Vec<String> = crate::domain::why::green_guards(obs)
-            .into_iter()
-            .filter(|w| !self.warned.iter().any(|(d, said)| *d == id && said == w))
+        self.guards = crate::domain::why::green_guards(obs);
+        self.drift = crate::domain::why::drift(obs);
+        let drift = self.drift.clone().map(|d| ((obs.group.autoscaling_groups.join(","), d), Tone::Action));
+        let said: Vec<((String, String), Tone)> = self
+            .guards
+            .iter()
+            .map(|w| ((id.clone(), w.clone()), Tone::Bad))
+            .chain(drift)
+            .filter(|(key, _)| !self.warned.contains(key))
             .collect();
-        for w in new {
-            self.warned.push((id.clone(), w.clone()));
-            self.note(format!("⚠ {w}"), Tone::Bad);
+        for (key, tone) in said {
+            self.note(format!("⚠ {}", key.1), tone);
+            self.warned.push(key);
         }
-        let Some(obs) = &self.obs else { return };
-        if let Some(d) = crate::domain::why::drift(obs) {
-            let key = (obs.group.autoscaling_groups.join(","), d.clone());
-            if !self.warned.contains(&key) {
-                self.warned.push(key);
-                self.note(format!("⚠ {d}"), Tone::Action);
-            }
-        }
+    }
+
+    /// Warnings about green while the active deployment waits in Ready.
+    pub fn green_guards(&self) -> &[String] {
+        &self.guards
+    }
+
+    /// After a cutover: the tool that still names the original group.
+    pub fn drift(&self) -> Option<&str> {
+        self.drift.as_deref()
     }
 
     /// Logs something the console did or found.

@@ -18,7 +18,7 @@ pub fn rows(app: &App, height: u16) -> u16 {
     let obs = app.obs();
     let extra = obs.is_some_and(|o| o.rolled_back.is_some());
     let hint = obs.and_then(|o| o.rolled_back.as_ref().or(o.latest())).is_some_and(|d| d.error.is_some());
-    let guards = obs.map_or(0, |o| why::green_guards(o).len() + usize::from(why::drift(o).is_some()));
+    let guards = app.green_guards().len() + usize::from(app.drift().is_some());
     let n = obs.and_then(|o| o.latest()).map_or(1, |d| d.targets.len().max(1))
         + usize::from(extra)
         + usize::from(hint)
@@ -45,10 +45,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     if let Some(f) = why::failure(rolled_back.unwrap_or(d)) {
         lines.push(Line::styled(format!("hint: {}", f.hint), theme.action()));
     }
-    for w in app.obs().map(why::green_guards).unwrap_or_default() {
+    for w in app.green_guards() {
         lines.push(Line::styled(format!("⚠ {w}"), theme.bad()));
     }
-    if let Some(d) = app.obs().and_then(why::drift) {
+    if let Some(d) = app.drift() {
         lines.push(Line::styled(format!("⚠ {d}"), theme.warn()));
     }
     let mut targets: Vec<&Target> = d.targets.iter().collect();
@@ -81,7 +81,7 @@ fn title(app: &App, d: &Deployment, theme: Theme) -> Line<'static> {
         Span::raw(format!("{} ", short(end.since(d.created_at)))),
     ];
     let waits = match (why::countdown(d, app.now()), d.stage()) {
-        (Some(countdown), Stage::Ready) => format!("{countdown} ({}) ", "p: promote now"),
+        (Some(countdown), Stage::Ready) => format!("{countdown} (p: promote now) "),
         (Some(countdown), _) => format!("{countdown} (p: terminate now) "),
         (None, Stage::Installing) => "installing green ".to_string(),
         (None, Stage::TrafficMoving) => "moving traffic ".to_string(),

@@ -45,6 +45,22 @@ fn audit_lines(path: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(path).unwrap_or_default().lines().map(|l| serde_json::from_str(l).expect("JSON")).collect()
 }
 
+/// From Ready: `p` until green serves after success, then `r` puts the
+/// kept originals back and the deployment group points at them again.
+async fn promote_then_reattach(c: &mut Console, world: &World, green: &str) {
+    c.keys("p y");
+    c.until("promoted", done).await;
+    c.until("success, green serving", |a| {
+        status_is(a, &DeploymentStatus::Succeeded)
+            && a.obs().is_some_and(|o| o.environment(green).is_some_and(bluegreen::domain::Environment::serving))
+    })
+    .await;
+    c.keys("r <end> y");
+    c.until("reattached", done).await;
+    assert!(c.status().contains("bluegreen-asg is attached and serves again"), "{}", c.status());
+    assert_eq!(world.fake.group_asgs(), ["bluegreen-asg"], "the deployment group points at the original again");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_promote_reattach_clean_up_on_aws() {
     let (world, audit) = world("flow", false).await;
@@ -70,18 +86,7 @@ async fn deploy_promote_reattach_clean_up_on_aws() {
     .await;
     assert!(world.env.group_exists(&green).await, "green exists in moto");
 
-    c.keys("p y");
-    c.until("promoted", done).await;
-    c.until("success, green serving", |a| {
-        status_is(a, &DeploymentStatus::Succeeded)
-            && a.obs().is_some_and(|o| o.environment(&green).is_some_and(bluegreen::domain::Environment::serving))
-    })
-    .await;
-
-    c.keys("r <end> y");
-    c.until("reattached", done).await;
-    assert!(c.status().contains("bluegreen-asg is attached and serves again"), "{}", c.status());
-    assert_eq!(world.fake.group_asgs(), ["bluegreen-asg"], "the deployment group points at the original again");
+    promote_then_reattach(&mut c, &world, &green).await;
     let obs = world.cloud.observe().await.unwrap();
     assert!(obs.environment("bluegreen-asg").unwrap().serving(), "the original is attached and healthy");
     assert!(!obs.environment(&green).unwrap().attached_to(&obs.load_balancer), "green is detached");
@@ -300,17 +305,7 @@ async fn reattach_behind_a_classic_load_balancer() {
     c.keys("d y");
     c.until("Ready", |a| status_is(a, &DeploymentStatus::Ready)).await;
     let green = c.app().obs().unwrap().active.as_ref().unwrap().replacement_asg.clone().unwrap();
-    c.keys("p y");
-    c.until("success, green serving", |a| {
-        status_is(a, &DeploymentStatus::Succeeded)
-            && a.obs().is_some_and(|o| o.environment(&green).is_some_and(bluegreen::domain::Environment::serving))
-    })
-    .await;
-
-    c.keys("r <end> y");
-    c.until("reattached", done).await;
-    assert!(c.status().contains("bluegreen-asg is attached and serves again"), "{}", c.status());
-    assert_eq!(world.fake.group_asgs(), ["bluegreen-asg"], "the deployment group points at the original again");
+    promote_then_reattach(&mut c, &world, &green).await;
     let obs = world.cloud.observe().await.unwrap();
     let blue = obs.environment("bluegreen-asg").unwrap();
     assert!(blue.serving() && blue.attached_to(&obs.load_balancer), "the original is attached and in service");
