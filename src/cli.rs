@@ -80,6 +80,13 @@ pub struct AwsArgs {
     /// or ~/.local/state/bluegreen/bluegreen.log]; RUST_LOG sets the level.
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Record the session here [default: a new file in
+    /// $XDG_STATE_HOME/bluegreen/sessions/, the oldest removed past 100 files or 200 MB].
+    #[arg(long, value_name = "PATH", conflicts_with = "no_record")]
+    pub record: Option<PathBuf>,
+    /// Do not record the session.
+    #[arg(long)]
+    pub no_record: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +116,10 @@ pub enum Sub {
     /// Wait until the deployment in progress ends, a line per change; exit
     /// as `status` does, or 124 when --timeout runs out.
     Wait(WaitArgs),
+    /// Replay a recorded session: the same console, nothing sent anywhere
+    /// (space pauses, +/- change speed, ]/[ jump between moments); `--plain`
+    /// prints its lines, `--cast` writes an asciicast v2 file to share.
+    Replay(ReplayArgs),
     /// Print a shell's completions for bluegreen (bash, zsh, fish, …).
     Completions {
         /// The shell.
@@ -338,6 +349,27 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
 }
 
 #[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording (a .jsonl file from $XDG_STATE_HOME/bluegreen/sessions/ or --record).
+    pub file: PathBuf,
+    /// Play faster (10) or slower (0.5) than it happened: from 0.1 to 1000.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// No screen: print the session's lines as --plain printed them live.
+    #[arg(long, conflicts_with = "cast")]
+    pub plain: bool,
+    /// Write an asciicast v2 file of the screen as it was (no terminal needed).
+    #[arg(long, value_name = "OUT.cast")]
+    pub cast: Option<PathBuf>,
+    /// The cast's size [default: the recorded terminal's, or 120x40].
+    #[arg(long, value_name = "COLSxROWS", requires = "cast")]
+    pub size: Option<String>,
+    /// In the cast, no pause lasts longer than this.
+    #[arg(long, default_value = "2s", value_name = "DURATION", requires = "cast")]
+    pub idle_limit: String,
+}
+
+#[derive(Debug, Args)]
 #[expect(clippy::struct_excessive_bools, reason = "each is a command-line switch")]
 pub struct DemoArgs {
     /// A built-in scenario (see `bluegreen scenarios`) or a path to a .toml file.
@@ -376,6 +408,13 @@ pub struct DemoArgs {
     /// The longest a story's `wait` may take, in world seconds.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     pub wait_limit: u64,
+    /// Record the session to this file.
+    #[arg(long, value_name = "PATH")]
+    pub record: Option<PathBuf>,
+    /// Play a recording as the world: a real deployment, with its instance
+    /// ids, timings and traffic (the keys that act are refused).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["script", "seed", "port", "tls", "hold", "record"])]
+    pub from: Option<PathBuf>,
 }
 
 /// What the command line asks for.
@@ -400,21 +439,28 @@ impl From<PageArgs> for Patterns {
     }
 }
 
+/// The console on AWS, as its flags ask.
+fn console(a: AwsArgs) -> Command {
+    Command::Console(command::console::Options {
+        target: Target { url: a.url, read_only: a.read_only, audit_log: a.audit_log, ..a.target.into() },
+        rate: a.rate,
+        plain: a.plain,
+        log_file: a.log_file,
+        page: a.page.into(),
+        tls: a.tls.into(),
+        record: match (a.record, a.no_record) {
+            (_, true) => command::Record::Off,
+            (Some(path), false) => command::Record::At(path),
+            (None, false) => command::Record::Sessions,
+        },
+    })
+}
+
 impl Cli {
     /// The command and its options, in the library's terms.
     pub fn invocation(self) -> Invocation {
         let command = match self.command {
-            None => {
-                let a = self.aws;
-                Command::Console(command::console::Options {
-                    target: Target { url: a.url, read_only: a.read_only, audit_log: a.audit_log, ..a.target.into() },
-                    rate: a.rate,
-                    plain: a.plain,
-                    log_file: a.log_file,
-                    page: a.page.into(),
-                    tls: a.tls.into(),
-                })
-            }
+            None => console(self.aws),
             Some(Sub::Demo(a)) => Command::Demo(command::demo::Options {
                 scenario: a.scenario,
                 speed: a.speed,
@@ -427,6 +473,17 @@ impl Cli {
                 tour: a.tour,
                 plain: a.plain,
                 tls: a.tls,
+                record: a.record.map_or(command::Record::Off, command::Record::At),
+                from: a.from,
+            }),
+            Some(Sub::Replay(a)) => Command::Replay(command::replay::Options {
+                file: a.file,
+                speed: a.speed,
+                plain: a.plain,
+                cast: a.cast,
+                size: a.size,
+                idle_limit: a.idle_limit,
+                demo: false,
             }),
             Some(Sub::Scenarios) => Command::Scenarios,
             Some(Sub::Probe(a)) => Command::Probe(command::probe::Options {

@@ -12,6 +12,8 @@
 //!   (lines, JSON), with one writer and one schema version.
 //! - [`session`]: the app, its cloud and everything that feeds it (the
 //!   watcher, the prober, a clock, a story's player).
+//! - [`record`]: recordings: a session's lines written as they happen,
+//!   read back and replayed into an app.
 //! - [`app`]: the console's state, messages and `update`; [`ui`] draws it.
 //! - [`cloud`]: the port (what the console needs of a deployment group),
 //!   plans and their execution, and its two adapters: AWS through the SDK
@@ -40,6 +42,7 @@ pub mod exit;
 pub mod logging;
 pub mod net;
 pub mod probe;
+pub mod record;
 pub mod report;
 pub mod session;
 pub mod term;

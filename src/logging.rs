@@ -4,9 +4,16 @@
 //! `RUST_LOG` sets the level (default `info`: a line per AWS call and the
 //! console's own, none of the SDK's internals); the SDK's own logging is
 //! capped at `debug` even when `RUST_LOG` asks for `trace`, since there it
-//! writes whole response bodies.
+//! writes whole response bodies. The file rotates by size ([`Rotating`]).
+//!
+//! Every state file (the log, the audit log, recordings) is created so that
+//! only its owner may read it, and bluegreen's state directory so that
+//! only its owner may list it: a shared workstation's other users see none
+//! of it.
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use tracing_appender::non_blocking::WorkerGuard;
@@ -22,6 +29,109 @@ pub fn state_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| Path::new(&h).join(".local/state")))?;
     Some(base.join("bluegreen"))
+}
+
+/// Creates `dir` (and its missing parents) only its owner may list; the
+/// state directory itself, made readable by an older bluegreen, is
+/// tightened. A directory the user named is left as it is.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let ours = state_dir().is_some_and(|state| dir.starts_with(&state));
+    if ours {
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
+}
+
+fn parent(path: &Path) -> Option<&Path> {
+    path.parent().filter(|d| !d.as_os_str().is_empty())
+}
+
+/// Opens `path` to append, creating it (and its directory, see
+/// [`private_dir`]) only its owner may read; a file of bluegreen's state
+/// directory made readable before is tightened.
+pub fn open_private(path: &Path) -> std::io::Result<File> {
+    if let Some(dir) = parent(path) {
+        private_dir(dir)?;
+    }
+    let file = OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+    if state_dir().is_some_and(|state| path.starts_with(&state)) && file.metadata()?.permissions().mode() & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+/// Creates a new file at `path` only its owner may read (never over one
+/// that is there).
+pub fn create_private(path: &Path) -> std::io::Result<File> {
+    if let Some(dir) = parent(path) {
+        private_dir(dir)?;
+    }
+    OpenOptions::new().create_new(true).write(true).mode(0o600).open(path)
+}
+
+/// The log's size at which it rotates, and how many files are kept in all
+/// (`bluegreen.log`, `.1`, `.2`): at most 30 MB.
+pub const ROTATE_AT: u64 = 10 * 1024 * 1024;
+pub const KEPT: usize = 3;
+
+/// A file that, before a write would take it past `limit`, is renamed
+/// `PATH.1` (the older ones to `.2` and on, the oldest beyond `keep`
+/// files dropped) and started again. A write is never split across files.
+#[derive(Debug)]
+pub struct Rotating {
+    path: PathBuf,
+    file: File,
+    written: u64,
+    limit: u64,
+    keep: usize,
+}
+
+impl Rotating {
+    pub fn open(path: &Path, limit: u64, keep: usize) -> std::io::Result<Self> {
+        let file = open_private(path)?;
+        let written = file.metadata()?.len();
+        Ok(Self { path: path.to_path_buf(), file, written, limit, keep: keep.max(1) })
+    }
+
+    fn numbered(&self, n: usize) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(format!(".{n}"));
+        PathBuf::from(name)
+    }
+
+    fn rotate(&mut self) -> std::io::Result<()> {
+        for n in (1..self.keep).rev() {
+            let from = if n == 1 { self.path.clone() } else { self.numbered(n - 1) };
+            if from.exists() {
+                std::fs::rename(&from, self.numbered(n))?;
+            }
+        }
+        if self.keep == 1 {
+            std::fs::remove_file(&self.path)?;
+        }
+        self.file = open_private(&self.path)?;
+        self.written = 0;
+        Ok(())
+    }
+}
+
+impl Write for Rotating {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.written > 0 && self.written + buf.len() as u64 > self.limit {
+            self.rotate()?;
+        }
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// What is logged: `RUST_LOG`'s levels (or `info`), the SDK's internals
@@ -49,10 +159,7 @@ pub fn init(path: Option<PathBuf>) -> Result<(PathBuf, WorkerGuard), Failure> {
     let cannot = |e: std::io::Error| {
         Failure::Usage(format!("cannot write the log file {}: {e} (hint: --log-file PATH)", path.display()))
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(cannot)?;
-    }
-    let file = OpenOptions::new().create(true).append(true).open(&path).map_err(cannot)?;
+    let file = Rotating::open(&path, ROTATE_AT, KEPT).map_err(cannot)?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let subscriber = tracing_subscriber::fmt()
         .with_writer(writer)

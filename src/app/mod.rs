@@ -144,6 +144,8 @@ pub struct Setup {
     pub log_file: Option<String>,
     /// Where mutations are recorded, for the help.
     pub audit_log: Option<String>,
+    /// Where the session is recorded, for the help.
+    pub recording: Option<String>,
     /// Why the keys that change anything are refused, if they are.
     pub read_only: Option<String>,
     /// An observation older than this is shown as stale.
@@ -200,6 +202,7 @@ pub struct App {
     look_failed: Option<LookFailure>,
     log_file: Option<String>,
     audit_log: Option<String>,
+    recording: Option<String>,
     read_only: Option<String>,
     stale_after: Option<Duration>,
     quit: bool,
@@ -249,7 +252,7 @@ impl App {
     /// An app that has seen nothing yet; probing (and traffic second 0)
     /// started at `start`.
     pub fn new(setup: Setup, start: Instant) -> Self {
-        let Setup { source, url, log_file, audit_log, read_only, stale_after, tour, unverified } = setup;
+        let Setup { source, url, log_file, audit_log, recording, read_only, stale_after, tour, unverified } = setup;
         let url = if unverified { format!("{url}{UNVERIFIED}") } else { url };
         Self {
             source,
@@ -276,6 +279,7 @@ impl App {
             look_failed: None,
             log_file,
             audit_log,
+            recording,
             read_only,
             stale_after,
             quit: false,
@@ -417,6 +421,11 @@ impl App {
     /// Where mutations are recorded.
     pub fn audit_log(&self) -> Option<&str> {
         self.audit_log.as_deref()
+    }
+
+    /// Where the session is recorded, if it is.
+    pub fn recording(&self) -> Option<&str> {
+        self.recording.as_deref()
     }
 
     /// Why the keys that change anything are refused, if they are.

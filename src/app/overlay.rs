@@ -153,6 +153,9 @@ fn help(app: &App, width: usize) -> Vec<Row> {
     if let Some(audit) = &app.audit_log {
         lines.extend(rows("Audit log: ", audit, Look::Dim, width));
     }
+    if let Some(recording) = &app.recording {
+        lines.extend(rows("Recording: ", recording, Look::Dim, width));
+    }
     lines
 }
 

@@ -289,7 +289,7 @@ impl fmt::Display for Call {
 }
 
 /// What a successful call returns, where it returns anything the console uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CallOutput {
     Done,
     /// CreateDeployment's new id.
@@ -302,7 +302,7 @@ pub enum CallOutput {
 }
 
 /// An error as the service answered it: code, message and request id.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("{code}: {message}")]
 pub struct ApiError {
     /// `DeploymentIsNotInReadyStateException`, `ValidationError`, …

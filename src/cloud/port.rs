@@ -56,7 +56,7 @@ pub enum Feed {
 
 /// Something that happened in a cloud that names its events (the
 /// simulated world), for `--plain`, stories and `[expect]` tables.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     pub at: At,
     pub tag: Tag,
@@ -198,6 +198,13 @@ impl<'de> serde::Deserialize<'de> for Tag {
                 Self::words()
             ))
         })
+    }
+}
+
+/// Written by name (recordings).
+impl serde::Serialize for Tag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.word())
     }
 }
 

@@ -27,6 +27,17 @@ pub struct Options {
     pub page: probe::Patterns,
     /// How the prober's HTTPS is checked, and where its connections go.
     pub tls: crate::net::tls::TlsOptions,
+    /// Where the session is recorded.
+    pub record: super::Record,
+}
+
+/// A recording's closing words for how a session ended.
+pub(crate) fn ending(result: &Result<(), Failure>) -> String {
+    match result {
+        Ok(()) => "quit".into(),
+        Err(Failure::Signal(n)) => format!("signal {n}"),
+        Err(f) => format!("failed: {}", crate::domain::clean(&f.to_string(), 200)),
+    }
 }
 
 /// Checks what can be checked without the network.
@@ -66,6 +77,7 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
         url: url.clone(),
         log_file: Some(log_path.display().to_string()),
         audit_log: Some(cloud.audit_log().display().to_string()),
+        recording: None,
         read_only: cloud.read_only().then(|| "started with --read-only".into()),
         stale_after: Some(Duration::from_secs(60)),
         tour: false,
@@ -76,7 +88,32 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
     // A certificate problem is one line before the screen opens; a
     // redirect is said once.
     let first = if url.is_empty() { probe::First::Answered } else { probe::first_request(&settings).await? };
-    let mut session = Session::build(cloud.clone(), setup).probe(settings).tick(tick).start();
+    let now = cloud.now();
+    let opening = vec![
+        (now, "aws".to_string(), format!("watching {application}/{group} in {}", cloud.region())),
+        (now, "lb".to_string(), format!("load balancer: {}", if url.is_empty() { "none (hint: --url)" } else { &url })),
+    ];
+    let recorder = if opts.record == super::Record::Off {
+        None
+    } else {
+        // Who acted is part of the record; asked once, and kept for the audit log.
+        let caller = tokio::time::timeout(Duration::from_secs(5), cloud.caller()).await.ok();
+        let header = crate::record::Header {
+            region: Some(cloud.region().to_string()),
+            application: Some(application.clone()),
+            group: Some(group.clone()),
+            caller,
+            size: (output == Output::Screen).then(|| crossterm::terminal::size().ok()).flatten(),
+            first: opening.clone(),
+            ..super::header("aws", &setup, cloud.names_events())
+        };
+        super::recorder(&opts.record, &header)?
+    };
+    let setup = Setup { recording: recorder.as_ref().map(|r| r.path().display().to_string()), ..setup };
+    if let Some(r) = &recorder {
+        tracing::info!(path = %r.path().display(), "recording");
+    }
+    let mut session = Session::build(cloud.clone(), setup).probe(settings).tick(tick).record(recorder).start();
     if url.is_empty() {
         session.send(Msg::Notice("the deployment group has no load balancer to probe (hint: --url)".into()))?;
     }
@@ -88,14 +125,11 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
     let result = match output {
         Output::Screen => screen::show(&mut session).await,
         Output::Lines | Output::Json => {
-            let now = session.cloud().now();
-            let first = [
-                (now, "aws", format!("watching {application}/{group} in {}", cloud.region())),
-                (now, "lb", format!("load balancer: {}", if url.is_empty() { "none (hint: --url)" } else { &url })),
-            ];
+            let first: Vec<_> = opening.iter().map(|(at, kind, text)| (*at, kind.as_str(), text.clone())).collect();
             report::lines::print(&mut session, std::io::stdout(), &first, true).await.map(|_| ())
         }
     };
+    session.end(&ending(&result));
     tracing::info!(result = ?result, "done");
     result
 }

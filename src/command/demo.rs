@@ -44,6 +44,10 @@ pub struct Options {
     /// The load balancer serves HTTPS, with a certificate made at start
     /// that the demo's own prober trusts.
     pub tls: bool,
+    /// Where the session is recorded (by default it is not).
+    pub record: super::Record,
+    /// A recording to play as the world instead of a scenario.
+    pub from: Option<std::path::PathBuf>,
 }
 
 /// Everything checked before anything starts: a bad scenario, story or
@@ -119,6 +123,17 @@ fn open_files(instances: u64) -> Result<(), String> {
 /// Plays the demo until the user quits, the story ends (`--plain`), or a
 /// signal ends it.
 pub fn play(opts: &Options) -> Result<(), Failure> {
+    if let Some(file) = &opts.from {
+        return super::replay::run(&super::replay::Options {
+            file: file.clone(),
+            speed: opts.speed,
+            plain: opts.plain,
+            cast: None,
+            size: None,
+            idle_limit: "2s".into(),
+            demo: true,
+        });
+    }
     let prepared = prepare(opts)?;
     runtime()?.block_on(open_and_play(opts, prepared))
 }
@@ -147,7 +162,23 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
         Setup { source: format!("demo · {}", scenario.name), url: url.clone(), tour: opts.tour, ..Setup::default() };
     let tick = if output == Output::Screen { Duration::from_secs(1) } else { Duration::from_millis(250) };
     let player = actions.map(|a| Player::new(a, Duration::from_secs(opts.wait_limit)));
+    let opening = vec![
+        (
+            cloud.now(),
+            "lb".to_string(),
+            format!("load balancer: {url}{}", taken_words(taken, made.is_some(), &tls_words)),
+        ),
+        (cloud.now(), "demo".to_string(), format!("scenario {}: {}", scenario.name, scenario.description)),
+    ];
+    let header = crate::record::Header {
+        size: (output == Output::Screen).then(|| crossterm::terminal::size().ok()).flatten(),
+        first: opening.clone(),
+        ..super::header("demo", &setup, cloud.names_events())
+    };
+    let recorder = super::recorder(&opts.record, &header)?;
+    let setup = Setup { recording: recorder.as_ref().map(|r| r.path().display().to_string()), ..setup };
     let mut session = Session::build(cloud, setup)
+        .record(recorder)
         .fed(feed)
         .probe(probe::Settings { tls: trusting(made.as_ref()), ..probe::Settings::new(url.clone(), opts.rate) })
         .tick(tick)
@@ -162,20 +193,22 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
     let result = match output {
         Output::Screen => screen::show(&mut session).await,
         Output::Lines | Output::Json => {
-            let now = session.cloud().now();
-            let mut taken = taken.map(|p| format!(" (port {p} is taken)")).unwrap_or_default();
-            if made.is_some() {
-                taken.push_str(&tls_words);
-            }
-            let first = [
-                (now, "lb", format!("load balancer: {url}{taken}")),
-                (now, "demo", format!("scenario {}: {}", scenario.name, scenario.description)),
-            ];
+            let first: Vec<_> = opening.iter().map(|(at, kind, text)| (*at, kind.as_str(), text.clone())).collect();
             report::lines::print(&mut session, std::io::stdout(), &first, opts.hold).await.map(|_| ())
         }
     };
+    session.end(&super::console::ending(&result));
     control.stop().await;
     result
+}
+
+/// What `--plain`'s first line says after the load balancer's address.
+fn taken_words(taken: Option<u16>, tls: bool, tls_words: &str) -> String {
+    let mut words = taken.map(|p| format!(" (port {p} is taken)")).unwrap_or_default();
+    if tls {
+        words.push_str(tls_words);
+    }
+    words
 }
 
 /// What `--tls` adds to the load balancer's address when the authority's

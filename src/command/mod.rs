@@ -15,12 +15,79 @@ pub mod console;
 pub mod demo;
 pub mod probe;
 pub mod push;
+pub mod replay;
 mod screen;
 pub mod status;
 pub mod tutorial;
 pub mod wait;
 
 use crate::exit::Failure;
+
+/// Where a session is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// In the state directory's `sessions/` (the oldest pruned).
+    Sessions,
+    /// At this path (never over a file that is there).
+    At(std::path::PathBuf),
+    Off,
+}
+
+/// Creates the recording `record` asks for, with `header`; a file that
+/// cannot be made is one line before anything starts.
+pub(crate) fn recorder(
+    record: &Record,
+    header: &crate::record::Header,
+) -> Result<Option<crate::record::Recorder>, Failure> {
+    let path = match record {
+        Record::Off => return Ok(None),
+        Record::At(path) => path.clone(),
+        Record::Sessions => crate::record::default_path(std::time::SystemTime::now()).ok_or_else(|| {
+            Failure::Usage("no place for the recording (hint: --record PATH, --no-record, or set HOME)".into())
+        })?,
+    };
+    let recorder = crate::record::Recorder::create(&path, header).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            "a recording is never written over another file; pick a new PATH"
+        } else {
+            "--record PATH elsewhere, or --no-record"
+        };
+        Failure::Usage(format!(
+            "cannot record to {}: {e} (hint: {hint})",
+            crate::domain::clean(&path.display().to_string(), 120)
+        ))
+    })?;
+    if *record == Record::Sessions
+        && let Some(dir) = path.parent()
+    {
+        crate::record::prune(dir, &path, crate::record::KEEP_FILES, crate::record::KEEP_BYTES);
+    }
+    Ok(Some(recorder))
+}
+
+/// A recording's header for a session of `mode` set up as `setup`.
+pub(crate) fn header(mode: &str, setup: &crate::app::Setup, names_events: bool) -> crate::record::Header {
+    crate::record::Header {
+        schema_version: crate::record::SCHEMA_VERSION,
+        bluegreen: env!("CARGO_PKG_VERSION").to_string(),
+        commit: env!("BLUEGREEN_COMMIT").to_string(),
+        mode: mode.to_string(),
+        source: setup.source.clone(),
+        region: None,
+        application: None,
+        group: None,
+        caller: None,
+        size: None,
+        start: crate::domain::At::from(std::time::SystemTime::now()).rfc3339(),
+        url: setup.url.clone(),
+        unverified: setup.unverified,
+        read_only: setup.read_only.clone(),
+        stale_after_secs: setup.stale_after.map(|d| d.as_secs()),
+        tour: setup.tour,
+        names_events,
+        first: Vec::new(),
+    }
+}
 
 /// What to run, with its options, as the command line asked.
 #[derive(Debug)]
@@ -34,6 +101,7 @@ pub enum Command {
     Status(status::Options),
     Tutorial(tutorial::Options),
     Wait(wait::Options),
+    Replay(replay::Options),
 }
 
 /// Runs a command to its end.
@@ -47,6 +115,7 @@ pub fn run(command: &Command) -> Result<(), Failure> {
         Command::Status(opts) => status::print(opts),
         Command::Tutorial(opts) => tutorial::run(opts),
         Command::Wait(opts) => wait::follow(opts),
+        Command::Replay(opts) => replay::run(opts),
     }
 }
 

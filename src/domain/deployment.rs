@@ -67,14 +67,6 @@ impl Hook {
     }
 }
 
-/// Read from a scenario file by name; a name that is no hook is kept as
-/// [`Hook::Unknown`] for the scenario's check to refuse with a hint.
-impl<'de> serde::Deserialize<'de> for Hook {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(|name| Self::parse(&name))
-    }
-}
-
 wire_enum!(
     /// `DeploymentInfo.status`.
     DeploymentStatus {
@@ -143,7 +135,7 @@ wire_enum!(
 );
 
 /// `deploymentOverview`: instance counts by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Overview {
     pub pending: u32,
     pub in_progress: u32,
@@ -154,7 +146,7 @@ pub struct Overview {
 }
 
 /// `errorInformation`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorInfo {
     /// `HOOK_EXECUTION_FAILURE`, `MANUAL_STOP`, `TIMEOUT`, …
     pub code: String,
@@ -162,7 +154,7 @@ pub struct ErrorInfo {
 }
 
 /// `rollbackInfo`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 pub struct RollbackInfo {
     /// Set on the deployment that was rolled back: the rollback's id.
     pub rollback_deployment_id: Option<String>,
@@ -172,7 +164,7 @@ pub struct RollbackInfo {
 }
 
 /// What a blue/green deployment is waiting for, if anything.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Wait {
     /// Ready: the replacement waits for `ContinueDeployment(READY_WAIT)`
     /// until `until`; then the deployment stops (`stops`, the
@@ -184,7 +176,7 @@ pub enum Wait {
 }
 
 /// `LifecycleEvent.diagnostics`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostics {
     /// `Success`, `ScriptFailed`, `ScriptTimedOut`, …
     pub error_code: String,
@@ -195,7 +187,7 @@ pub struct Diagnostics {
 }
 
 /// One lifecycle event of one instance.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LifecycleEvent {
     pub hook: Hook,
     pub status: EventStatus,
@@ -205,7 +197,7 @@ pub struct LifecycleEvent {
 }
 
 /// One instance target of a deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     pub instance_id: String,
     pub label: TargetLabel,
@@ -241,7 +233,7 @@ pub enum Stage {
 }
 
 /// A deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Deployment {
     pub id: String,
     pub status: DeploymentStatus,

@@ -55,7 +55,7 @@ wire_enum!(
 );
 
 /// How the load balancer sees one instance.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TargetHealth {
     pub state: TargetState,
     /// `Elb.InitialHealthChecking`, `Target.DeregistrationInProgress`, …
@@ -70,7 +70,7 @@ impl TargetHealth {
 }
 
 /// One EC2 instance of an Auto Scaling group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Instance {
     pub id: String,
     pub private_ip: Option<String>,
@@ -90,7 +90,7 @@ impl Instance {
 }
 
 /// One Auto Scaling group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Environment {
     pub asg: String,
     pub min: u32,
@@ -153,7 +153,7 @@ impl Environment {
 }
 
 /// The deployment group's load balancer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LoadBalancer {
     pub kind: LoadBalancerKind,
     /// The load balancer's name (`bluegreen-alb`, or the classic one's).

@@ -32,7 +32,7 @@ wire_enum!(
 );
 
 /// `autoRollbackConfiguration`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 pub struct AutoRollback {
     pub enabled: bool,
     /// `DEPLOYMENT_FAILURE`, `DEPLOYMENT_STOP_ON_ALARM`, `DEPLOYMENT_STOP_ON_REQUEST`.
@@ -40,7 +40,7 @@ pub struct AutoRollback {
 }
 
 /// The deployment group and the blue/green settings that shape every deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeploymentGroup {
     pub application: String,
     pub name: String,
@@ -57,7 +57,7 @@ pub struct DeploymentGroup {
 }
 
 /// What S3 holds at a revision's location now, against what was registered.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 pub enum Stored {
     /// Not looked at (or it could not be told).
     #[default]
@@ -71,7 +71,7 @@ pub enum Stored {
 }
 
 /// A revision registered with the application.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Revision {
     /// A short name for the screen (`v2`).
     pub label: String,
@@ -116,7 +116,7 @@ impl Revision {
 }
 
 /// Everything read about the deployment group at one time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Observation {
     pub at: At,
     pub region: String,

@@ -6,7 +6,8 @@ use std::ops::{Add, Sub};
 use std::time::Duration;
 
 /// A point in time, in milliseconds since 1970-01-01T00:00:00Z.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct At(pub u64);
 
 impl At {

@@ -1,6 +1,7 @@
 //! One macro for the many string enums of AWS's APIs: each keeps the value
 //! it does not know as `Unknown(String)`, so a new value from AWS shows up
-//! on screen as text instead of breaking the console.
+//! on screen as text instead of breaking the console. Each is written and
+//! read (recordings, scenario files) as AWS spells it.
 
 /// Declares an enum of AWS wire values with `as_str`, `parse` and `Display`.
 macro_rules! wire_enum {
@@ -28,6 +29,18 @@ macro_rules! wire_enum {
                     $($wire => Self::$variant,)+
                     other => Self::Unknown($crate::domain::clean(other, 64)),
                 }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(|text| Self::parse(&text))
             }
         }
 

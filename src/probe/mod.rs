@@ -33,7 +33,7 @@ pub use second::Second;
 pub use stats::Traffic;
 
 /// Why a request failed; every kind counts as a failed request.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ErrorKind {
     /// The connection was refused (nothing listens).
     Refused,
@@ -98,7 +98,7 @@ impl fmt::Display for ErrorKind {
 }
 
 /// How one request ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     /// A 2xx page naming its version.
     Served {

@@ -11,8 +11,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Interrupts, Out};
+use crate::app::App;
 use crate::app::log::Kind;
-use crate::cloud::Cloud;
+use crate::cloud::{Cloud, Event};
 use crate::domain::At;
 use crate::exit::Failure;
 use crate::session::Session;
@@ -38,8 +39,9 @@ pub struct Summary {
     pub failures: u64,
 }
 
-/// Lines waiting to come out in time order.
-struct Printer<W: Write> {
+/// Lines waiting to come out in time order. A live session and a replay
+/// (`replay --plain`) both print through one.
+pub(crate) struct Printer<W: Write> {
     out: Out<W>,
     /// Each line's time, its place in arrival, when it was decided, and
     /// its kind and text.
@@ -57,19 +59,26 @@ struct Printer<W: Write> {
 }
 
 impl<W: Write> Printer<W> {
+    /// A printer that has printed `first` (the run's opening lines).
+    pub(crate) fn new(out: W, first: &[(At, &str, String)], now: At) -> Result<Self, Failure> {
+        let mut out = Out::new(out);
+        let first: Vec<String> = first.iter().map(|(at, kind, text)| line(*at, kind, text)).collect();
+        out.lines(first.iter().map(String::as_str))?;
+        Ok(Printer { out, queue: Vec::new(), printed: None, now, seq: 0, logged: 0, second: None })
+    }
+
     fn push(&mut self, at: At, kind: &str, text: &str) {
         self.queue.push((at, self.seq, self.now, format!("{kind:<8} {text}")));
         self.seq += 1;
     }
 
-    /// Takes what the session has to say since the last call.
-    fn take<C: Cloud>(&mut self, session: &mut Session<C>) {
-        let names_events = session.cloud().names_events();
-        self.now = session.app().now();
-        for e in session.take_events() {
+    /// Takes what the app and the world (its named `events`) have to say
+    /// since the last call.
+    pub(crate) fn take(&mut self, app: &App, events: Vec<Event>, names_events: bool) {
+        self.now = app.now();
+        for e in events {
             self.push(e.at, "world", &e.text);
         }
-        let app = session.app();
         let entries: Vec<_> = app.log().pushed_since(self.logged).cloned().collect();
         self.logged = app.log().total();
         for e in entries {
@@ -87,14 +96,14 @@ impl<W: Write> Printer<W> {
         let seconds: Vec<_> =
             app.traffic().seconds.iter().filter(|s| last.is_none_or(|last| s.index > last)).cloned().collect();
         for s in seconds {
-            let at = session.cloud().world_at(start + Duration::from_secs(s.index));
+            let at = app.world_at(start + Duration::from_secs(s.index));
             self.push(at, "traffic", &s.to_string());
             self.second = Some(s.index);
         }
     }
 
     /// Prints the lines older than `until` (all of them with `None`), oldest first.
-    fn flush(&mut self, until: Option<At>) -> Result<(), Failure> {
+    pub(crate) fn flush(&mut self, until: Option<At>) -> Result<(), Failure> {
         self.queue.sort_by_key(|(at, seq, ..)| (*at, *seq));
         let n = until.map_or(self.queue.len(), |t| self.queue.iter().take_while(|(at, ..)| *at < t).count());
         let mut lines = Vec::with_capacity(n);
@@ -105,6 +114,23 @@ impl<W: Write> Printer<W> {
             lines.push(text);
         }
         self.out.lines(lines.iter().map(String::as_str))
+    }
+}
+
+/// Lines of times before this are printed when the app's clock stands at
+/// `now` (later ones wait, so that lines come out in time order).
+pub(crate) fn until(app: &App, now: Instant) -> At {
+    app.world_at(now.checked_sub(ORDER_DELAY).unwrap_or(now))
+}
+
+impl<W: Write> Printer<W> {
+    /// Prints the run's closing line: requests and failures.
+    pub(crate) fn summary(&mut self, app: &App) -> Result<Summary, Failure> {
+        let t = app.traffic();
+        let summary = Summary { requests: t.total_requests, failures: t.total_failures };
+        let text = format!("{} requests, {} failed", summary.requests, summary.failures);
+        self.out.line(&line(app.now(), "summary", &text))?;
+        Ok(summary)
     }
 }
 
@@ -124,11 +150,8 @@ pub async fn print<C: Cloud>(
     hold: bool,
 ) -> Result<Summary, Failure> {
     let mut interrupts = Interrupts::new()?;
-    let mut out = Out::new(out);
-    let first: Vec<String> = first.iter().map(|(at, kind, text)| line(*at, kind, text)).collect();
-    out.lines(first.iter().map(String::as_str))?;
-    let now = session.app().now();
-    let mut printer = Printer { out, queue: Vec::new(), printed: None, now, seq: 0, logged: 0, second: None };
+    let mut printer = Printer::new(out, first, session.app().now())?;
+    let names_events = session.cloud().names_events();
     let result = loop {
         if let Some(t) = session.story_finished().filter(|_| !hold) {
             // A cutover under way gets its verdict before the end, if it
@@ -149,19 +172,17 @@ pub async fn print<C: Cloud>(
             },
             failure = interrupts.recv() => break Err(failure),
         }
-        printer.take(session);
-        let until = session.cloud().world_at(Instant::now().checked_sub(ORDER_DELAY).unwrap_or_else(Instant::now));
-        if let Err(e) = printer.flush(Some(until)) {
+        let events = session.take_events();
+        printer.take(session.app(), events, names_events);
+        if let Err(e) = printer.flush(Some(until(session.app(), Instant::now()))) {
             break Err(e);
         }
     };
-    printer.take(session);
+    let events = session.take_events();
+    printer.take(session.app(), events, names_events);
     printer.flush(None)?;
     result?;
-    let t = session.app().traffic();
-    let summary = Summary { requests: t.total_requests, failures: t.total_failures };
-    let text = format!("{} requests, {} failed", summary.requests, summary.failures);
-    printer.out.line(&line(session.app().now(), "summary", &text))?;
+    let summary = printer.summary(session.app())?;
     match session.problems() {
         0 => Ok(summary),
         n => Err(Failure::Failed(format!(

@@ -20,6 +20,7 @@ use crate::app::{App, Effect, Msg, Outcome, Setup};
 use crate::cloud::{Cloud, Event, Feed};
 use crate::exit::Failure;
 use crate::probe::{self, Sample};
+use crate::record::Recorder;
 pub use player::Player;
 
 /// The app, its cloud and its inputs. Its background work (the watcher,
@@ -47,6 +48,10 @@ pub struct Session<C: Cloud> {
     background: Vec<JoinHandle<()>>,
     /// Without a prober, the samples' sender, kept so the channel stays open.
     _no_samples: Option<mpsc::Sender<Sample>>,
+    /// Writes down everything the app takes in (when recording).
+    recorder: Option<Recorder>,
+    /// The events of the observation on its way to the app, for the recording.
+    arriving: Vec<Event>,
 }
 
 /// How often the prober hands the session its answers.
@@ -70,9 +75,18 @@ pub struct Builder<C: Cloud> {
     probe: Option<probe::Settings>,
     tick: Duration,
     player: Option<Player>,
+    recorder: Option<Recorder>,
 }
 
 impl<C: Cloud> Builder<C> {
+    /// Records the session (see [`crate::record`]); its lines count from
+    /// the start.
+    #[must_use]
+    pub fn record(mut self, recorder: Option<Recorder>) -> Self {
+        self.recorder = recorder;
+        self
+    }
+
     /// Observations come from this feed (a cloud that reports by itself).
     #[must_use]
     pub fn fed(mut self, feed: mpsc::Receiver<Feed>) -> Self {
@@ -115,7 +129,7 @@ impl<C: Cloud> Builder<C> {
     /// Starts the watcher (or takes the feed) and the prober; probing and
     /// the app's traffic second 0 start at the same instant.
     pub fn start(self) -> Session<C> {
-        let Self { cloud, setup, looks, probe, tick, player } = self;
+        let Self { cloud, setup, looks, probe, tick, player, recorder } = self;
         let mut background = Vec::new();
         let (feed, hurry) = match looks {
             Looks::Fed(feed) => (feed, None),
@@ -142,7 +156,13 @@ impl<C: Cloud> Builder<C> {
         // The clock is set before anything is said: a notice sent before
         // the first tick is stamped with the world's time, not zero.
         let mut app = App::new(setup, probing);
-        app.update(Msg::Tick { world: cloud.world_at(probing), real: probing, pace: cloud.pace() });
+        let first = Msg::Tick { world: cloud.world_at(probing), real: probing, pace: cloud.pace() };
+        let mut recorder = recorder;
+        if let Some(r) = &mut recorder {
+            r.begin(probing);
+            r.msg(&first, &[]);
+        }
+        app.update(first);
         Session {
             app,
             cloud,
@@ -159,12 +179,15 @@ impl<C: Cloud> Builder<C> {
             certificates,
             background,
             _no_samples: no_samples,
+            recorder,
+            arriving: Vec::new(),
         }
     }
 }
 
 impl<C: Cloud> Drop for Session<C> {
     fn drop(&mut self) {
+        self.end("closed");
         for task in &self.background {
             task.abort();
         }
@@ -183,6 +206,7 @@ impl<C: Cloud> Session<C> {
             probe: None,
             tick: Duration::from_secs(1),
             player: None,
+            recorder: None,
         }
     }
 
@@ -213,6 +237,9 @@ impl<C: Cloud> Session<C> {
             Feed::Observed { observation, events } => {
                 if let Some(player) = &mut self.player {
                     player.saw(&events);
+                }
+                if self.recorder.is_some() {
+                    self.arriving.clone_from(&events);
                 }
                 self.events.extend(events);
                 Msg::Observed(observation)
@@ -252,10 +279,10 @@ impl<C: Cloud> Session<C> {
     /// `update` and the effects, without the story.
     fn dispatch(&mut self, msg: Msg) -> Outcome {
         let ticked = matches!(msg, Msg::Tick { .. });
-        let mut outcome = self.app.update(msg);
+        let mut outcome = self.update(msg);
         if ticked && let Some(certificates) = &self.certificates {
             for (_, text) in certificates.take_changes() {
-                let told = self.app.update(Msg::Notice(text));
+                let told = self.update(Msg::Notice(text));
                 outcome.change = outcome.change.max(told.change);
                 outcome.effects.extend(told.effects);
             }
@@ -269,6 +296,34 @@ impl<C: Cloud> Session<C> {
         }
         self.write_log();
         outcome
+    }
+
+    /// The app's `update`, with the message and the calls it makes recorded.
+    fn update(&mut self, msg: Msg) -> Outcome {
+        if let Some(r) = &mut self.recorder {
+            r.msg(&msg, &std::mem::take(&mut self.arriving));
+        }
+        let outcome = self.app.update(msg);
+        if let Some(r) = &mut self.recorder {
+            for effect in &outcome.effects {
+                if let Effect::Call(call) = effect {
+                    r.call(call);
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Where the session is recorded, if it is.
+    pub fn recording(&self) -> Option<&std::path::Path> {
+        self.recorder.as_ref().map(Recorder::path)
+    }
+
+    /// Writes the recording's closing line (once) with why it ended.
+    pub fn end(&mut self, reason: &str) {
+        if let Some(mut r) = self.recorder.take() {
+            r.end(reason);
+        }
     }
 
     /// The event log's new entries, to the log file (when there is one),

@@ -1,7 +1,8 @@
 //! The audit log: every mutation attempted on AWS, one JSON line each, with
 //! the time, who made it (the caller's ARN from STS GetCallerIdentity, read
 //! once), the region, the operation, its target and parameters, the attempt,
-//! the request id and the outcome or error code. It never holds credentials.
+//! the request id and the outcome or error code. It never holds credentials,
+//! only its owner may read it, and it is never rotated or pruned.
 //! A line that cannot be written is reported in the application log; the
 //! call itself has happened by then.
 
@@ -34,7 +35,7 @@ impl Audit {
     }
 
     /// The caller's ARN, asked of STS once.
-    async fn caller(&self, c: &Clients) -> String {
+    pub async fn caller(&self, c: &Clients) -> String {
         self.caller
             .get_or_init(|| async {
                 match c.sts.get_caller_identity().send().await {
@@ -57,13 +58,8 @@ impl Audit {
         let caller = self.caller(c).await;
         let line = line(&caller, &c.region(), call, attempt, result, std::time::SystemTime::now());
         let _guard = self.file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let written = (|| {
-            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)?;
-            }
-            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&self.path)?;
-            writeln!(f, "{line}")
-        })();
+        // Never rotated: it is the record of every mutation.
+        let written = crate::logging::open_private(&self.path).and_then(|mut f| writeln!(f, "{line}"));
         if let Err(e) = written {
             tracing::error!(path = %self.path.display(), error = %e, "cannot write the audit log");
         }

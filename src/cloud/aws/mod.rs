@@ -95,6 +95,12 @@ impl AwsCloud {
     pub fn read_only(&self) -> bool {
         self.inner.read_only
     }
+
+    /// The caller's ARN (STS GetCallerIdentity, asked once and kept for the
+    /// audit log).
+    pub async fn caller(&self) -> String {
+        self.inner.audit.caller(&self.inner.clients).await
+    }
 }
 
 /// Finds what to watch, before the screen opens: region, credentials,
