@@ -413,7 +413,7 @@ pub struct DemoArgs {
     pub record: Option<PathBuf>,
     /// Play a recording as the world: a real deployment, with its instance
     /// ids, timings and traffic (the keys that act are refused).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["script", "seed", "port", "tls", "hold", "record"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "script", "seed", "port", "tls", "hold", "record", "tour"])]
     pub from: Option<PathBuf>,
 }
 

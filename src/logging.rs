@@ -176,3 +176,55 @@ pub fn init(path: Option<PathBuf>) -> Result<(PathBuf, WorkerGuard), Failure> {
 pub fn try_init() -> Option<WorkerGuard> {
     init(None).ok().map(|(_, guard)| guard)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::{Rotating, create_private, open_private, private_dir};
+
+    fn mode(p: &std::path::Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn state_files_are_their_owners_only_and_never_written_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = dir.path().join("a/b");
+        private_dir(&made).unwrap();
+        assert_eq!((mode(&dir.path().join("a")), mode(&made)), (0o700, 0o700));
+        let log = made.join("x.log");
+        open_private(&log).unwrap().write_all(b"one\n").unwrap();
+        open_private(&log).unwrap().write_all(b"two\n").unwrap();
+        assert_eq!((mode(&log), std::fs::read_to_string(&log).unwrap().as_str()), (0o600, "one\ntwo\n"), "appended");
+        let new = made.join("r.jsonl");
+        create_private(&new).unwrap();
+        assert_eq!(mode(&new), 0o600);
+        assert_eq!(create_private(&new).unwrap_err().kind(), std::io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn the_log_rotates_before_a_write_would_pass_its_size_and_keeps_three_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bluegreen.log");
+        let mut log = Rotating::open(&path, 100, 3).unwrap();
+        let line = |n: usize| format!("{n:0>39}\n"); // 40 bytes
+        for n in 0..10 {
+            log.write_all(line(n).as_bytes()).unwrap();
+        }
+        log.flush().unwrap();
+        let read = |suffix: &str| std::fs::read_to_string(format!("{}{suffix}", path.display())).unwrap_or_default();
+        // Two lines a file (a third would pass 100 bytes); lines are never split.
+        assert_eq!(read(""), line(8) + &line(9));
+        assert_eq!(read(".1"), line(6) + &line(7));
+        assert_eq!(read(".2"), line(4) + &line(5));
+        assert!(!std::path::Path::new(&format!("{}.3", path.display())).exists(), "three files in all");
+        assert_eq!((mode(&path), mode(std::path::Path::new(&format!("{}.1", path.display())))), (0o600, 0o600));
+        // A log opened again counts what it already holds.
+        let mut again = Rotating::open(&path, 100, 3).unwrap();
+        again.write_all(line(10).as_bytes()).unwrap();
+        assert_eq!(read(""), line(10));
+        assert_eq!(read(".1"), line(8) + &line(9));
+    }
+}

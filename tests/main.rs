@@ -7,6 +7,7 @@ mod net;
 mod plans;
 mod probe;
 mod pty;
+mod record;
 mod scenarios;
 mod soak;
 mod steps;

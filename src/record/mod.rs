@@ -94,13 +94,12 @@ pub struct Line {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum What {
-    /// The clock ticked: the world's time and pace (and, when the tick's
-    /// instant was before the line's time, by how many µs).
+    /// The clock ticked: the world's time and pace at the tick's instant
+    /// (`real`, µs after the start; the line's `t` is when it was taken in).
     Tick {
         world: At,
         pace: f64,
-        #[serde(default, skip_serializing_if = "is_zero")]
-        behind: u64,
+        real: u64,
     },
     Key(KeyEvent),
     Resize((u16, u16)),
@@ -139,6 +138,13 @@ pub enum What {
     },
     Problem(String),
     Notice(String),
+    /// A plan `shown`, `confirmed` or `cancelled` (with its title), or
+    /// how it ended, `done` or `failed` (with the console's words); for
+    /// people reading the file (replays rebuild it from the keys).
+    Plan {
+        event: String,
+        text: String,
+    },
     /// A call a plan made (for people reading the file; its result is a
     /// `call_done`).
     Call {
@@ -168,6 +174,8 @@ pub struct Recorder {
     broken: bool,
     /// The last line's time.
     last_t: u64,
+    /// Lines written after the header.
+    lines: usize,
 }
 
 impl Recorder {
@@ -186,6 +194,7 @@ impl Recorder {
             last_due: 0,
             broken: false,
             last_t: 0,
+            lines: 0,
         };
         r.write(&serde_json::to_string(header).map_err(std::io::Error::other)?);
         if r.broken { Err(std::io::Error::other("cannot write the header")) } else { Ok(r) }
@@ -193,6 +202,12 @@ impl Recorder {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Lines written after the header (the answers gathered so far written first).
+    pub fn lines(&mut self) -> usize {
+        self.flush_samples();
+        self.lines
     }
 
     /// Lines count from `origin` (the session's start).
@@ -227,6 +242,7 @@ impl Recorder {
     fn put(&mut self, t: u64, what: What) {
         let t = t.max(self.last_t);
         self.last_t = t;
+        self.lines += 1;
         match serde_json::to_string(&Line { t, what }) {
             Ok(text) => self.write(&text),
             Err(e) => tracing::error!(error = %e, "a recording line could not be written"),
@@ -250,8 +266,8 @@ impl Recorder {
             Msg::Resize(w, h) => What::Resize((*w, *h)),
             Msg::Tick { world, pace, real } => {
                 self.flush_samples();
-                let (t, real) = (self.micros(Instant::now()).max(self.last_t), self.micros(*real));
-                return self.put(t, What::Tick { world: *world, pace: *pace, behind: t.saturating_sub(real) });
+                let (t, real) = (self.micros(Instant::now()), self.micros(*real));
+                return self.put(t, What::Tick { world: *world, pace: *pace, real });
             }
             Msg::Observed(obs) => What::Observed { patch: self.patch(obs), events: events.to_vec() },
             Msg::ObserveFailed { error, retry_in } => {
@@ -306,15 +322,15 @@ impl Recorder {
         });
     }
 
+    /// Writes what became of a plan.
+    pub fn plan(&mut self, event: &str, text: &str) {
+        self.line(What::Plan { event: event.to_string(), text: crate::domain::clean(text, 500) });
+    }
+
     /// Writes the closing line.
     pub fn end(&mut self, reason: &str) {
         self.line(What::End { reason: reason.to_string() });
     }
-}
-
-#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 fn millis(d: Duration) -> u64 {
@@ -387,4 +403,44 @@ pub fn prune(dir: &Path, keep: &Path, files: usize, bytes: u64) -> usize {
         total = total.saturating_sub(len);
     }
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruning_removes_the_oldest_recordings_and_nothing_that_is_not_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = "{\"schema_version\":1}\n";
+        let put = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let old: Vec<PathBuf> = (1..=5)
+            .map(|n| put(&format!("2026120{n}T090000Z-42.jsonl"), &format!("{header}{}", "x".repeat(100))))
+            .collect();
+        let theirs = put("notes.jsonl", header);
+        let named_but_not_ours = put("20261101T090000Z-7.jsonl", "{\"hello\":1}\n");
+        let keep = put("20261210T090000Z-43.jsonl", header);
+        assert_eq!(prune(dir.path(), &keep, 3, u64::MAX), 3, "down to three files, this session's among them");
+        let left = |p: &PathBuf| p.exists();
+        assert_eq!(old.iter().map(left).collect::<Vec<_>>(), [false, false, false, true, true], "the oldest first");
+        assert!(theirs.exists() && named_but_not_ours.exists() && keep.exists(), "only bluegreen's recordings go");
+        // By size: 121 bytes each and 21 this session's, so 100 bytes keep the session alone.
+        assert_eq!(prune(dir.path(), &keep, 100, 100), 2);
+        assert!(keep.exists() && !old[4].exists());
+    }
+
+    #[test]
+    fn a_default_path_is_named_by_its_start_and_reads_as_a_recording_name() {
+        let start = std::time::UNIX_EPOCH + Duration::from_secs(1_795_683_600);
+        let dir = tempfile::tempdir().unwrap();
+        let name = default_path(start).unwrap().file_name().unwrap().to_string_lossy().to_string();
+        assert_eq!(name, format!("20261126T090000Z-{}.jsonl", std::process::id()));
+        let path = dir.path().join(&name);
+        std::fs::write(&path, "{\"schema_version\":1}\n").unwrap();
+        assert!(ours(&path));
+    }
 }

@@ -241,13 +241,10 @@ impl Replay {
     /// The messages a line stands for.
     fn messages(&mut self, line: Line) -> Vec<Msg> {
         match line.what {
-            What::Tick { world, pace, behind } => {
-                let real = self.instant(line.t.saturating_sub(behind));
-                vec![Msg::Tick { world, real, pace }]
-            }
+            What::Tick { world, pace, real } => vec![Msg::Tick { world, real: self.instant(real), pace }],
             What::Key(key) if self.keys => vec![Msg::Key(key)],
             What::Resize((w, h)) if self.resizes => vec![Msg::Resize(w, h)],
-            What::Key(_) | What::Resize(_) | What::Call { .. } | What::End { .. } => Vec::new(),
+            What::Key(_) | What::Resize(_) | What::Plan { .. } | What::Call { .. } | What::End { .. } => Vec::new(),
             What::Observed { patch, events } => {
                 self.events.extend(events);
                 self.observation(&patch).map(Msg::Observed).into_iter().collect()

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use crate::app::{App, Effect, Msg, Outcome, Setup};
+use crate::app::{App, Effect, Msg, Outcome, Overlay, PlanEnd, Setup};
 use crate::cloud::{Cloud, Event, Feed};
 use crate::exit::Failure;
 use crate::probe::{self, Sample};
@@ -52,6 +52,44 @@ pub struct Session<C: Cloud> {
     recorder: Option<Recorder>,
     /// The events of the observation on its way to the app, for the recording.
     arriving: Vec<Event>,
+}
+
+/// Where the plan on screen stands, for the recording's `plan` lines.
+#[derive(Debug, PartialEq)]
+struct PlanState {
+    /// The plan shown (its title), and whether it was confirmed.
+    shown: Option<(String, bool)>,
+    end: Option<PlanEnd>,
+}
+
+impl PlanState {
+    fn of(app: &App) -> Self {
+        let shown = match app.overlay() {
+            Overlay::Plan(view) => Some((view.plan.title.clone(), view.confirming)),
+            _ => None,
+        };
+        Self { shown, end: app.plan_end().cloned() }
+    }
+
+    /// What happened to the plan between `self` and `after`.
+    fn then(&self, after: &Self) -> Vec<(&'static str, String)> {
+        let mut said = Vec::new();
+        match (&self.shown, &after.shown) {
+            (None, Some((title, _))) => said.push(("shown", title.clone())),
+            (Some((a, _)), Some((b, _))) if a != b => said.push(("shown", b.clone())),
+            (Some((_, false)), Some((title, true))) => said.push(("confirmed", title.clone())),
+            (Some((title, false)), None) => said.push(("cancelled", title.clone())),
+            _ => {}
+        }
+        if after.end != self.end {
+            match &after.end {
+                Some(PlanEnd::Done(text)) => said.push(("done", text.clone())),
+                Some(PlanEnd::Failed(text)) => said.push(("failed", text.clone())),
+                None => {}
+            }
+        }
+        said
+    }
 }
 
 /// How often the prober hands the session its answers.
@@ -300,15 +338,16 @@ impl<C: Cloud> Session<C> {
 
     /// The app's `update`, with the message and the calls it makes recorded.
     fn update(&mut self, msg: Msg) -> Outcome {
-        if let Some(r) = &mut self.recorder {
-            r.msg(&msg, &std::mem::take(&mut self.arriving));
-        }
+        let Some(r) = &mut self.recorder else { return self.app.update(msg) };
+        r.msg(&msg, &std::mem::take(&mut self.arriving));
+        let before = PlanState::of(&self.app);
         let outcome = self.app.update(msg);
-        if let Some(r) = &mut self.recorder {
-            for effect in &outcome.effects {
-                if let Effect::Call(call) = effect {
-                    r.call(call);
-                }
+        for (event, text) in before.then(&PlanState::of(&self.app)) {
+            r.plan(event, &text);
+        }
+        for effect in &outcome.effects {
+            if let Effect::Call(call) = effect {
+                r.call(call);
             }
         }
         outcome

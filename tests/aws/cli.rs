@@ -342,7 +342,10 @@ async fn plain_tells_a_deployment_that_failed_between_two_looks_and_so_does_the_
 
     let region = region();
     let world = World::new(Env::alb(region, 2).await, GroupSettings::tutorial(false)).await;
-    let vars = aws_env(&world.fake, region, "plain-between");
+    let mut vars = aws_env(&world.fake, region, "plain-between");
+    vars.push(("AWS_SESSION_TOKEN".into(), TOKEN.into()));
+    let state = std::path::PathBuf::from(&vars.iter().find(|(k, _)| k == "XDG_STATE_HOME").unwrap().1);
+    let _ = std::fs::remove_dir_all(&state);
     let url = page_server(world.fake.clone()).await;
     let log = scratch("plain-between.log");
     let _ = std::fs::remove_file(&log);
@@ -415,4 +418,42 @@ async fn plain_tells_a_deployment_that_failed_between_two_looks_and_so_does_the_
     for what in [format!("deployment {id} created"), "ApplicationStop ✗ failed".into(), ended.clone(), why] {
         assert!(file.lines().any(|l| l.contains("bluegreen::events") && l.contains(&what)), "{what:?} in {file}");
     }
+    recorded_and_replayed_offline(&state, &log, &lines);
+}
+
+/// A known session token, to look for where it must never be.
+const TOKEN: &str = "FwoGZXIvYXdzEXAMPLE-session-token-never-recorded";
+
+/// The session was recorded by default, its owner's only, with none of the
+/// credentials, and replays with no endpoint and no credentials at all: the
+/// same lines `--plain` printed live.
+fn recorded_and_replayed_offline(state: &std::path::Path, log: &std::path::Path, live: &[String]) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let sessions = state.join("bluegreen/sessions");
+    let found: Vec<_> = std::fs::read_dir(&sessions).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(found.len(), 1, "one recording: {found:?}");
+    let recording = &found[0];
+    assert_eq!((mode(recording), mode(&sessions), mode(&state.join("bluegreen"))), (0o600, 0o700, 0o700));
+    assert_eq!(mode(log), 0o600, "the log is its owner's only");
+    let text = std::fs::read_to_string(recording).unwrap();
+    for secret in [SECRET, TOKEN, KEY_ID, "Signature=", "X-Amz-Security-Token"] {
+        assert!(!text.contains(secret), "{secret} in the recording");
+    }
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!((header["mode"].as_str(), header["group"].as_str()), (Some("aws"), Some("bluegreen-dg")));
+    assert!(header["caller"].as_str().is_some_and(|c| c.starts_with("arn:aws:")), "who watched: {header}");
+    assert!(text.trim_end().lines().last().unwrap().contains("\"end\":{\"reason\":\"signal 2\"}"), "closed");
+
+    let home = scratch("home-offline");
+    std::fs::create_dir_all(&home).unwrap();
+    let offline =
+        [("PATH".to_string(), std::env::var("PATH").unwrap_or_default()), ("HOME".into(), home.display().to_string())];
+    let out = run(&offline, &["replay", "--plain", recording.to_str().unwrap()]);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let replayed: Vec<&str> = printed.lines().collect();
+    let (summary, body) = replayed.split_last().unwrap();
+    assert!(summary.contains(" summary "), "{summary}");
+    assert_eq!(body, live, "replay --plain prints what --plain printed live");
 }

@@ -27,6 +27,8 @@ pub struct Harness {
     turn: usize,
     /// Every effect `update` returned, in order.
     pub effects: Vec<Effect>,
+    /// Writes down every message sent, as the console's session does.
+    pub recorder: Option<bluegreen::record::Recorder>,
 }
 
 impl Harness {
@@ -40,12 +42,33 @@ impl Harness {
 
     /// A session whose header names `source` (`aws` for the console on AWS).
     pub fn with_source(world: World, source: &str) -> Self {
+        Self::recorded(world, source, None)
+    }
+
+    /// The setup every harness's app starts with.
+    pub fn setup(source: &str) -> Setup {
+        Setup { source: source.to_string(), url: URL.to_string(), ..Setup::default() }
+    }
+
+    /// [`Harness::with_source`], recording from its first message.
+    pub fn recorded(world: World, source: &str, recorder: Option<bluegreen::record::Recorder>) -> Self {
         let start = Instant::now();
-        let setup = Setup { source: source.to_string(), url: URL.to_string(), ..Setup::default() };
-        let app = App::new(setup, start);
+        let app = App::new(Self::setup(source), start);
         let world_start = world.now();
-        let mut h =
-            Self { world, app, theme: Theme { monochrome: false }, start, world_start, turn: 0, effects: Vec::new() };
+        let mut recorder = recorder;
+        if let Some(r) = &mut recorder {
+            r.begin(start);
+        }
+        let mut h = Self {
+            world,
+            app,
+            theme: Theme { monochrome: false },
+            start,
+            world_start,
+            turn: 0,
+            effects: Vec::new(),
+            recorder,
+        };
         h.send(Msg::Tick { world: world_start, real: start, pace: 1.0 });
         h.observe();
         h
@@ -57,6 +80,9 @@ impl Harness {
 
     /// Sends a message and answers its effects from the world.
     pub fn send(&mut self, msg: Msg) -> bool {
+        if let Some(r) = &mut self.recorder {
+            r.msg(&msg, &[]);
+        }
         let outcome = self.app.update(msg);
         let redraw = outcome.redraw();
         for effect in outcome.effects {
@@ -162,26 +188,31 @@ impl Harness {
         if self.app.size() != Some((width, height)) {
             self.resize(width, height);
         }
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|f| bluegreen::ui::render(&self.app, self.theme, f)).unwrap();
-        let buffer = terminal.backend().buffer();
-        let mut out = String::new();
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for y in 0..height {
-            let mut line = String::new();
-            for x in 0..width {
-                let cell = &buffer[(x, y)];
-                line.push_str(cell.symbol());
-                for b in format!("{:?}{:?}{:?}", cell.fg, cell.bg, cell.modifier).bytes() {
-                    hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-                }
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        let _ = writeln!(out, "styles_hash: {hash:016x}");
-        out
+        screen_of(&self.app, self.theme, width, height)
     }
+}
+
+/// An app's screen as text, one line per row, plus a hash of every cell's style.
+pub fn screen_of(app: &App, theme: Theme, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| bluegreen::ui::render(app, theme, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            let cell = &buffer[(x, y)];
+            line.push_str(cell.symbol());
+            for b in format!("{:?}{:?}{:?}", cell.fg, cell.bg, cell.modifier).bytes() {
+                hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    let _ = writeln!(out, "styles_hash: {hash:016x}");
+    out
 }
 
 impl Harness {

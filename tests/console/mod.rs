@@ -6,6 +6,7 @@ mod clock;
 mod e2e;
 mod harness;
 mod redraw;
+mod replay;
 mod screens;
 mod tour;
 mod trust;

@@ -1,0 +1,148 @@
+//! What recording costs and what a recording weighs: bytes per hour of a
+//! session on an idle group, and of an hour with one deployment (deploy,
+//! Ready, promote, success) of 2 and of 200 instances, with the prober at 10
+//! requests a second and observations on the console's AWS cadence (every
+//! 3 s while something moves, 20 s when still); the CPU the recorder adds
+//! (its time per recorded hour, as a share of one core); and the time to
+//! open a one-hour recording (read, check, survey its moments) and jump to
+//! its end. Goals: under 2 MB an idle hour, under 1 MB an hour with a
+//! deployment of 2, under 0.2% of a core, under 200 ms to open and jump.
+//!
+//! ```sh
+//! cargo bench --bench record
+//! ```
+
+use std::time::{Duration, Instant as StdInstant};
+
+use bluegreen::app::Msg;
+use bluegreen::cloud::sim::scenario::BUILTIN;
+use bluegreen::cloud::sim::{Scenario, World, story};
+use bluegreen::probe::{ErrorKind, Outcome, Sample};
+use bluegreen::record::replay::{self, Replay};
+use bluegreen::record::{Header, Recorder, SCHEMA_VERSION, tape};
+use tokio::time::Instant;
+
+const HOUR: u64 = 3600;
+const RATE: u64 = 10;
+
+fn header() -> Header {
+    Header {
+        schema_version: SCHEMA_VERSION,
+        bluegreen: env!("CARGO_PKG_VERSION").into(),
+        commit: "bench".into(),
+        mode: "aws".into(),
+        source: "aws".into(),
+        region: Some("us-east-1".into()),
+        application: Some("bluegreen-app".into()),
+        group: Some("bluegreen-dg".into()),
+        caller: Some("arn:aws:iam::123456789012:user/release-manager".into()),
+        size: Some((120, 40)),
+        start: "2026-11-27T09:00:00Z".into(),
+        url: "http://bluegreen-alb-123.us-east-1.elb.amazonaws.com/".into(),
+        unverified: false,
+        read_only: None,
+        stale_after_secs: Some(60),
+        tour: false,
+        names_events: false,
+        first: Vec::new(),
+    }
+}
+
+/// Feeds a recorder what an hour of the console takes in.
+struct Session {
+    recorder: Recorder,
+    start: Instant,
+    second: u64,
+    turn: usize,
+    /// Time spent inside the recorder.
+    spent: Duration,
+    next_look: u64,
+}
+
+impl Session {
+    fn send(&mut self, msg: &Msg) {
+        let t = StdInstant::now();
+        self.recorder.msg(msg, &[]);
+        self.spent += t.elapsed();
+    }
+
+    /// One second of the world: ten answers, a tick, and a look when one is due.
+    fn second(&mut self, world: &World) {
+        let routable: Vec<_> = world.instances().into_iter().filter(bluegreen::cloud::sim::InstanceView::routable).collect();
+        for n in 0..RATE {
+            self.turn += 1;
+            let outcome = match routable.get(self.turn % routable.len().max(1)) {
+                Some(v) => match &v.version {
+                    Some(version) => Outcome::Served { version: version.clone(), instance: Some(v.id.clone()) },
+                    None => Outcome::Failed(ErrorKind::NoVersion),
+                },
+                None => Outcome::Failed(ErrorKind::Server(503)),
+            };
+            let scheduled = self.start + Duration::from_millis(self.second * 1000 + n * (1000 / RATE));
+            let sample = Sample { scheduled, latency: Duration::from_micros(2300 + n * 37), outcome, handshake: None };
+            self.send(&Msg::Sample(sample));
+        }
+        if self.second >= self.next_look {
+            let obs = world.observe();
+            let every = if obs.settled() { 20 } else { 3 };
+            self.send(&Msg::Observed(Box::new(obs)));
+            self.next_look = self.second + every;
+        }
+        let real = self.start + Duration::from_secs(self.second);
+        self.send(&Msg::Tick { world: world.now(), real, pace: 1.0 });
+        self.second += 1;
+    }
+}
+
+/// Records an hour on a group of `instances`, with one deployment or none;
+/// gives the file and the recorder's time.
+fn hour(dir: &std::path::Path, instances: u32, deploy: bool) -> (std::path::PathBuf, Duration) {
+    let text = BUILTIN[0].1.replace("[group]", &format!("[group]\ninstances = {instances}"));
+    let mut world = World::new(&Scenario::parse(&text).expect("scenario"));
+    let path = dir.join(format!("{instances}-{deploy}.jsonl"));
+    let mut s = Session {
+        recorder: Recorder::create(&path, &header()).expect("a recording"),
+        start: Instant::now(),
+        second: 0,
+        turn: 0,
+        spent: Duration::ZERO,
+        next_look: 0,
+    };
+    s.recorder.begin(s.start);
+    if deploy {
+        let actions = story::parse("sleep 60; deploy; wait Ready; sleep 120; promote; wait Succeeded").unwrap();
+        story::play_with(&mut world, actions, Duration::from_secs(HOUR), |w| s.second(w)).expect("the story plays");
+    }
+    while s.second < HOUR {
+        world.advance(world.now() + Duration::from_secs(1));
+        s.second(&world);
+    }
+    s.recorder.end("quit");
+    (path, s.spent)
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    println!("{:<34} {:>10} {:>8} {:>12} {:>14}", "one hour of", "bytes", "lines", "CPU (core)", "open + end");
+    for (name, instances, deploy) in
+        [("an idle group of 2", 2, false), ("a deployment of 2", 2, true), ("a deployment of 200", 200, true)]
+    {
+        let (path, spent) = hour(dir.path(), instances, deploy);
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        let cpu = spent.as_secs_f64() / HOUR as f64 * 100.0;
+        let t = StdInstant::now();
+        let tape = tape::read(&path).expect("reads back");
+        let setup = replay::setup(&tape);
+        let mut r = Replay::new(tape, setup, true, true);
+        let end = r.tape().lines.len();
+        r.seek(end);
+        let open = t.elapsed();
+        assert!(r.app().obs().is_some());
+        println!(
+            "{name:<34} {:>8.2} MB {lines:>8} {cpu:>11.4}% {:>11.1} ms",
+            bytes as f64 / 1_048_576.0,
+            open.as_secs_f64() * 1000.0
+        );
+    }
+}
