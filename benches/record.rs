@@ -10,6 +10,7 @@
 //!
 //! ```sh
 //! cargo bench --bench record
+//! RECORD_BENCH_DETAIL=1 cargo bench --bench record   # where opening's time goes
 //! ```
 
 use std::time::{Duration, Instant as StdInstant};
@@ -68,7 +69,8 @@ impl Session {
 
     /// One second of the world: ten answers, a tick, and a look when one is due.
     fn second(&mut self, world: &World) {
-        let routable: Vec<_> = world.instances().into_iter().filter(bluegreen::cloud::sim::InstanceView::routable).collect();
+        let routable: Vec<_> =
+            world.instances().into_iter().filter(bluegreen::cloud::sim::InstanceView::routable).collect();
         for n in 0..RATE {
             self.turn += 1;
             let outcome = match routable.get(self.turn % routable.len().max(1)) {
@@ -94,12 +96,13 @@ impl Session {
     }
 }
 
-/// Records an hour on a group of `instances`, with one deployment or none;
-/// gives the file and the recorder's time.
-fn hour(dir: &std::path::Path, instances: u32, deploy: bool) -> (std::path::PathBuf, Duration) {
+/// Records an hour on a group of `instances`, with one deployment or none
+/// (or only the deployment, from `deploy` to its success, when `secs` is 0);
+/// gives the file, the recorder's time and the seconds recorded.
+fn hour(dir: &std::path::Path, instances: u32, deploy: bool, secs: u64) -> (std::path::PathBuf, Duration, u64) {
     let text = BUILTIN[0].1.replace("[group]", &format!("[group]\ninstances = {instances}"));
     let mut world = World::new(&Scenario::parse(&text).expect("scenario"));
-    let path = dir.join(format!("{instances}-{deploy}.jsonl"));
+    let path = dir.join(format!("{instances}-{deploy}-{secs}.jsonl"));
     let mut s = Session {
         recorder: Recorder::create(&path, &header()).expect("a recording"),
         start: Instant::now(),
@@ -110,39 +113,79 @@ fn hour(dir: &std::path::Path, instances: u32, deploy: bool) -> (std::path::Path
     };
     s.recorder.begin(s.start);
     if deploy {
-        let actions = story::parse("sleep 60; deploy; wait Ready; sleep 120; promote; wait Succeeded").unwrap();
+        let story = if secs == 0 {
+            "deploy; wait Ready; sleep 120; promote; wait Succeeded"
+        } else {
+            "sleep 60; deploy; wait Ready; sleep 120; promote; wait Succeeded"
+        };
+        let actions = story::parse(story).unwrap();
         story::play_with(&mut world, actions, Duration::from_secs(HOUR), |w| s.second(w)).expect("the story plays");
     }
-    while s.second < HOUR {
+    while s.second < secs {
         world.advance(world.now() + Duration::from_secs(1));
         s.second(&world);
     }
     s.recorder.end("quit");
-    (path, s.spent)
+    (path, s.spent, s.second)
 }
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    println!("{:<34} {:>10} {:>8} {:>12} {:>14}", "one hour of", "bytes", "lines", "CPU (core)", "open + end");
-    for (name, instances, deploy) in
-        [("an idle group of 2", 2, false), ("a deployment of 2", 2, true), ("a deployment of 200", 200, true)]
-    {
-        let (path, spent) = hour(dir.path(), instances, deploy);
+    println!("{:<44} {:>10} {:>8} {:>12} {:>14}", "recorded", "bytes", "lines", "CPU (core)", "open + end");
+    for (name, instances, deploy, secs) in [
+        ("an hour of an idle group of 2", 2, false, HOUR),
+        ("an hour with a deployment of 2", 2, true, HOUR),
+        ("an hour with a deployment of 200", 200, true, HOUR),
+        ("a deployment of 2, deploy to success", 2, true, 0),
+        ("a deployment of 200, deploy to success", 200, true, 0),
+    ] {
+        let (path, spent, recorded) = hour(dir.path(), instances, deploy, secs);
         let bytes = std::fs::metadata(&path).unwrap().len();
         let lines = std::fs::read_to_string(&path).unwrap().lines().count();
-        let cpu = spent.as_secs_f64() / HOUR as f64 * 100.0;
+        let cpu = spent.as_secs_f64() / recorded as f64 * 100.0;
         let t = StdInstant::now();
         let tape = tape::read(&path).expect("reads back");
+        let read = t.elapsed();
         let setup = replay::setup(&tape);
         let mut r = Replay::new(tape, setup, true, true);
+        let surveyed = t.elapsed();
         let end = r.tape().lines.len();
         r.seek(end);
         let open = t.elapsed();
+        if std::env::var_os("RECORD_BENCH_DETAIL").is_some() {
+            println!("  read {read:?}, surveyed {surveyed:?}, at the end {open:?}");
+            detail(&r);
+        }
         assert!(r.app().obs().is_some());
+        let name =
+            if secs == 0 { format!("{name} ({}m{:02}s)", recorded / 60, recorded % 60) } else { name.to_string() };
         println!(
-            "{name:<34} {:>8.2} MB {lines:>8} {cpu:>11.4}% {:>11.1} ms",
+            "{name:<44} {:>8.2} MB {lines:>8} {cpu:>11.4}% {:>11.1} ms",
             bytes as f64 / 1_048_576.0,
             open.as_secs_f64() * 1000.0
         );
     }
+}
+
+/// What one observation of the recording's last costs a replay: read from
+/// JSON, and taken in by a copy of the app.
+fn detail(r: &Replay) {
+    let obs = r.app().obs().unwrap().clone();
+    let v = serde_json::to_value(&obs).unwrap();
+    let t = StdInstant::now();
+    for _ in 0..20 {
+        let _ = <bluegreen::domain::Observation as serde::Deserialize>::deserialize(&v).unwrap();
+    }
+    println!("  deserialize {:?}", t.elapsed() / 20);
+    let t = StdInstant::now();
+    for _ in 0..20 {
+        let mut app = r.app().clone();
+        app.update(Msg::Observed(Box::new(obs.clone())));
+    }
+    println!("  clone + update {:?}", t.elapsed() / 20);
+    let t = StdInstant::now();
+    for _ in 0..20 {
+        let _ = r.app().clone();
+    }
+    println!("  clone {:?}", t.elapsed() / 20);
 }

@@ -98,7 +98,7 @@ impl fmt::Display for ErrorKind {
 }
 
 /// How one request ended.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     /// A 2xx page naming its version.
     Served {

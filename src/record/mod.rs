@@ -129,12 +129,15 @@ pub enum What {
         #[serde(default)]
         after: Option<Value>,
     },
-    /// The prober's answers: each outcome once, then per answer (when it was
-    /// due, in µs after the previous one's due time, or the start for the
-    /// first; its latency in µs; its outcome's index; its handshake in µs).
+    /// The prober's answers: the outcomes not seen before in the
+    /// recording (each numbered by its place among all the recording's
+    /// outcomes), then per answer: when it was due (µs after the previous
+    /// answer's due time, or the start for a line's first), its latency
+    /// (µs), its outcome's number, its TLS handshake (µs; 0 for none).
     Samples {
-        outcomes: Vec<Outcome>,
-        answers: Vec<(i64, u64, usize, Option<u64>)>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        new: Vec<Outcome>,
+        answers: Vec<(i64, u64, usize, u64)>,
     },
     Problem(String),
     Notice(String),
@@ -165,9 +168,13 @@ pub struct Recorder {
     origin: Instant,
     /// The last observation written, as JSON.
     last: Value,
+    /// Every outcome the recording has numbered, and how many of them
+    /// have been written.
+    outcomes: std::collections::HashMap<Outcome, usize>,
+    numbered: Vec<Outcome>,
+    written: usize,
     /// Answers not yet written (they go out before the next other line).
-    outcomes: Vec<Outcome>,
-    answers: Vec<(i64, u64, usize, Option<u64>)>,
+    answers: Vec<(i64, u64, usize, u64)>,
     /// The due time of the last answer gathered in this line, µs after the start.
     last_due: u64,
     /// Writing failed once (said in the log); nothing more is written.
@@ -189,7 +196,9 @@ impl Recorder {
             file,
             origin: Instant::now(),
             last: Value::Null,
-            outcomes: Vec::new(),
+            outcomes: std::collections::HashMap::new(),
+            numbered: Vec::new(),
+            written: 0,
             answers: Vec::new(),
             last_due: 0,
             broken: false,
@@ -290,15 +299,17 @@ impl Recorder {
     }
 
     fn sample(&mut self, s: &Sample) {
-        let index = self.outcomes.iter().position(|o| *o == s.outcome).unwrap_or_else(|| {
-            self.outcomes.push(s.outcome.clone());
-            self.outcomes.len() - 1
-        });
+        let next = self.numbered.len();
+        let index = *self.outcomes.entry(s.outcome.clone()).or_insert(next);
+        if index == next {
+            self.numbered.push(s.outcome.clone());
+        }
         let due = self.micros(s.scheduled);
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         // Answers come in the order they ended, not the order they were due.
         let delta = i64::try_from(due).unwrap_or(i64::MAX) - i64::try_from(self.last_due).unwrap_or(i64::MAX);
-        self.answers.push((delta, micros(s.latency), index, s.handshake.map(micros)));
+        let handshake = s.handshake.map_or(0, |h| micros(h).max(1));
+        self.answers.push((delta, micros(s.latency), index, handshake));
         self.last_due = due;
     }
 
@@ -307,7 +318,8 @@ impl Recorder {
             return;
         }
         let what =
-            What::Samples { outcomes: std::mem::take(&mut self.outcomes), answers: std::mem::take(&mut self.answers) };
+            What::Samples { new: self.numbered[self.written..].to_vec(), answers: std::mem::take(&mut self.answers) };
+        self.written = self.numbered.len();
         // Each line's first answer counts from the start.
         self.last_due = 0;
         let t = self.micros(Instant::now());

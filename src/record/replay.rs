@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -37,8 +38,9 @@ pub struct Replay {
     /// The real instant the recording's `t` counts from.
     base: Instant,
     app: App,
-    /// The last observation, as JSON (patches apply to it).
+    /// The last observation, as JSON (patches apply to it), and read.
     obs: Value,
+    typed: Option<Observation>,
     /// Lines played.
     played: usize,
     /// Recorded keys and resizes are played (a cast, `--plain`); a viewer's
@@ -79,6 +81,7 @@ impl Replay {
             base,
             app,
             obs: Value::Null,
+            typed: None,
             played: 0,
             keys,
             resizes,
@@ -125,6 +128,8 @@ impl Replay {
             }
             verdicts = self.app.verdicts().len();
         }
+        // The end is a checkpoint too: `End` is at once.
+        checkpoints.push((self.played, self.app.clone(), self.obs.clone()));
         self.moments = moments;
         self.checkpoints = checkpoints;
         self.events.clear();
@@ -177,6 +182,7 @@ impl Replay {
     pub fn restart(&mut self) {
         self.app = App::new(self.setup.clone(), self.base);
         self.obs = Value::Null;
+        self.typed = None;
         self.played = 0;
         self.events.clear();
     }
@@ -184,12 +190,16 @@ impl Replay {
     /// Plays the next line; what the app said of it (everything, for a
     /// line of several messages).
     pub fn step(&mut self) -> Outcome {
-        let Some(line) = self.tape.lines.get(self.played).cloned() else {
+        if self.played >= self.tape.lines.len() {
             return Outcome::default();
-        };
+        }
+        // The lines are set aside while one is read (no copy of it).
+        let lines = std::mem::take(&mut self.tape.lines);
+        let msgs = self.messages(&lines[self.played]);
+        self.tape.lines = lines;
         self.played += 1;
         let mut outcome = Outcome::default();
-        for msg in self.messages(line) {
+        for msg in msgs {
             let o = self.app.update(msg);
             outcome.change = outcome.change.max(o.change);
             outcome.effects.extend(o.effects);
@@ -211,15 +221,18 @@ impl Replay {
     /// that is behind).
     pub fn seek(&mut self, lines: usize) {
         let lines = lines.min(self.tape.lines.len());
-        if lines < self.played {
-            match self.checkpoints.iter().rev().find(|(n, ..)| *n <= lines) {
-                Some((n, app, obs)) => {
-                    self.played = *n;
-                    self.app = app.clone();
-                    self.obs = obs.clone();
-                }
-                None => self.restart(),
+        // The nearest checkpoint at or before `lines`, when it saves playing
+        // (going back, or far ahead).
+        let nearest = self.checkpoints.iter().rev().find(|(n, ..)| *n <= lines);
+        match nearest {
+            Some((n, app, obs)) if lines < self.played || *n > self.played => {
+                self.played = *n;
+                self.app = app.clone();
+                self.obs = obs.clone();
+                self.typed = None;
             }
+            None if lines < self.played => self.restart(),
+            _ => {}
         }
         while self.played < lines {
             self.step();
@@ -229,8 +242,20 @@ impl Replay {
 
     fn observation(&mut self, patch: &Value) -> Option<Box<Observation>> {
         patch::apply(&mut self.obs, patch);
-        match serde_json::from_value::<Observation>(self.obs.clone()) {
-            Ok(obs) => Some(Box::new(obs)),
+        // A look that found nothing new but its time (most of them) is the
+        // last one again: no need to read it whole.
+        let only_time = patch.as_object().is_some_and(|p| p.keys().all(|k| k == "at"));
+        if let (true, Some(last)) = (only_time, &self.typed) {
+            let at = self.obs.get("at").and_then(|a| crate::domain::At::deserialize(a).ok()).unwrap_or(last.at);
+            let obs = Observation { at, ..last.clone() };
+            self.typed = Some(obs.clone());
+            return Some(Box::new(obs));
+        }
+        match Observation::deserialize(&self.obs) {
+            Ok(obs) => {
+                self.typed = Some(obs.clone());
+                Some(Box::new(obs))
+            }
             Err(e) => {
                 tracing::warn!(line = self.played, error = %e, "a recorded observation does not read back");
                 None
@@ -239,48 +264,51 @@ impl Replay {
     }
 
     /// The messages a line stands for.
-    fn messages(&mut self, line: Line) -> Vec<Msg> {
-        match line.what {
-            What::Tick { world, pace, real } => vec![Msg::Tick { world, real: self.instant(real), pace }],
-            What::Key(key) if self.keys => vec![Msg::Key(key)],
-            What::Resize((w, h)) if self.resizes => vec![Msg::Resize(w, h)],
+    fn messages(&mut self, line: &Line) -> Vec<Msg> {
+        match &line.what {
+            What::Tick { world, pace, real } => {
+                vec![Msg::Tick { world: *world, real: self.instant(*real), pace: *pace }]
+            }
+            What::Key(key) if self.keys => vec![Msg::Key(*key)],
+            What::Resize((w, h)) if self.resizes => vec![Msg::Resize(*w, *h)],
             What::Key(_) | What::Resize(_) | What::Plan { .. } | What::Call { .. } | What::End { .. } => Vec::new(),
             What::Observed { patch, events } => {
-                self.events.extend(events);
-                self.observation(&patch).map(Msg::Observed).into_iter().collect()
+                self.events.extend(events.iter().cloned());
+                self.observation(patch).map(Msg::Observed).into_iter().collect()
             }
             What::ObserveFailed { error, retry_in_ms } => {
-                vec![Msg::ObserveFailed { error, retry_in: Duration::from_millis(retry_in_ms) }]
+                vec![Msg::ObserveFailed { error: error.clone(), retry_in: Duration::from_millis(*retry_in_ms) }]
             }
-            What::Fresh { patch } => self.observation(&patch).map(Msg::Fresh).into_iter().collect(),
-            What::FreshFailed { error } => vec![Msg::FreshFailed(error)],
+            What::Fresh { patch } => self.observation(patch).map(Msg::Fresh).into_iter().collect(),
+            What::FreshFailed { error } => vec![Msg::FreshFailed(error.clone())],
             What::CallDone { output, error, after } => {
                 let result = match (output, error) {
-                    (_, Some(e)) => Err(e),
-                    (Some(o), None) => Ok(o),
+                    (_, Some(e)) => Err(e.clone()),
+                    (Some(o), None) => Ok(o.clone()),
                     (None, None) => Ok(crate::cloud::CallOutput::Done),
                 };
-                let after = after.and_then(|p| self.observation(&p));
+                let after = after.as_ref().and_then(|p| self.observation(p));
                 vec![Msg::CallDone(result, after)]
             }
-            What::Samples { outcomes, answers } => {
+            What::Samples { answers, .. } => {
+                let outcomes = &self.tape.outcomes;
                 let mut due = 0u64;
                 answers
-                    .into_iter()
-                    .filter_map(|(delta, latency, index, handshake)| {
+                    .iter()
+                    .filter_map(|&(delta, latency, index, handshake)| {
                         due = due.saturating_add_signed(delta);
                         let outcome = outcomes.get(index)?.clone();
                         Some(Msg::Sample(Sample {
                             scheduled: self.instant(due),
                             latency: Duration::from_micros(latency),
                             outcome,
-                            handshake: handshake.map(Duration::from_micros),
+                            handshake: (handshake > 0).then(|| Duration::from_micros(handshake)),
                         }))
                     })
                     .collect()
             }
-            What::Problem(text) => vec![Msg::Problem(text)],
-            What::Notice(text) => vec![Msg::Notice(text)],
+            What::Problem(text) => vec![Msg::Problem(text.clone())],
+            What::Notice(text) => vec![Msg::Notice(text.clone())],
         }
     }
 }

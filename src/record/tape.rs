@@ -20,6 +20,9 @@ pub struct Tape {
     pub lines: Vec<Line>,
     /// Said when the last line was cut short.
     pub note: Option<String>,
+    /// Every outcome of the prober's answers, numbered as the recording
+    /// numbers them.
+    pub outcomes: Vec<crate::probe::Outcome>,
 }
 
 impl Tape {
@@ -56,6 +59,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tape, String> {
     let mut header = None;
     let mut lines = Vec::with_capacity(count);
     let mut note = None;
+    let mut numbered = 0;
     for (i, text) in raw.into_iter().enumerate() {
         let number = i + 1;
         let last = number == count;
@@ -106,11 +110,24 @@ pub fn parse(bytes: &[u8]) -> Result<Tape, String> {
         if lines.last().is_some_and(|l: &Line| l.t > line.t) {
             return Err(format!("line {number} goes back in time ({HINT})"));
         }
+        if let super::What::Samples { new, answers } = &line.what {
+            numbered += new.len();
+            if answers.iter().any(|a| a.2 >= numbered) {
+                return Err(format!("line {number} names an outcome no line gave ({HINT})"));
+            }
+        }
         lines.push(line);
     }
     let header = header
         .ok_or_else(|| "the file holds no whole header line (hint: it was cut short at its start)".to_string())?;
-    Ok(Tape { header, lines, note })
+    let outcomes = lines
+        .iter()
+        .flat_map(|l| match &l.what {
+            super::What::Samples { new, .. } => new.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    Ok(Tape { header, lines, note, outcomes })
 }
 
 /// serde's words, cleaned and kept short.
