@@ -43,6 +43,7 @@ pub(crate) fn ending(result: &Result<(), Failure>) -> String {
 /// Checks what can be checked without the network.
 fn check(opts: &Options) -> Result<probe::Reader, Failure> {
     probe::check_rate(opts.rate)?;
+    super::check_record(&opts.record)?;
     let reader = opts.page.reader().map_err(Failure::Usage)?;
     if let Some(url) = &opts.target.url
         && !(url.starts_with("http://") || url.starts_with("https://"))

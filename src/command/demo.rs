@@ -75,6 +75,7 @@ fn prepare(opts: &Options) -> Result<Prepared, Failure> {
         )));
     }
     probe::check_rate(opts.rate)?;
+    super::check_record(&opts.record)?;
     if !(1..=86_400).contains(&opts.wait_limit) {
         return Err(usage(format!(
             "--wait-limit {} is out of range (hint: from 1 to 86400 world seconds)",

@@ -33,6 +33,18 @@ pub enum Record {
     Off,
 }
 
+/// Refuses, before anything starts, a recording path that would write over
+/// a file.
+pub(crate) fn check_record(record: &Record) -> Result<(), Failure> {
+    match record {
+        Record::At(path) if path.exists() => Err(Failure::Usage(format!(
+            "--record {} is there already (hint: a recording is never written over another file; pick a new PATH)",
+            crate::domain::clean(&path.display().to_string(), 120)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Creates the recording `record` asks for, with `header`; a file that
 /// cannot be made is one line before anything starts.
 pub(crate) fn recorder(

@@ -22,7 +22,8 @@ where
         }
         SdkError::TimeoutError(_) => ApiError::uncertain("Timeout", format!("{operation}: no answer in time")),
         SdkError::DispatchFailure(d) => {
-            let text = format!("{operation}: {}", DisplayErrorContext(err));
+            tracing::debug!(operation, error = %DisplayErrorContext(err), "dispatch failure");
+            let text = format!("{operation}: {}", chain(err));
             if never_connected(&text) {
                 // The connection was never made: nothing reached AWS.
                 ApiError::new("Unreachable", text)
@@ -55,6 +56,22 @@ where
 
 /// Whether a dispatch failure happened before any byte could reach AWS:
 /// the name did not resolve or the connection was refused.
+/// An error and its causes in words, outermost first ("dispatch failure:
+/// io error: … : Connection refused (os error 111)"), without the SDK's
+/// debugging text, which goes to the log.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && words.last() != Some(&text) {
+            words.push(text);
+        }
+        next = e.source();
+    }
+    crate::domain::clean(&words.join(": "), 300)
+}
+
 fn never_connected(text: &str) -> bool {
     ["(Connect)", "tcp connect error", "dns error", "failed to lookup address", "Connection refused"]
         .iter()
