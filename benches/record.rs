@@ -147,7 +147,9 @@ fn log_day(dir: &std::path::Path) {
     let sizes: Vec<String> = files
         .into_iter()
         .filter(|e| e.file_name().to_string_lossy().starts_with("bluegreen.log"))
-        .map(|e| format!("{} {:.1} MB", e.file_name().to_string_lossy(), e.metadata().unwrap().len() as f64 / 1_048_576.0))
+        .map(|e| {
+            format!("{} {:.1} MB", e.file_name().to_string_lossy(), e.metadata().unwrap().len() as f64 / 1_048_576.0)
+        })
         .collect();
     let written = (lines * line.len()) as f64 / 1_048_576.0;
     println!("a day of the log ({lines} calls, {written:.1} MB written) leaves: {}", sizes.join(", "));

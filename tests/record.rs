@@ -47,6 +47,18 @@ fn a_recorded_demo_replays_as_it_printed_and_casts_the_same_bytes_twice() {
     assert_eq!(mode(&file), 0o600, "only its owner reads a recording");
     assert_eq!(mode(file.parent().unwrap()), 0o700, "a directory made for it only its owner lists");
     assert!(!state.join("bluegreen/sessions").exists(), "the demo records only when asked");
+    // For people reading it: the plans, the calls they made, the verdicts, the end.
+    let text = std::fs::read_to_string(&file).unwrap();
+    for said in [
+        r#""plan":{"event":"shown","text":"Reroute traffic to green now"#,
+        r#""plan":{"event":"confirmed","text":"Reroute traffic to green now"#,
+        r#""plan":{"event":"done","text":"d-"#,
+        r#""call":{"operation":"ContinueDeployment""#,
+        r#""verdict":"cutover 09:"#,
+        r#""end":{"reason":"quit"}"#,
+    ] {
+        assert!(text.contains(said), "{said} in the recording");
+    }
 
     // Replayed with no network at all: the same lines, apart from the
     // summary the live run printed after the traffic it kept measuring.
@@ -135,4 +147,71 @@ fn bad_recordings_are_one_line_with_a_hint_and_a_cut_last_line_is_read_up_to() {
 
     refused(&bluegreen(&state, &["replay", &cut, "--speed", "5000"]), "--speed 5000 is out of range");
     refused(&bluegreen(&state, &["replay", &cut, "--cast", "x.cast", "--size", "20x5"]), "--size '20x5'");
+}
+
+/// Records the demo's story to `file` (fast), failing the test if it fails.
+fn record_demo(state: &Path, file: &Path) {
+    let file = file.to_str().unwrap();
+    lines(&bluegreen(state, &["demo", "--plain", "--port", "0", "--speed", "20", "--script", STORY, "--record", file]));
+}
+
+#[test]
+fn the_replay_console_pauses_jumps_to_the_promote_and_the_verdict_and_cannot_act() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, file) = (dir.path().join("state"), dir.path().join("cutover.jsonl"));
+    record_demo(&state, &file);
+    let state_env = state.to_str().unwrap();
+    let screen =
+        crate::pty::Pty::start_with(&["replay", file.to_str().unwrap()], &[("XDG_STATE_HOME", state_env)], 120, 40);
+    screen.wait_for("the replay", |t| t.contains("replay · demo · manual-reroute") && t.contains(" replay playing 1×"));
+    screen.press(" ");
+    screen.wait_for("paused", |t| t.contains(" replay paused 1×"));
+    screen.press("\x1b[H");
+    screen.wait_for("the start", |t| t.contains("the start"));
+    let bar = |t: &str| t.lines().last().unwrap_or_default().to_string();
+    let mut seen = Vec::new();
+    for want in ["ContinueDeployment sent", "a cutover's verdict"] {
+        for _ in 0..30 {
+            if bar(&screen.text()).contains(want) {
+                break;
+            }
+            let before = screen.text();
+            screen.press("]");
+            screen.wait_for("the next moment", |t| bar(t) != bar(&before));
+            seen.push(bar(&screen.text()));
+        }
+        assert!(bar(&screen.text()).contains(want), "`]` reaches {want}: {seen:#?}");
+    }
+    let verdict = screen.text();
+    assert!(verdict.contains("cutover 09:"), "the verdict is on screen:\n{verdict}");
+    screen.press("[");
+    screen.wait_for("a moment back", |t| bar(t) != bar(&verdict) && bar(t).contains("moment "));
+    screen.press("p");
+    screen.wait_for("the refusal", |t| bar(t).contains("a recording cannot act"));
+    assert!(!screen.text().contains("Plan:"), "no plan opens");
+    screen.press("q");
+    let mut screen = screen;
+    assert_eq!(screen.exit_code(), 0);
+    screen.given_back().unwrap();
+}
+
+#[test]
+fn a_session_killed_with_sigkill_leaves_a_recording_that_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("killed.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bluegreen"))
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .args(["demo", "--plain", "--port", "0", "--speed", "5", "--script", STORY, "--record", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("\"end\""), "killed before its end");
+    let out = bluegreen(&dir.path().join("state"), &["replay", "--plain", file.to_str().unwrap()]);
+    let printed = lines(&out);
+    assert!(printed.iter().any(|l| l.contains("deployment d-") && l.contains("created")), "{printed:#?}");
+    assert!(printed.last().unwrap().contains(" summary "), "{printed:#?}");
 }

@@ -148,6 +148,9 @@ pub enum What {
         event: String,
         text: String,
     },
+    /// A cutover's verdict, as the event log said it (for people reading
+    /// the file; replays judge the answers again).
+    Verdict(String),
     /// A call a plan made (for people reading the file; its result is a
     /// `call_done`).
     Call {
@@ -337,6 +340,11 @@ impl Recorder {
     /// Writes what became of a plan.
     pub fn plan(&mut self, event: &str, text: &str) {
         self.line(What::Plan { event: event.to_string(), text: crate::domain::clean(text, 500) });
+    }
+
+    /// Writes a verdict's words.
+    pub fn verdict(&mut self, text: &str) {
+        self.line(What::Verdict(crate::domain::clean(text, 500)));
     }
 
     /// Writes the closing line.

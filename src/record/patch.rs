@@ -134,6 +134,14 @@ mod tests {
         round_trip(&json!({"w": {"Reroute": {"until": 1}}}), &json!({"w": {"Termination": {"until": 2}}}));
         round_trip(&Value::Null, &json!({"whole": [1, {"a": null}]}));
         assert_eq!(diff(&json!([1, 2]), &json!([5, 6])), Some(json!([5, 6])), "all changed: whole");
+        // A field absent before and null now is no change.
+        assert_eq!(diff(&json!({}), &json!({"x": null})), None);
+        // A list that became something else is written whole.
+        round_trip(&json!({"v": [1]}), &json!({"v": {"a": 1}}));
+        // A patch naming an element past the list's end changes nothing.
+        let mut list = json!([1, 2]);
+        apply(&mut list, &json!({"~n": 2, "~": [[2, 5], [1, 7]]}));
+        assert_eq!(list, json!([1, 7]));
         // A field that became null is removed: both read as none.
         let mut v = json!({"w": {"x": 1}});
         let p = diff(&v, &json!({"w": null})).unwrap();

@@ -271,7 +271,12 @@ impl Replay {
             }
             What::Key(key) if self.keys => vec![Msg::Key(*key)],
             What::Resize((w, h)) if self.resizes => vec![Msg::Resize(*w, *h)],
-            What::Key(_) | What::Resize(_) | What::Plan { .. } | What::Call { .. } | What::End { .. } => Vec::new(),
+            What::Key(_)
+            | What::Resize(_)
+            | What::Plan { .. }
+            | What::Verdict(_)
+            | What::Call { .. }
+            | What::End { .. } => Vec::new(),
             What::Observed { patch, events } => {
                 self.events.extend(events.iter().cloned());
                 self.observation(patch).map(Msg::Observed).into_iter().collect()

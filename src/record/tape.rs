@@ -155,3 +155,80 @@ fn control(v: &Value) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"schema_version":1,"bluegreen":"0.1.0","commit":"x","mode":"aws","source":"aws","start":"2026-11-27T09:00:00Z"}"#;
+    const TICK: &str = r#"{"t":10,"tick":{"world":1795683600000,"pace":1.0,"real":10}}"#;
+
+    fn err(text: &str) -> String {
+        parse(text.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn a_whole_recording_reads_with_its_outcomes_numbered_across_lines() {
+        let samples = |t: u64, new: &str, idx: usize| {
+            format!(r#"{{"t":{t},"samples":{{"new":[{new}],"answers":[[5,2300,{idx},0]]}}}}"#)
+        };
+        let a = samples(20, r#"{"Served":{"version":"v1","instance":null}}"#, 0);
+        let b = samples(30, r#"{"Failed":"Timeout"}"#, 1);
+        let c = samples(40, "", 0);
+        let tape = parse(format!("{HEADER}\n{TICK}\n{a}\n{b}\n{c}\n").as_bytes()).unwrap();
+        assert_eq!((tape.lines.len(), tape.end(), tape.note.as_deref()), (4, 40, None));
+        assert_eq!(tape.header.source, "aws");
+        assert_eq!(tape.outcomes.len(), 2);
+        assert_eq!(tape.outcomes[1], crate::probe::Outcome::Failed(crate::probe::ErrorKind::Timeout));
+        let ahead = samples(50, "", 2);
+        assert!(err(&format!("{HEADER}\n{a}\n{ahead}\n")).contains("line 3 names an outcome no line gave"));
+    }
+
+    #[test]
+    fn each_kind_of_bad_file_says_which_line_and_why() {
+        assert!(err("").contains("the file is empty"));
+        assert!(err(" \n\n").contains("the file is empty"));
+        assert!(err(&HEADER.replace(":1,", ":2,")).contains("its schema_version is 2, and this bluegreen reads 1"));
+        assert!(err(TICK).contains("line 1 is not a recording's header (no schema_version)"));
+        assert!(err(r#"{"schema_version":1}"#).contains("line 1 is not a recording's header: missing field"));
+        assert!(err(&format!("{HEADER}\n{{\"t\":1,\"dance\":2}}\n")).contains("line 2 is not a recording's line"));
+        assert!(err(&format!("{HEADER}\nnot json\n{TICK}\n")).contains("line 2 is not JSON"));
+        // Lines at the same time read; an earlier one after a later does not.
+        assert_eq!(parse(format!("{HEADER}\n{TICK}\n{TICK}\n").as_bytes()).unwrap().lines.len(), 2);
+        let late = TICK.replace("\"t\":10", "\"t\":11");
+        assert!(err(&format!("{HEADER}\n{late}\n{TICK}\n")).contains("line 3 goes back in time"));
+        let bell = TICK.replace("\"pace\"", "\"note\":\"a\\u0007b\",\"pace\"");
+        assert!(err(&format!("{HEADER}\n{bell}\n")).contains("line 2 holds a control character in 'note'"));
+        let key = TICK.replace("\"pace\"", "\"\\u001b\":1,\"pace\"");
+        assert!(err(&format!("{HEADER}\n{key}\n")).contains("in a field's name"));
+        let listed = TICK.replace("\"pace\"", "\"l\":[\"\\n\"],\"pace\"");
+        assert!(err(&format!("{HEADER}\n{listed}\n")).contains("in a value"));
+        // The longest line reads; a byte more does not.
+        let longest = format!("{{\"t\":1,\"notice\":\"{}\"}}", "x".repeat(MAX_LINE - 19));
+        assert_eq!(longest.len(), MAX_LINE);
+        assert_eq!(parse(format!("{HEADER}\n{longest}\n").as_bytes()).unwrap().lines.len(), 1);
+        let long = format!("{HEADER}\n{{\"t\":1,\"notice\":\"{}\"}}\n", "x".repeat(MAX_LINE));
+        assert!(err(&long).contains("line 2 is 4.0 MB long, and bluegreen writes none over 4 MB"));
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_says_where_recordings_are() {
+        let e = read(Path::new("/nonexistent/session.jsonl")).unwrap_err();
+        assert!(e.starts_with("cannot read the recording /nonexistent/session.jsonl: "), "{e}");
+        let sessions = crate::record::sessions_dir().unwrap();
+        assert!(e.ends_with(&format!("(hint: recordings are in {})", sessions.display())), "{e}");
+    }
+
+    #[test]
+    fn a_last_line_cut_short_is_read_up_to_with_a_note_and_only_the_last() {
+        let tape = parse(format!("{HEADER}\n{TICK}\n{{\"t\":20,\"noti").as_bytes()).unwrap();
+        assert_eq!(tape.lines.len(), 1);
+        assert_eq!(tape.note.as_deref(), Some("the last line (3) is cut short: read up to line 2"));
+        // A whole last line without its newline reads whole.
+        let tape = parse(format!("{HEADER}\n{TICK}").as_bytes()).unwrap();
+        assert_eq!((tape.lines.len(), tape.note), (1, None));
+        // Cut short in the middle, or a header cut short, is no recording.
+        assert!(err(&format!("{HEADER}\n{{\"t\":20,\"noti\n{TICK}\n")).contains("line 2 is not JSON"));
+        assert!(err(&HEADER[..40]).contains("line 1 is not JSON"));
+    }
+}

@@ -341,9 +341,13 @@ impl<C: Cloud> Session<C> {
         let Some(r) = &mut self.recorder else { return self.app.update(msg) };
         r.msg(&msg, &std::mem::take(&mut self.arriving));
         let before = PlanState::of(&self.app);
+        let logged = self.app.log().total();
         let outcome = self.app.update(msg);
         for (event, text) in before.then(&PlanState::of(&self.app)) {
             r.plan(event, &text);
+        }
+        for e in self.app.log().pushed_since(logged).filter(|e| e.kind == crate::app::log::Kind::Verdict) {
+            r.verdict(&e.text);
         }
         for effect in &outcome.effects {
             if let Effect::Call(call) = effect {
