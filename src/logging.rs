@@ -35,8 +35,13 @@ pub fn state_dir() -> Option<PathBuf> {
 /// state directory itself, made readable by an older bluegreen, is
 /// tightened. A directory the user named is left as it is.
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    private_dir_in(dir, state_dir().as_deref())
+}
+
+/// [`private_dir`], with bluegreen's state directory `state`.
+fn private_dir_in(dir: &Path, state: Option<&Path>) -> std::io::Result<()> {
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-    let ours = state_dir().is_some_and(|state| dir.starts_with(&state));
+    let ours = state.is_some_and(|state| dir.starts_with(state));
     if ours {
         let mode = std::fs::metadata(dir)?.permissions().mode();
         if mode & 0o077 != 0 {
@@ -54,11 +59,16 @@ fn parent(path: &Path) -> Option<&Path> {
 /// [`private_dir`]) only its owner may read; a file of bluegreen's state
 /// directory made readable before is tightened.
 pub fn open_private(path: &Path) -> std::io::Result<File> {
+    open_private_in(path, state_dir().as_deref())
+}
+
+/// [`open_private`], with bluegreen's state directory `state`.
+fn open_private_in(path: &Path, state: Option<&Path>) -> std::io::Result<File> {
     if let Some(dir) = parent(path) {
-        private_dir(dir)?;
+        private_dir_in(dir, state)?;
     }
     let file = OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
-    if state_dir().is_some_and(|state| path.starts_with(&state)) && file.metadata()?.permissions().mode() & 0o077 != 0 {
+    if state.is_some_and(|state| path.starts_with(state)) && file.metadata()?.permissions().mode() & 0o077 != 0 {
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(file)
@@ -182,7 +192,7 @@ mod tests {
     use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
 
-    use super::{Rotating, create_private, open_private, private_dir};
+    use super::{KEPT, ROTATE_AT, Rotating, create_private, open_private, open_private_in, private_dir};
 
     fn mode(p: &std::path::Path) -> u32 {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777
@@ -202,6 +212,48 @@ mod tests {
         create_private(&new).unwrap();
         assert_eq!(mode(&new), 0o600);
         assert_eq!(create_private(&new).unwrap_err().kind(), std::io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn what_an_older_bluegreen_left_readable_in_the_state_directory_is_tightened_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let set =
+            |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        let (state, other) = (dir.path().join("state"), dir.path().join("elsewhere"));
+        for d in [&state, &other] {
+            std::fs::create_dir_all(d.join("sessions")).unwrap();
+            set(&d.join("sessions"), 0o755);
+            std::fs::write(d.join("sessions/old.log"), "").unwrap();
+            set(&d.join("sessions/old.log"), 0o644);
+        }
+        for d in [&state, &other] {
+            open_private_in(&d.join("sessions/old.log"), Some(&state)).unwrap();
+        }
+        assert_eq!((mode(&state.join("sessions")), mode(&state.join("sessions/old.log"))), (0o700, 0o600));
+        assert_eq!((mode(&other.join("sessions")), mode(&other.join("sessions/old.log"))), (0o755, 0o644));
+        // A file in a directory not there yet: the directory is made.
+        open_private_in(&dir.path().join("new/x.log"), None).unwrap();
+        assert_eq!(mode(&dir.path().join("new")), 0o700);
+    }
+
+    #[test]
+    fn the_log_rotates_at_ten_megabytes_never_early_and_never_empty() {
+        assert_eq!((ROTATE_AT, KEPT), (10 * 1_048_576, 3));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bluegreen.log");
+        let one = std::path::PathBuf::from(format!("{}.1", path.display()));
+        let mut log = Rotating::open(&path, 100, 3).unwrap();
+        log.write_all(&[b'x'; 150]).unwrap();
+        assert!(!one.exists(), "a first write longer than the limit goes into the empty file");
+        let mut log = Rotating::open(&dir.path().join("b.log"), 100, 3).unwrap();
+        log.write_all(&[b'x'; 50]).unwrap();
+        log.write_all(&[b'x'; 50]).unwrap();
+        assert!(
+            !std::path::Path::new(&format!("{}.1", dir.path().join("b.log").display())).exists(),
+            "up to the limit"
+        );
+        log.write_all(b"y").unwrap();
+        assert_eq!(std::fs::read(format!("{}.1", dir.path().join("b.log").display())).unwrap().len(), 100);
     }
 
     #[test]

@@ -454,6 +454,64 @@ mod tests {
     }
 
     #[test]
+    fn what_a_recorder_writes_reads_back_as_the_same_messages() {
+        use crate::cloud::sim::{Scenario, World};
+        use crate::probe::ErrorKind;
+        use crossterm::event::{KeyCode, KeyModifiers};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.jsonl");
+        let header: Header = serde_json::from_str(
+            r#"{"schema_version":1,"bluegreen":"t","commit":"t","mode":"demo","source":"demo · t","start":"2026-11-27T09:00:00Z"}"#,
+        )
+        .unwrap();
+        let mut r = Recorder::create(&path, &header).unwrap();
+        let origin = Instant::now();
+        r.begin(origin);
+        let world = World::new(&Scenario::load("manual-reroute").unwrap());
+        let obs = world.observe();
+        let later = crate::domain::Observation { at: obs.at + Duration::from_secs(5), ..obs.clone() };
+        let ms = Duration::from_millis;
+        let served = Outcome::Served { version: "v1".into(), instance: Some("i-1".into()) };
+        let sample = |at: u64, outcome: &Outcome, handshake| {
+            Msg::Sample(Sample { scheduled: origin + ms(at), latency: ms(3), outcome: outcome.clone(), handshake })
+        };
+        let error = ApiError::new("ThrottlingException", "slow down");
+        let msgs = vec![
+            Msg::Tick { world: At(1_000), real: origin + ms(1_000), pace: 2.0 },
+            sample(1_500, &served, Some(ms(2))),
+            sample(1_400, &Outcome::Failed(ErrorKind::Timeout), None),
+            sample(1_600, &served, None),
+            Msg::Observed(Box::new(obs.clone())),
+            Msg::Observed(Box::new(later)),
+            Msg::Key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::NONE)),
+            Msg::Resize(100, 30),
+            Msg::Notice("n".into()),
+            Msg::Problem("p".into()),
+            Msg::ObserveFailed { error: error.clone(), retry_in: ms(7_000) },
+            Msg::Fresh(Box::new(obs.clone())),
+            Msg::FreshFailed(error.clone()),
+            Msg::CallDone(Ok(CallOutput::DeploymentId("d-1".into())), Some(Box::new(obs))),
+            sample(2_500, &served, None),
+            Msg::CallDone(Err(error), None),
+        ];
+        for m in &msgs {
+            r.msg(m, &[]);
+        }
+        assert_eq!(r.lines(), 14, "the answers of a second share a line");
+        r.end("quit");
+        let tape = tape::read(&path).unwrap();
+        assert_eq!(tape.lines.len(), 15);
+        assert!(tape.lines.windows(2).all(|w| w[0].t <= w[1].t), "times never go back");
+        assert_eq!(tape.lines.last().unwrap().what, What::End { reason: "quit".into() });
+        assert_eq!(tape.outcomes.len(), 2, "each outcome is written once");
+        let mut replay = replay::Replay::new_at(tape.clone(), crate::app::Setup::default(), true, true, origin);
+        let back: Vec<String> = tape.lines.iter().flat_map(|l| replay.messages(l)).map(|m| format!("{m:?}")).collect();
+        let sent: Vec<String> = msgs.iter().map(|m| format!("{m:?}")).collect();
+        assert_eq!(back, sent);
+    }
+
+    #[test]
     fn a_default_path_is_named_by_its_start_and_reads_as_a_recording_name() {
         let start = std::time::UNIX_EPOCH + Duration::from_secs(1_795_683_600);
         let dir = tempfile::tempdir().unwrap();

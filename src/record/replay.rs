@@ -73,7 +73,11 @@ impl Replay {
     /// A replay at the recording's start; reads it through once to find
     /// its moments (and keep checkpoints on the way).
     pub fn new(tape: Tape, setup: Setup, keys: bool, resizes: bool) -> Self {
-        let base = Instant::now();
+        Self::new_at(tape, setup, keys, resizes, Instant::now())
+    }
+
+    /// [`Replay::new`], the recording's start at the real instant `base`.
+    pub fn new_at(tape: Tape, setup: Setup, keys: bool, resizes: bool, base: Instant) -> Self {
         let app = App::new(setup.clone(), base);
         let mut replay = Self {
             tape,
@@ -264,7 +268,7 @@ impl Replay {
     }
 
     /// The messages a line stands for.
-    fn messages(&mut self, line: &Line) -> Vec<Msg> {
+    pub(super) fn messages(&mut self, line: &Line) -> Vec<Msg> {
         match &line.what {
             What::Tick { world, pace, real } => {
                 vec![Msg::Tick { world: *world, real: self.instant(*real), pace: *pace }]
