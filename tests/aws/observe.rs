@@ -407,10 +407,14 @@ async fn a_group_terraform_still_names_is_said_after_the_cutover() {
     assert_eq!(before.environment("bluegreen-asg").unwrap().owner.as_deref(), Some("Terraform"));
     assert_eq!(bluegreen::domain::why::drift(&before), None);
     world.deploy().await;
-    let after =
-        until(&world, "success", |o| o.last.as_ref().is_some_and(|d| d.status == DeploymentStatus::Succeeded)).await;
+    // A look's calls go out together, so one look may see the success and
+    // the group's former Auto Scaling group: wait for both.
+    let after = until(&world, "success, the group on the copy", |o| {
+        o.last.as_ref().is_some_and(|d| d.status == DeploymentStatus::Succeeded)
+            && o.group.autoscaling_groups.first().is_some_and(|g| g.starts_with("CodeDeploy_bluegreen-dg_"))
+    })
+    .await;
     let copy = after.group.autoscaling_groups[0].clone();
-    assert!(copy.starts_with("CodeDeploy_bluegreen-dg_"));
     assert_eq!(after.environment(&copy).unwrap().owner, None, "a copy carries no owner");
     let said = bluegreen::domain::why::drift(&after).expect("the drift is said");
     assert!(
