@@ -7,7 +7,8 @@ use std::collections::VecDeque;
 
 use crate::domain::why::{self, HookFailure};
 use crate::domain::{
-    At, Deployment, DeploymentStatus, EventStatus, Instance, LifecycleEvent, Observation, Stage, Target,
+    At, Deployment, DeploymentStatus, Environment, EventStatus, Hook, Instance, LifecycleEvent, Observation, Stage,
+    Target, TargetLabel, TargetState,
 };
 
 /// How an entry reads: good news, bad news, an action of ours, or neither.
@@ -187,6 +188,7 @@ fn error_words(d: &Deployment) -> String {
 /// started and ended between two looks is not lost.
 pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     let mut out = Vec::new();
+    let mut many = Many::default();
     let mut say = |at: At, text: String, tone: Tone| out.push(told(at.min(next.at), text, tone));
     for e in &next.environments {
         match prev.environment(&e.asg) {
@@ -206,32 +208,55 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
         o.environments.iter().flat_map(|e| e.instances.iter().map(|i| (e.asg.clone(), i.clone()))).collect()
     };
     let before = instances(prev);
+    // In a big group, what every instance goes through is told once, when
+    // the last one is through (`all 40 instances InService`); what goes
+    // wrong is told of each.
+    let big = |asg: &str| next.environment(asg).is_some_and(|e| e.instances.len() >= MANY);
     for (asg, i) in instances(next) {
         match before.iter().find(|(_, b)| b.id == i.id) {
-            None => say(next.at, format!("{asg}: {} {}", i.id, i.lifecycle), Tone::Info),
+            None => many.add(
+                format!("{asg}: {{n}} instances {}", i.lifecycle),
+                &i.id,
+                next.at,
+                format!("{asg}: {} {}", i.id, i.lifecycle),
+                Tone::Info,
+            ),
             Some((_, b)) => {
-                if b.lifecycle != i.lifecycle {
-                    say(next.at, format!("{} {} → {}", i.id, b.lifecycle, i.lifecycle), Tone::Info);
+                if b.lifecycle != i.lifecycle && !big(&asg) {
+                    let change = format!("{} → {}", b.lifecycle, i.lifecycle);
+                    let one = format!("{} {change}", i.id);
+                    many.add(format!("{{n}} instances {change}"), &i.id, next.at, one, Tone::Info);
                 }
                 if b.health != i.health {
-                    say(next.at, format!("{} health {}", i.id, i.health), Tone::Info);
+                    let one = format!("{} health {}", i.id, i.health);
+                    many.add(format!("{{n}} instances health {}", i.health), &i.id, next.at, one, Tone::Info);
                 }
                 let state = |x: &Instance| x.target.as_ref().map(|t| t.state.to_string());
-                if state(b) != state(&i) {
+                let bad = i
+                    .target
+                    .as_ref()
+                    .is_some_and(|t| matches!(t.state, TargetState::Unhealthy | TargetState::UnhealthyDraining));
+                if state(b) != state(&i) && (!big(&asg) || bad) {
                     let now = i.target.as_ref().map_or_else(
                         || "not registered".to_string(),
                         |t| format!("{}{}", t.state, t.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()),
                     );
                     let tone = if i.serving() { Tone::Good } else { Tone::Info };
-                    say(next.at, format!("{} target {now}", i.id), tone);
+                    let one = format!("{} target {now}", i.id);
+                    many.add(format!("{{n}} targets {now}"), &i.id, next.at, one, tone);
                 }
             }
         }
     }
     for (_, b) in &before {
         if !next.environments.iter().any(|e| e.instances.iter().any(|i| i.id == b.id)) {
-            say(next.at, format!("{} gone", b.id), Tone::Info);
+            many.add("{n} instances gone".into(), &b.id, next.at, format!("{} gone", b.id), Tone::Info);
         }
+    }
+    many.say(&mut say);
+    for e in next.environments.iter().filter(|e| e.instances.len() >= MANY) {
+        let Some(p) = prev.environment(&e.asg) else { continue };
+        all_through(e, p, next.at, &mut say);
     }
     let old = deployments(prev);
     for d in deployments(next) {
@@ -254,6 +279,72 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     }
     out.sort_by_key(|e| e.at);
     out
+}
+
+/// From how many instances saying the same thing in one look it is one
+/// line (`ValidateService ✓ on 40 green instances: i-…, i-…`; `Enter`
+/// shows the line whole, every instance in it).
+pub const MANY: usize = 3;
+
+/// Lines that instances say in one look, gathered by what they say.
+#[derive(Debug, Default)]
+struct Many {
+    /// What they say (`{n}` stands for how many), its tone, and each
+    /// instance's own line with its time and its place among all.
+    said: Vec<(String, Tone, Vec<(usize, At, String, String)>)>,
+    count: usize,
+}
+
+impl Many {
+    fn add(&mut self, summary: String, id: &str, at: At, one: String, tone: Tone) {
+        let item = (self.count, at, id.to_string(), one);
+        self.count += 1;
+        match self.said.iter_mut().find(|(s, t, _)| *s == summary && *t == tone) {
+            Some((_, _, items)) => items.push(item),
+            None => self.said.push((summary, tone, vec![item])),
+        }
+    }
+
+    /// Each gathering as one line at its latest time (in the place of its
+    /// first), or its instances' own lines, in their order, when they are few.
+    fn say(self, say: &mut impl FnMut(At, String, Tone)) {
+        let mut lines = Vec::new();
+        for (summary, tone, items) in self.said {
+            if items.len() < MANY {
+                lines.extend(items.into_iter().map(|(place, at, _, one)| (place, at, one, tone)));
+                continue;
+            }
+            let place = items.iter().map(|(place, ..)| *place).min().unwrap_or_default();
+            let at = items.iter().map(|(_, at, ..)| *at).max().unwrap_or_default();
+            let ids: Vec<&str> = items.iter().map(|(_, _, id, _)| id.as_str()).collect();
+            let text = format!("{}: {}", summary.replace("{n}", &items.len().to_string()), ids.join(", "));
+            lines.push((place, at, text, tone));
+        }
+        lines.sort_by_key(|(place, ..)| *place);
+        for (_, at, text, tone) in lines {
+            say(at, text, tone);
+        }
+    }
+}
+
+/// A big group whose instances all reached the same lifecycle, or target
+/// state, in this look: one line each.
+fn all_through(e: &Environment, p: &Environment, at: At, say: &mut impl FnMut(At, String, Tone)) {
+    let n = e.instances.len();
+    let same = |env: &Environment, f: &dyn Fn(&Instance) -> String| {
+        let first = env.instances.first().map(f);
+        first.filter(|v| env.instances.iter().all(|i| f(i) == *v))
+    };
+    let lifecycle = |i: &Instance| i.lifecycle.to_string();
+    let ids = e.instances.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ");
+    if let Some(l) = same(e, &lifecycle).filter(|l| same(p, &lifecycle).as_ref() != Some(l)) {
+        say(at, format!("{}: all {n} instances {l}: {ids}", e.asg), Tone::Info);
+    }
+    let target = |i: &Instance| i.target.as_ref().map_or_else(|| "not registered".into(), |t| t.state.to_string());
+    if let Some(t) = same(e, &target).filter(|t| same(p, &target).as_ref() != Some(t)) {
+        let tone = if e.serving() { Tone::Good } else { Tone::Info };
+        say(at, format!("{}: all {n} targets {t}: {ids}", e.asg), tone);
+    }
 }
 
 /// How an explaining line starts.
@@ -310,8 +401,12 @@ fn arrived(d: &Deployment, now: At, say: &mut impl FnMut(At, String, Tone)) {
     }
 }
 
-/// A deployment seen before: its hooks that ended since, then its status.
+/// A deployment seen before: its hooks that ended since (successes that
+/// many instances report at once gathered, failures each told), then its status.
 fn deployment_changes(old: &Deployment, new: &Deployment, now: At, say: &mut impl FnMut(At, String, Tone)) {
+    let mut many = Many::default();
+    let side = |d: &Deployment, label: &TargetLabel| d.targets.iter().filter(|t| t.label == *label).count();
+    let big = |label: &TargetLabel| side(new, label) >= MANY;
     for t in &new.targets {
         let before = old.target(&t.instance_id);
         for e in &t.events {
@@ -324,8 +419,34 @@ fn deployment_changes(old: &Deployment, new: &Deployment, now: At, say: &mut imp
                 hook_failed(t, e, at, say);
                 continue;
             }
+            if big(&t.label) {
+                continue;
+            }
             let label = t.label.as_str().to_lowercase();
-            say(at, format!("{label} {} {} ✓", t.instance_id, e.hook), Tone::Info);
+            let one = format!("{label} {} {} ✓", t.instance_id, e.hook);
+            many.add(format!("{} ✓ on {{n}} {label} instances", e.hook), &t.instance_id, at, one, Tone::Info);
+        }
+    }
+    many.say(say);
+    // A big side: a hook told once, when every instance of it is through.
+    for label in [TargetLabel::Green, TargetLabel::Blue].iter().filter(|l| big(l)) {
+        let through = |d: &Deployment, hook: &Hook| {
+            let done: Vec<&LifecycleEvent> = d
+                .targets
+                .iter()
+                .filter(|t| t.label == *label)
+                .filter_map(|t| t.event(hook).filter(|e| e.status == EventStatus::Succeeded))
+                .collect();
+            (done.len() == side(d, label)).then(|| done.iter().filter_map(|e| e.ended_at).max().unwrap_or(now))
+        };
+        for hook in &Hook::ALL {
+            if let (Some(at), None) = (through(new, hook), through(old, hook)) {
+                let ids: Vec<&str> =
+                    new.targets.iter().filter(|t| t.label == *label).map(|t| t.instance_id.as_str()).collect();
+                let side = label.as_str().to_lowercase();
+                let text = format!("{hook} ✓ on all {} {side} instances: {}", ids.len(), ids.join(", "));
+                say(at, text, Tone::Info);
+            }
         }
     }
     if old.status != new.status {

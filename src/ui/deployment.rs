@@ -1,6 +1,8 @@
 //! The deployment panel: id, status, elapsed time, what it waits for, the
 //! counters (or the error), and lifecycle progress per instance, one
 //! symbol per event: ✓ succeeded, ✗ failed, ◌ running, · pending, – skipped.
+//! Failed instances come first, then green ones not installed yet; what
+//! does not fit is counted on the last row (`↓ 71 more`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,7 +12,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme::Theme;
 use super::{cut, fit};
 use crate::app::App;
-use crate::domain::{Deployment, DeploymentStatus, EventStatus, Stage, Target, TargetLabel, short, why};
+use crate::domain::{Deployment, DeploymentStatus, EventStatus, Stage, Target, TargetLabel, TargetStatus, short, why};
 
 /// Rows of per-instance progress (and the rolled-back deployment's error)
 /// this screen height allows.
@@ -52,12 +54,37 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         lines.push(Line::styled(format!("⚠ {d}"), theme.warn()));
     }
     let mut targets: Vec<&Target> = d.targets.iter().collect();
-    targets.sort_by_key(|t| t.label != TargetLabel::Green);
-    for t in targets.into_iter().take((inner.height as usize).saturating_sub(lines.len())) {
+    targets.sort_by_key(|t| (attention(t), t.label != TargetLabel::Green));
+    let room = (inner.height as usize).saturating_sub(lines.len());
+    let shown = if targets.len() > room { room.saturating_sub(1) } else { targets.len() };
+    for t in &targets[..shown] {
         lines.push(progress(t, inner.width as usize, theme));
+    }
+    if shown < targets.len() && room > 0 {
+        let hidden = &targets[shown..];
+        let failed = hidden.iter().filter(|t| attention(t) == 0).count();
+        let text = match failed {
+            0 => format!("↓ {} more", hidden.len()),
+            n => format!("↓ {} more ({n} failed)", hidden.len()),
+        };
+        lines.push(Line::styled(text, theme.dim()));
     }
     let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, usize::from(inner.width))).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// How soon a target needs the eye: failed (0), green not installed yet
+/// (1), the rest (2). The panel lists them in that order, green first.
+fn attention(t: &Target) -> u8 {
+    if t.status == TargetStatus::Failed || t.failure().is_some() {
+        0
+    } else if t.label == TargetLabel::Green
+        && !matches!(t.status, TargetStatus::Succeeded | TargetStatus::Ready | TargetStatus::Skipped)
+    {
+        1
+    } else {
+        2
+    }
 }
 
 fn title(app: &App, d: &Deployment, theme: Theme) -> Line<'static> {

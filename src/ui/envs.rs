@@ -53,13 +53,15 @@ pub fn render(app: &App, frame: &mut Frame, areas: [Rect; 2], theme: Theme) {
                 lines.push(summary(app, env, width, theme));
                 let rows = usize::from(inner.height.saturating_sub(1));
                 let selected = app.selected()[index];
-                let first =
-                    selected.saturating_sub(rows.saturating_sub(1)).min(env.instances.len().saturating_sub(rows));
+                let window = Window::of(selected, rows, env.instances.len());
                 let columns = Columns::for_env(env, width);
-                for (n, inst) in env.instances.iter().enumerate().skip(first).take(rows) {
+                for (n, inst) in env.instances.iter().enumerate().skip(window.first).take(window.shown) {
                     let row = instance_row(inst, &columns, theme);
                     let row = if focused && n == selected { row.patch_style(theme.selected()) } else { row };
                     lines.push(row);
+                }
+                if let Some(marker) = window.marker() {
+                    lines.push(Line::styled(marker, theme.dim()));
                 }
                 if env.instances.is_empty() {
                     lines.push(Line::styled("no instances", theme.dim()));
@@ -68,6 +70,37 @@ pub fn render(app: &App, frame: &mut Frame, areas: [Rect; 2], theme: Theme) {
         }
         let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, width)).collect();
         frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
+}
+
+/// Which rows of a list show, around the selected one: when not all fit,
+/// the last row says how many are hidden above and below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub first: usize,
+    pub shown: usize,
+    pub total: usize,
+}
+
+impl Window {
+    pub fn of(selected: usize, rows: usize, total: usize) -> Self {
+        if total <= rows {
+            return Self { first: 0, shown: total, total };
+        }
+        let shown = rows.saturating_sub(1);
+        let first = selected.saturating_sub(shown.saturating_sub(1)).min(total - shown);
+        Self { first, shown, total }
+    }
+
+    /// `↓ 31 more`, `↑ 9 above · ↓ 22 more`, `↑ 31 above`; none when all show.
+    pub fn marker(&self) -> Option<String> {
+        let (above, below) = (self.first, self.total - self.first - self.shown);
+        match (above, below) {
+            (0, 0) => None,
+            (0, b) => Some(format!("↓ {b} more")),
+            (a, 0) => Some(format!("↑ {a} above")),
+            (a, b) => Some(format!("↑ {a} above · ↓ {b} more")),
+        }
     }
 }
 
@@ -171,4 +204,21 @@ pub fn leftovers(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         Line::from(vec![Span::styled(" other groups: ", theme.dim()), Span::raw(names.join("  "))])
     };
     frame.render_widget(Paragraph::new(fit(line, usize::from(area.width))), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Window;
+
+    #[test]
+    fn a_list_that_does_not_fit_says_how_much_it_hides_and_follows_the_selection() {
+        assert_eq!(Window::of(0, 9, 9).marker(), None, "all fit");
+        let top = Window::of(0, 9, 40);
+        assert_eq!((top.first, top.shown, top.marker().as_deref()), (0, 8, Some("↓ 32 more")));
+        let middle = Window::of(20, 9, 40);
+        assert_eq!((middle.first, middle.marker().as_deref()), (13, Some("↑ 13 above · ↓ 19 more")));
+        assert!((middle.first..middle.first + middle.shown).contains(&20), "the selected row shows");
+        let end = Window::of(39, 9, 40);
+        assert_eq!((end.first, end.marker().as_deref()), (32, Some("↑ 32 above")));
+    }
 }

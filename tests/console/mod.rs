@@ -2,6 +2,7 @@
 //! worlds (effects run against the world synchronously), whole-screen
 //! snapshots, the redraw budget, and the built binary in a pseudo-terminal.
 
+mod big;
 mod clock;
 mod e2e;
 mod harness;
