@@ -286,12 +286,16 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
 /// shows the line whole, every instance in it).
 pub const MANY: usize = 3;
 
+/// One instance's line in a gathering: its place among all, its time, the
+/// instance, the line.
+type Said = (usize, At, String, String);
+
 /// Lines that instances say in one look, gathered by what they say.
 #[derive(Debug, Default)]
 struct Many {
     /// What they say (`{n}` stands for how many), its tone, and each
-    /// instance's own line with its time and its place among all.
-    said: Vec<(String, Tone, Vec<(usize, At, String, String)>)>,
+    /// instance's own line.
+    said: Vec<(String, Tone, Vec<Said>)>,
     count: usize,
 }
 
