@@ -140,9 +140,7 @@ fn cast(tape: Tape, out: &std::path::Path, size: Option<(u16, u16)>, idle: Durat
 /// events of the screen drawn by the console's own code.
 pub fn cast_bytes(tape: Tape, (w, h): (u16, u16), idle: Duration, theme: Theme) -> Result<Vec<u8>, Failure> {
     let failed = |e: std::io::Error| Failure::Failed(format!("cannot draw the cast: {e}"));
-    let started =
-        aws_smithy_types::DateTime::from_str(&tape.header.start, aws_smithy_types::date_time::Format::DateTime)
-            .map_or(0, |d| d.secs());
+    let started = crate::domain::At::parse_rfc3339(&tape.header.start).map_or(0, |at| at.0 / 1000);
     let title = format!("bluegreen replay · {}", tape.header.source);
     let header = serde_json::json!({
         "version": 2,

@@ -28,6 +28,12 @@ impl At {
             .unwrap_or_default()
     }
 
+    /// Reads `2026-11-27T09:00:00Z` (as [`At::rfc3339`] writes it).
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let t = aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime).ok()?;
+        u64::try_from(t.to_millis().ok()?).ok().map(Self)
+    }
+
     /// `HH:MM:SS` in UTC.
     pub fn clock(self) -> String {
         let s = (self.0 / 1000) % 86_400;
@@ -99,6 +105,14 @@ pub fn millis(d: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_time_written_in_rfc3339_reads_back() {
+        let at = super::At(1_795_683_600_250);
+        assert_eq!(super::At::parse_rfc3339(&at.rfc3339()), Some(at));
+        assert_eq!(super::At::parse_rfc3339("2026-11-26T09:00:00Z"), Some(super::At::from_secs(1_795_683_600)));
+        assert_eq!(super::At::parse_rfc3339("yesterday"), None);
+    }
+
     use super::*;
 
     #[test]
