@@ -175,7 +175,7 @@ fn main() {
         let tape = tape::read(&path).expect("reads back");
         let read = t.elapsed();
         let setup = replay::setup(&tape);
-        let mut r = Replay::new(tape, setup, true, true);
+        let mut r = Replay::new(tape, setup, true);
         let surveyed = t.elapsed();
         let end = r.tape().lines.len();
         r.seek(end);

@@ -120,6 +120,11 @@ pub async fn until(due: Option<Instant>) {
     }
 }
 
+/// The terminal's size (columns, rows), when there is one.
+pub fn size() -> Option<(u16, u16)> {
+    crossterm::terminal::size().ok()
+}
+
 /// Whether a screen can be shown here: stdin and stdout are a terminal.
 pub fn has_terminal() -> bool {
     stdout().is_terminal() && io::stdin().is_terminal()

@@ -281,9 +281,10 @@ pub fn diff(prev: &Observation, next: &Observation) -> Vec<Entry> {
     out
 }
 
-/// From how many instances saying the same thing in one look it is one
-/// line (`ValidateService ✓ on 40 green instances: i-…, i-…`; `Enter`
-/// shows the line whole, every instance in it).
+/// From how many instances a group is big (what all of them go through is
+/// one line when the last is through) and a look's same news of as many
+/// instances one line (`CodeDeploy_…: 40 instances Pending: i-…, i-…`;
+/// `Enter` shows the line whole, every instance in it).
 pub const MANY: usize = 3;
 
 /// One instance's line in a gathering: its place among all, its time, the
@@ -405,10 +406,10 @@ fn arrived(d: &Deployment, now: At, say: &mut impl FnMut(At, String, Tone)) {
     }
 }
 
-/// A deployment seen before: its hooks that ended since (successes that
-/// many instances report at once gathered, failures each told), then its status.
+/// A deployment seen before: its hooks that ended since (on a big side a
+/// success once every instance of it is through; failures each told), then
+/// its status.
 fn deployment_changes(old: &Deployment, new: &Deployment, now: At, say: &mut impl FnMut(At, String, Tone)) {
-    let mut many = Many::default();
     let side = |d: &Deployment, label: &TargetLabel| d.targets.iter().filter(|t| t.label == *label).count();
     let big = |label: &TargetLabel| side(new, label) >= MANY;
     for t in &new.targets {
@@ -423,15 +424,11 @@ fn deployment_changes(old: &Deployment, new: &Deployment, now: At, say: &mut imp
                 hook_failed(t, e, at, say);
                 continue;
             }
-            if big(&t.label) {
-                continue;
+            if !big(&t.label) {
+                say(at, format!("{} {} {} ✓", t.label.as_str().to_lowercase(), t.instance_id, e.hook), Tone::Info);
             }
-            let label = t.label.as_str().to_lowercase();
-            let one = format!("{label} {} {} ✓", t.instance_id, e.hook);
-            many.add(format!("{} ✓ on {{n}} {label} instances", e.hook), &t.instance_id, at, one, Tone::Info);
         }
     }
-    many.say(say);
     // A big side: a hook told once, when every instance of it is through.
     for label in [TargetLabel::Green, TargetLabel::Blue].iter().filter(|l| big(l)) {
         let through = |d: &Deployment, hook: &Hook| {

@@ -423,11 +423,6 @@ impl App {
         self.audit_log.as_deref()
     }
 
-    /// Where the session is recorded, if it is.
-    pub fn recording(&self) -> Option<&str> {
-        self.recording.as_deref()
-    }
-
     /// Why the keys that change anything are refused, if they are.
     pub fn read_only(&self) -> Option<&str> {
         self.read_only.as_deref()

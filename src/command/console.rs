@@ -104,9 +104,8 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
             application: Some(application.clone()),
             group: Some(group.clone()),
             caller,
-            size: (output == Output::Screen).then(|| crossterm::terminal::size().ok()).flatten(),
             first: opening.clone(),
-            ..super::header("aws", &setup, cloud.names_events())
+            ..super::header("aws", &setup, cloud.names_events(), output == Output::Screen)
         };
         super::recorder(&opts.record, &header)?
     };
@@ -126,8 +125,7 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
     let result = match output {
         Output::Screen => screen::show(&mut session).await,
         Output::Lines | Output::Json => {
-            let first: Vec<_> = opening.iter().map(|(at, kind, text)| (*at, kind.as_str(), text.clone())).collect();
-            report::lines::print(&mut session, std::io::stdout(), &first, true).await.map(|_| ())
+            report::lines::print(&mut session, std::io::stdout(), &opening, true).await.map(|_| ())
         }
     };
     session.end(&ending(&result));

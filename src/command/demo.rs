@@ -172,9 +172,8 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
         (cloud.now(), "demo".to_string(), format!("scenario {}: {}", scenario.name, scenario.description)),
     ];
     let header = crate::record::Header {
-        size: (output == Output::Screen).then(|| crossterm::terminal::size().ok()).flatten(),
         first: opening.clone(),
-        ..super::header("demo", &setup, cloud.names_events())
+        ..super::header("demo", &setup, cloud.names_events(), output == Output::Screen)
     };
     let recorder = super::recorder(&opts.record, &header)?;
     let setup = Setup { recording: recorder.as_ref().map(|r| r.path().display().to_string()), ..setup };
@@ -194,8 +193,7 @@ async fn open_and_play(opts: &Options, prepared: Prepared) -> Result<(), Failure
     let result = match output {
         Output::Screen => screen::show(&mut session).await,
         Output::Lines | Output::Json => {
-            let first: Vec<_> = opening.iter().map(|(at, kind, text)| (*at, kind.as_str(), text.clone())).collect();
-            report::lines::print(&mut session, std::io::stdout(), &first, opts.hold).await.map(|_| ())
+            report::lines::print(&mut session, std::io::stdout(), &opening, opts.hold).await.map(|_| ())
         }
     };
     session.end(&super::console::ending(&result));

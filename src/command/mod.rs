@@ -33,12 +33,15 @@ pub enum Record {
     Off,
 }
 
+/// The hint for a recording path where a file is already.
+const NEVER_OVER: &str = "a recording is never written over another file; pick a new PATH";
+
 /// Refuses, before anything starts, a recording path that would write over
 /// a file.
 pub(crate) fn check_record(record: &Record) -> Result<(), Failure> {
     match record {
         Record::At(path) if path.exists() => Err(Failure::Usage(format!(
-            "--record {} is there already (hint: a recording is never written over another file; pick a new PATH)",
+            "--record {} is there already (hint: {NEVER_OVER})",
             crate::domain::clean(&path.display().to_string(), 120)
         ))),
         _ => Ok(()),
@@ -60,7 +63,7 @@ pub(crate) fn recorder(
     };
     let recorder = crate::record::Recorder::create(&path, header).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
-            "a recording is never written over another file; pick a new PATH"
+            NEVER_OVER
         } else {
             "--record PATH elsewhere, or --no-record"
         };
@@ -77,8 +80,9 @@ pub(crate) fn recorder(
     Ok(Some(recorder))
 }
 
-/// A recording's header for a session of `mode` set up as `setup`.
-pub(crate) fn header(mode: &str, setup: &crate::app::Setup, names_events: bool) -> crate::record::Header {
+/// A recording's header for a session of `mode` set up as `setup`, on the
+/// terminal (its size is recorded) or not.
+pub(crate) fn header(mode: &str, setup: &crate::app::Setup, names_events: bool, screen: bool) -> crate::record::Header {
     crate::record::Header {
         schema_version: crate::record::SCHEMA_VERSION,
         bluegreen: env!("CARGO_PKG_VERSION").to_string(),
@@ -89,7 +93,7 @@ pub(crate) fn header(mode: &str, setup: &crate::app::Setup, names_events: bool) 
         application: None,
         group: None,
         caller: None,
-        size: None,
+        size: if screen { crate::term::size() } else { None },
         start: crate::domain::At::from(std::time::SystemTime::now()).rfc3339(),
         url: setup.url.clone(),
         unverified: setup.unverified,

@@ -76,7 +76,7 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
             if opts.demo {
                 setup.source = format!("demo · from {}", crate::domain::clean(&name, 60));
             }
-            let replay = Replay::new(tape, setup, true, false);
+            let replay = Replay::new(tape, setup, false);
             runtime()?.block_on(show(replay, opts.speed))
         }
         Output::Lines | Output::Json => plain(tape, std::io::stdout()),
@@ -104,10 +104,9 @@ fn parse_size(text: &str) -> Result<(u16, u16), Failure> {
 /// The session's lines, as `--plain` printed them live.
 pub fn plain(tape: Tape, out: impl Write) -> Result<(), Failure> {
     let names_events = tape.header.names_events;
-    let opening = tape.header.first.clone();
-    let first: Vec<_> = opening.iter().map(|(at, kind, text)| (*at, kind.as_str(), text.clone())).collect();
+    let first = tape.header.first.clone();
     let setup = replay::setup(&tape);
-    let mut r = Replay::new(tape, setup, true, false);
+    let mut r = Replay::new(tape, setup, false);
     // The first line is the clock's first tick: the printer starts at its time.
     r.step();
     let mut printer = Printer::new(out, &first, r.app().now())?;
@@ -123,9 +122,6 @@ pub fn plain(tape: Tape, out: impl Write) -> Result<(), Failure> {
     printer.summary(r.app()).map(|_| ())
 }
 
-/// Frames of the traffic strip alone are drawn at most this often in a cast.
-const LAZY: u64 = 500_000;
-
 /// Writes the cast of the recording to `out`.
 fn cast(tape: Tape, out: &std::path::Path, size: Option<(u16, u16)>, idle: Duration) -> Result<(), Failure> {
     let recorded = tape.header.size.filter(|(w, h)| *w >= crate::app::MIN_SIZE.0 && *h >= crate::app::MIN_SIZE.1);
@@ -136,6 +132,8 @@ fn cast(tape: Tape, out: &std::path::Path, size: Option<(u16, u16)>, idle: Durat
         .map_err(|e| Failure::Usage(format!("cannot write the cast {shown}: {e} (hint: --cast PATH elsewhere)")))
 }
 
+/// The cast's bytes: asciicast v2, a header line, then `[time, "o", data]`
+/// events of the screen drawn by the console's own code.
 /// The cast's bytes: asciicast v2, a header line, then `[time, "o", data]`
 /// events of the screen drawn by the console's own code.
 pub fn cast_bytes(tape: Tape, (w, h): (u16, u16), idle: Duration, theme: Theme) -> Result<Vec<u8>, Failure> {
@@ -154,7 +152,7 @@ pub fn cast_bytes(tape: Tape, (w, h): (u16, u16), idle: Duration, theme: Theme) 
     let mut out = Vec::new();
     writeln!(out, "{header}").map_err(failed)?;
     let setup = replay::setup(&tape);
-    let mut r = Replay::new(tape, setup, true, false);
+    let mut r = Replay::new(tape, setup, false);
     r.send(Msg::Resize(w, h));
     let drawn = Shared::default();
     let backend = ratatui::backend::CrosstermBackend::new(drawn.clone());
@@ -166,6 +164,7 @@ pub fn cast_bytes(tape: Tape, (w, h): (u16, u16), idle: Duration, theme: Theme) 
     let mut drawn_at: Option<u64> = None;
     let mut pending = Change::Nothing;
     let mut first = true;
+    let lazy = u64::try_from(term::Pacer::LAZY.as_micros()).unwrap_or(u64::MAX);
     while let Some(t) = r.next_at() {
         let outcome = r.step();
         pending = pending.max(outcome.change);
@@ -173,7 +172,8 @@ pub fn cast_bytes(tape: Tape, (w, h): (u16, u16), idle: Duration, theme: Theme) 
         let due = match pending {
             Change::Nothing => false,
             Change::State => true,
-            Change::Traffic => drawn_at.is_none_or(|d| t.saturating_sub(d) >= LAZY) || next.is_none(),
+            // The traffic strip alone is drawn as often as on a terminal.
+            Change::Traffic => drawn_at.is_none_or(|d| t.saturating_sub(d) >= lazy) || next.is_none(),
         };
         // Lines at the same moment are drawn once, after the last of them.
         if !due || next == Some(t) {
@@ -230,7 +230,8 @@ struct Viewer {
     clock: u64,
     real: Instant,
     size: Option<(u16, u16)>,
-    /// A word for the viewer (a refused key, a jump), until then.
+    /// A word for the viewer (a refused key, a jump), until then (cleared
+    /// as the clock moves on, never by drawing).
     said: Option<(String, Instant)>,
 }
 
@@ -261,6 +262,9 @@ impl Viewer {
             self.clock = self.clock.saturating_add(u64::try_from(ahead.as_micros()).unwrap_or(u64::MAX));
         }
         self.real = now;
+        if self.said.as_ref().is_some_and(|(_, until)| *until <= now) {
+            self.said = None;
+        }
         let change = self.replay.play_until(self.clock).change;
         if self.replay.next_at().is_none() && !self.paused {
             self.paused = true;
@@ -306,7 +310,7 @@ impl Viewer {
         let at = |t: u64| crate::domain::short(Duration::from_micros(t));
         let state = if self.paused { "paused" } else { "playing" };
         let speed = if self.speed >= 1.0 { format!("{}×", self.speed) } else { format!("{:.2}×", self.speed) };
-        let said = self.said.as_ref().filter(|(_, until)| *until > Instant::now()).map(|(s, _)| format!(" · {s}"));
+        let said = self.said.as_ref().map(|(s, _)| format!(" · {s}"));
         format!(
             " replay {state} {speed} · {} of {}{} · space pause · +/- speed · ]/[ moments · Home/End · q quit",
             at(self.clock),

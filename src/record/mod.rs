@@ -505,7 +505,7 @@ mod tests {
         assert!(tape.lines.windows(2).all(|w| w[0].t <= w[1].t), "times never go back");
         assert_eq!(tape.lines.last().unwrap().what, What::End { reason: "quit".into() });
         assert_eq!(tape.outcomes.len(), 2, "each outcome is written once");
-        let mut replay = replay::Replay::new_at(tape.clone(), crate::app::Setup::default(), true, true, origin);
+        let mut replay = replay::Replay::new_at(tape.clone(), crate::app::Setup::default(), true, origin);
         let back: Vec<String> = tape.lines.iter().flat_map(|l| replay.messages(l)).map(|m| format!("{m:?}")).collect();
         let sent: Vec<String> = msgs.iter().map(|m| format!("{m:?}")).collect();
         assert_eq!(back, sent);

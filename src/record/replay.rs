@@ -43,10 +43,9 @@ pub struct Replay {
     typed: Option<Observation>,
     /// Lines played.
     played: usize,
-    /// Recorded keys and resizes are played (a cast, `--plain`); a viewer's
-    /// own keys and size take their place otherwise.
-    pub keys: bool,
-    pub resizes: bool,
+    /// Recorded resizes are played (else the viewer's or the cast's size
+    /// stands); recorded keys always are (plans open and close as they did).
+    resizes: bool,
     /// The world's events of the lines played since the last take.
     events: Vec<Event>,
     checkpoints: Vec<(usize, App, Value)>,
@@ -72,12 +71,12 @@ pub fn setup(tape: &Tape) -> Setup {
 impl Replay {
     /// A replay at the recording's start; reads it through once to find
     /// its moments (and keep checkpoints on the way).
-    pub fn new(tape: Tape, setup: Setup, keys: bool, resizes: bool) -> Self {
-        Self::new_at(tape, setup, keys, resizes, Instant::now())
+    pub fn new(tape: Tape, setup: Setup, resizes: bool) -> Self {
+        Self::new_at(tape, setup, resizes, Instant::now())
     }
 
     /// [`Replay::new`], the recording's start at the real instant `base`.
-    pub fn new_at(tape: Tape, setup: Setup, keys: bool, resizes: bool, base: Instant) -> Self {
+    pub fn new_at(tape: Tape, setup: Setup, resizes: bool, base: Instant) -> Self {
         let app = App::new(setup.clone(), base);
         let mut replay = Self {
             tape,
@@ -87,7 +86,6 @@ impl Replay {
             obs: Value::Null,
             typed: None,
             played: 0,
-            keys,
             resizes,
             events: Vec::new(),
             checkpoints: Vec::new(),
@@ -273,14 +271,9 @@ impl Replay {
             What::Tick { world, pace, real } => {
                 vec![Msg::Tick { world: *world, real: self.instant(*real), pace: *pace }]
             }
-            What::Key(key) if self.keys => vec![Msg::Key(*key)],
+            What::Key(key) => vec![Msg::Key(*key)],
             What::Resize((w, h)) if self.resizes => vec![Msg::Resize(*w, *h)],
-            What::Key(_)
-            | What::Resize(_)
-            | What::Plan { .. }
-            | What::Verdict(_)
-            | What::Call { .. }
-            | What::End { .. } => Vec::new(),
+            What::Resize(_) | What::Plan { .. } | What::Verdict(_) | What::Call { .. } | What::End { .. } => Vec::new(),
             What::Observed { patch, events } => {
                 self.events.extend(events.iter().cloned());
                 self.observation(patch).map(Msg::Observed).into_iter().collect()

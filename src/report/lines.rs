@@ -60,7 +60,7 @@ pub(crate) struct Printer<W: Write> {
 
 impl<W: Write> Printer<W> {
     /// A printer that has printed `first` (the run's opening lines).
-    pub(crate) fn new(out: W, first: &[(At, &str, String)], now: At) -> Result<Self, Failure> {
+    pub(crate) fn new(out: W, first: &[(At, String, String)], now: At) -> Result<Self, Failure> {
         let mut out = Out::new(out);
         let first: Vec<String> = first.iter().map(|(at, kind, text)| line(*at, kind, text)).collect();
         out.lines(first.iter().map(String::as_str))?;
@@ -146,7 +146,7 @@ fn line(at: At, kind: &str, text: &str) -> String {
 pub async fn print<C: Cloud>(
     session: &mut Session<C>,
     out: impl Write,
-    first: &[(At, &str, String)],
+    first: &[(At, String, String)],
     hold: bool,
 ) -> Result<Summary, Failure> {
     let mut interrupts = Interrupts::new()?;

@@ -357,11 +357,6 @@ impl<C: Cloud> Session<C> {
         outcome
     }
 
-    /// Where the session is recorded, if it is.
-    pub fn recording(&self) -> Option<&std::path::Path> {
-        self.recorder.as_ref().map(Recorder::path)
-    }
-
     /// Writes the recording's closing line (once) with why it ended.
     pub fn end(&mut self, reason: &str) {
         if let Some(mut r) = self.recorder.take() {

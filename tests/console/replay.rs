@@ -62,7 +62,7 @@ fn a_replay_draws_the_screens_the_operator_saw() {
     let tape = tape::read(&path).unwrap();
     assert_eq!(tape.note, None);
     assert!(replay::setup(&tape).source.starts_with("replay · demo · manual-reroute"), "the header says replay");
-    let mut r = Replay::new(tape, Harness::setup(SOURCE), true, true);
+    let mut r = Replay::new(tape, Harness::setup(SOURCE), true);
     for (name, lines, screen) in &live {
         r.seek(*lines);
         let theme = bluegreen::ui::theme::Theme { monochrome: false };
