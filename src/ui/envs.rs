@@ -220,5 +220,8 @@ mod tests {
         assert!((middle.first..middle.first + middle.shown).contains(&20), "the selected row shows");
         let end = Window::of(39, 9, 40);
         assert_eq!((end.first, end.marker().as_deref()), (32, Some("↑ 32 above")));
+        // A selection left past the end (the group shrank) shows the end.
+        let past = Window::of(45, 9, 40);
+        assert_eq!((past.first, past.marker().as_deref()), (32, Some("↑ 32 above")));
     }
 }
