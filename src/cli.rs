@@ -109,9 +109,14 @@ pub enum Sub {
     /// application.
     #[command(subcommand)]
     Tutorial(TutorialSub),
+    /// Every deployment group of the region in one table (style, Auto
+    /// Scaling groups, load balancer, latest deployment, what it waits for,
+    /// leftovers); Enter opens a group's console, Esc there comes back.
+    /// Also what `bluegreen` opens when --app/--group leave several groups.
+    Fleet(AwsArgs),
     /// Print the deployment group once (groups, instances, the latest
     /// deployment) and exit 0 (succeeded, or none), 1 (failed or stopped) or
-    /// 3 (in progress).
+    /// 3 (in progress); with --all, a line per deployment group of the region.
     Status(StatusArgs),
     /// Wait until the deployment in progress ends, a line per change; exit
     /// as `status` does, or 124 when --timeout runs out.
@@ -248,6 +253,11 @@ pub enum RerouteArg {
 pub struct StatusArgs {
     #[command(flatten)]
     pub target: TargetArgs,
+    /// Every deployment group of every application in the region: a line
+    /// (or, with --json, an object) per group; exit 1 if any latest
+    /// deployment failed or stopped, else 3 if any is in progress.
+    #[arg(long, conflicts_with_all = ["app", "group"])]
+    pub all: bool,
     /// One JSON object (schema_version 1; see the README).
     #[arg(long)]
     pub json: bool,
@@ -539,9 +549,13 @@ impl Cli {
                 TutorialSub::Template => command::tutorial::Options::Template,
                 TutorialSub::App { dir, version } => command::tutorial::Options::App { dir, version },
             }),
+            Some(Sub::Fleet(a)) => match console(a) {
+                Command::Console(opts) => Command::Fleet(opts),
+                other => other,
+            },
             Some(Sub::Status(a)) => {
                 let target = Target { read_only: true, ..a.target.into() };
-                Command::Status(command::status::Options { target, json: a.json })
+                Command::Status(command::status::Options { target, json: a.json, all: a.all })
             }
             Some(Sub::Wait(a)) => {
                 let target = Target { read_only: true, ..a.target.into() };

@@ -3,6 +3,7 @@
 //! returns the [`Effect`]s to carry out (calls, a fresh observation). Nothing
 //! else mutates an `App`, and rendering only reads it.
 
+pub mod fleet;
 pub mod keymap;
 pub mod log;
 pub mod overlay;
@@ -155,6 +156,9 @@ pub struct Setup {
     /// The prober does not verify certificates (`--insecure`): said with
     /// the URL and in every verdict.
     pub unverified: bool,
+    /// Where `Esc` leads when nothing is open (`fleet`: the console was
+    /// opened from the fleet); said in the status line.
+    pub back: Option<String>,
 }
 
 /// Said of a URL, and of each verdict, when certificates are not verified.
@@ -221,6 +225,7 @@ pub struct App {
     /// The deployment whose wait was last counted down, and its step then
     /// ([`crate::domain::why::countdown_step`]).
     counted: Option<(String, u64)>,
+    back: Option<String>,
 }
 
 /// What a message changed on screen, from least to most.
@@ -252,7 +257,8 @@ impl App {
     /// An app that has seen nothing yet; probing (and traffic second 0)
     /// started at `start`.
     pub fn new(setup: Setup, start: Instant) -> Self {
-        let Setup { source, url, log_file, audit_log, recording, read_only, stale_after, tour, unverified } = setup;
+        let Setup { source, url, log_file, audit_log, recording, read_only, stale_after, tour, unverified, back } =
+            setup;
         let url = if unverified { format!("{url}{UNVERIFIED}") } else { url };
         Self {
             source,
@@ -290,6 +296,7 @@ impl App {
             guards: Vec::new(),
             drift: None,
             counted: None,
+            back,
         }
     }
 
@@ -434,6 +441,17 @@ impl App {
     }
 
     /// The user asked to leave.
+    /// Where `Esc` leads when nothing is open, if anywhere.
+    pub fn back(&self) -> Option<&str> {
+        self.back.as_deref()
+    }
+
+    /// Whether nothing covers the screen or waits (no overlay, no plan
+    /// running, no message): `Esc` may leave.
+    pub fn at_rest(&self) -> bool {
+        self.overlay == Overlay::None && self.running.is_none() && self.status.is_none()
+    }
+
     pub fn quit(&self) -> bool {
         self.quit
     }

@@ -65,17 +65,17 @@ pub fn watch<C: Cloud>(
 }
 
 /// A small generator for jitter (xorshift), seeded from the clock.
-struct Jitter(u64);
+pub(crate) struct Jitter(u64);
 
 impl Jitter {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let seed =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
         Self(seed | 1)
     }
 
     /// A number in `0.0..1.0`.
-    fn next(&mut self) -> f64 {
+    pub(crate) fn next(&mut self) -> f64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

@@ -41,7 +41,7 @@ pub(crate) fn ending(result: &Result<(), Failure>) -> String {
 }
 
 /// Checks what can be checked without the network.
-fn check(opts: &Options) -> Result<probe::Reader, Failure> {
+pub(crate) fn check(opts: &Options) -> Result<probe::Reader, Failure> {
     probe::check_rate(opts.rate)?;
     super::check_record(&opts.record)?;
     let reader = opts.page.reader().map_err(Failure::Usage)?;
@@ -59,6 +59,8 @@ fn check(opts: &Options) -> Result<probe::Reader, Failure> {
 }
 
 /// Connects, then runs the console (or `--plain`) until the user quits.
+/// On a screen, when `--app`/`--group` do not narrow the region to one
+/// group, the fleet opens instead.
 pub fn watch(opts: &Options) -> Result<(), Failure> {
     let reader = check(opts)?;
     runtime()?.block_on(connect_and_watch(opts, reader))
@@ -67,12 +69,41 @@ pub fn watch(opts: &Options) -> Result<(), Failure> {
 async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), Failure> {
     let (log_path, _log_guard) = logging::init(opts.log_file.clone())?;
     tracing::info!(region = ?opts.target.region, app = ?opts.target.application, group = ?opts.target.group, "starting");
+    let output = Output::choose(opts.plain, false);
+    if output == Output::Screen && opts.target.group.is_none() {
+        let fleet = aws::fleet::connect(opts.target.region.as_deref(), opts.target.profile.as_deref()).await?;
+        if !fleet.narrows(opts.target.application.as_deref()).await? {
+            return super::fleet::show(fleet, opts, &log_path).await;
+        }
+    }
     let cloud = aws::connect(&opts.target).await?;
+    let (mut session, opening) = start(cloud, opts, reader, &log_path, output, None).await?;
+    let result = match output {
+        Output::Screen => screen::show(&mut session).await,
+        Output::Lines | Output::Json => {
+            report::lines::print(&mut session, std::io::stdout(), &opening, true).await.map(|_| ())
+        }
+    };
+    session.end(&ending(&result));
+    tracing::info!(result = ?result, "done");
+    result
+}
+
+/// A console session on a connected group: the prober's first request (a
+/// certificate problem is one line), the recording, the notices; with the
+/// lines `--plain` prints first. `back` names where `Esc` leads.
+pub(crate) async fn start(
+    cloud: aws::AwsCloud,
+    opts: &Options,
+    reader: probe::Reader,
+    log_path: &std::path::Path,
+    output: Output,
+    back: Option<&str>,
+) -> Result<(Session<aws::AwsCloud>, Vec<(crate::domain::At, String, String)>), Failure> {
     let (application, group) = cloud.names();
     let (application, group) = (application.to_string(), group.to_string());
     let url = cloud.url().to_string();
     tracing::info!(application, group, region = cloud.region(), url, "watching");
-    let output = Output::choose(opts.plain, false);
     let setup = Setup {
         source: opts.target.profile.as_ref().map_or_else(|| "aws".to_string(), |p| format!("aws · {p}")),
         url: url.clone(),
@@ -83,6 +114,7 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
         stale_after: Some(Duration::from_secs(60)),
         tour: false,
         unverified: opts.tls.insecure,
+        back: back.map(str::to_string),
     };
     let tick = if output == Output::Screen { Duration::from_secs(1) } else { Duration::from_millis(250) };
     let settings = probe::Settings { reader, tls: opts.tls.clone(), ..probe::Settings::new(url.clone(), opts.rate) };
@@ -122,13 +154,5 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
     } else if let probe::First::Redirected { status, location } = first {
         session.send(Msg::Notice(probe::redirect_words(status, &location)))?;
     }
-    let result = match output {
-        Output::Screen => screen::show(&mut session).await,
-        Output::Lines | Output::Json => {
-            report::lines::print(&mut session, std::io::stdout(), &opening, true).await.map(|_| ())
-        }
-    };
-    session.end(&ending(&result));
-    tracing::info!(result = ?result, "done");
-    result
+    Ok((session, opening))
 }

@@ -5,6 +5,7 @@
 //!
 //! - [`console`]: `bluegreen` on AWS.
 //! - [`demo`]: `bluegreen demo`, the console on a simulated world.
+//! - [`fleet`]: `bluegreen fleet`, every deployment group of a region; `Enter` opens one.
 //! - [`probe`]: `bluegreen probe URL`, the prober alone.
 //! - [`push`]: `bluegreen push DIR`, a revision bundled, uploaded and registered.
 //! - [`tutorial`]: `bluegreen tutorial up|down|template|app`, the tutorial's kit on AWS.
@@ -13,6 +14,7 @@
 
 pub mod console;
 pub mod demo;
+pub mod fleet;
 pub mod probe;
 pub mod push;
 pub mod replay;
@@ -109,6 +111,7 @@ pub(crate) fn header(mode: &str, setup: &crate::app::Setup, names_events: bool, 
 #[derive(Debug)]
 pub enum Command {
     Console(console::Options),
+    Fleet(console::Options),
     Demo(demo::Options),
     /// List the built-in scenarios.
     Scenarios,
@@ -124,6 +127,7 @@ pub enum Command {
 pub fn run(command: &Command) -> Result<(), Failure> {
     match command {
         Command::Console(opts) => console::watch(opts),
+        Command::Fleet(opts) => fleet::run(opts),
         Command::Demo(opts) => demo::play(opts),
         Command::Scenarios => demo::list_scenarios(),
         Command::Probe(opts) => probe::probe(opts),

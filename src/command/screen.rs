@@ -20,18 +20,23 @@ struct Console<'a, C: Cloud> {
 
 impl<C: Cloud> Console<'_, C> {
     fn flow(&self, outcome: &Outcome) -> Flow {
-        if self.session.app().quit() {
-            return Flow::Quit;
-        }
-        if outcome.effects.contains(&Effect::Suspend) {
-            return Flow::Suspend;
-        }
-        Flow::Go(match outcome.change {
-            Change::Nothing => Redraw::No,
-            Change::Traffic => Redraw::Lazy,
-            Change::State => Redraw::Soon,
-        })
+        flow(self.session, outcome)
     }
+}
+
+/// What the terminal should do after the session took something in.
+pub(super) fn flow<C: Cloud>(session: &Session<C>, outcome: &Outcome) -> Flow {
+    if session.app().quit() {
+        return Flow::Quit;
+    }
+    if outcome.effects.contains(&Effect::Suspend) {
+        return Flow::Suspend;
+    }
+    Flow::Go(match outcome.change {
+        Change::Nothing => Redraw::No,
+        Change::Traffic => Redraw::Lazy,
+        Change::State => Redraw::Soon,
+    })
 }
 
 impl<C: Cloud> term::Screen for Console<'_, C> {

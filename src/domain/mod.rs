@@ -4,6 +4,7 @@
 
 mod deployment;
 mod environment;
+pub mod fleet;
 mod observation;
 mod text;
 mod time;

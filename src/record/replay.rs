@@ -65,6 +65,7 @@ pub fn setup(tape: &Tape) -> Setup {
         stale_after: h.stale_after_secs.map(Duration::from_secs),
         tour: h.tour,
         unverified: h.unverified,
+        back: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! when its reader goes away (`| head`), one way to watch the signals that
 //! end a run, and one schema version for every JSON they print.
 
+pub mod fleet;
 pub mod lines;
 pub mod probe;
 pub mod status;

@@ -13,7 +13,10 @@ use crate::app::keymap::KEYMAP;
 pub fn status(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let line = match app.status() {
         Some(s) => Line::styled(format!(" {}", s.text), theme.tone(s.tone)),
-        None => Line::styled(" Tab focus  ↑/↓ select  Enter details", theme.dim()),
+        None => match app.back() {
+            Some(back) => Line::styled(format!(" Tab focus  ↑/↓ select  Enter details  Esc {back}"), theme.dim()),
+            None => Line::styled(" Tab focus  ↑/↓ select  Enter details", theme.dim()),
+        },
     };
     frame.render_widget(Paragraph::new(super::fit(line, usize::from(area.width))), area);
 }

@@ -21,6 +21,7 @@ pub mod bytes;
 mod deployment;
 mod envs;
 mod events;
+pub mod fleet;
 mod footer;
 mod header;
 mod overlay;

@@ -140,6 +140,134 @@ struct State {
     env: Option<Env>,
     /// Work for moto, done outside the lock.
     todo: VecDeque<Work>,
+    /// Other applications and groups, served as they are (for the fleet).
+    catalogue: Catalogue,
+}
+
+/// Applications and deployment groups the endpoint serves beside the one it
+/// plays, as they stand (nothing moves): the fleet's reads page and batch
+/// through them as through AWS's.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub groups: Vec<Listed>,
+    /// Names a list's page holds (AWS: 100); 0 for 100.
+    pub page: usize,
+}
+
+impl Catalogue {
+    fn page_size(&self) -> usize {
+        if self.page == 0 { 100 } else { self.page }
+    }
+}
+
+/// One deployment group of the catalogue.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub application: String,
+    pub group: String,
+    /// `copy`, `discover` or `in-place`.
+    pub style: &'static str,
+    pub asgs: Vec<String>,
+    /// A target group's name, or (`classic`) a classic load balancer's.
+    pub lb: Option<(bool, String)>,
+    /// The latest deployment: id, status, created (seconds since the epoch).
+    pub latest: Option<(String, &'static str, f64)>,
+}
+
+impl Listed {
+    pub fn new(application: &str, group: &str, style: &'static str) -> Self {
+        Self {
+            application: application.into(),
+            group: group.into(),
+            style,
+            asgs: vec![format!("{group}-asg")],
+            lb: Some((false, format!("{group}-tg"))),
+            latest: None,
+        }
+    }
+
+    #[must_use]
+    pub fn latest(mut self, id: &str, status: &'static str, created: f64) -> Self {
+        self.latest = Some((id.into(), status, created));
+        self
+    }
+
+    fn blue_green(&self) -> Value {
+        let action = if self.style == "discover" { "DISCOVER_EXISTING" } else { "COPY_AUTO_SCALING_GROUP" };
+        json!({
+            "greenFleetProvisioningOption": {"action": action},
+            "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 60},
+            "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 30},
+        })
+    }
+
+    fn style_json(&self) -> Value {
+        if self.style == "in-place" {
+            json!({"deploymentType": "IN_PLACE", "deploymentOption": "WITHOUT_TRAFFIC_CONTROL"})
+        } else {
+            json!({"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"})
+        }
+    }
+
+    fn info(&self) -> Value {
+        let mut info = json!({
+            "applicationName": self.application,
+            "deploymentGroupName": self.group,
+            "deploymentConfigName": "CodeDeployDefault.AllAtOnce",
+            "autoScalingGroups": self.asgs.iter().map(|a| json!({"name": a})).collect::<Vec<_>>(),
+            "deploymentStyle": self.style_json(),
+        });
+        if self.style != "in-place" {
+            info["blueGreenDeploymentConfiguration"] = self.blue_green();
+        }
+        match &self.lb {
+            Some((false, tg)) => info["loadBalancerInfo"] = json!({"targetGroupInfoList": [{"name": tg}]}),
+            Some((true, elb)) => info["loadBalancerInfo"] = json!({"elbInfoList": [{"name": elb}]}),
+            None => {}
+        }
+        if let Some((id, status, created)) = &self.latest {
+            let mut last = json!({"deploymentId": id, "status": status, "createTime": created});
+            if ["Succeeded", "Failed", "Stopped"].contains(status) {
+                last["endTime"] = json!(created + 300.0);
+            }
+            info["lastAttemptedDeployment"] = last;
+        }
+        info
+    }
+
+    fn deployment(&self) -> Option<Value> {
+        let (id, status, created) = self.latest.as_ref()?;
+        let mut d = json!({
+            "applicationName": self.application,
+            "deploymentGroupName": self.group,
+            "deploymentId": id,
+            "status": status,
+            "creator": "user",
+            "createTime": created,
+            "startTime": created + 5.0,
+            "deploymentStyle": self.style_json(),
+            "deploymentOverview": {"Pending": 0, "InProgress": 0, "Succeeded": 0, "Failed": 0, "Skipped": 0, "Ready": 0},
+            "targetInstances": {"autoScalingGroups": [format!("CodeDeploy_{}_{id}", self.group)]},
+        });
+        if self.style != "in-place" {
+            d["blueGreenDeploymentConfiguration"] = self.blue_green();
+        }
+        if ["Succeeded", "Failed", "Stopped"].contains(status) {
+            d["completeTime"] = json!(created + 300.0);
+        }
+        if *status == "Failed" {
+            d["errorInformation"] = json!({"code": "HEALTH_CONSTRAINTS", "message": "too many instances failed"});
+        }
+        Some(d)
+    }
+}
+
+/// A page of `items` from `input`'s `nextToken` (an index), and the next token.
+fn page_of<T: Clone>(items: &[T], input: &Value, size: usize) -> (Vec<T>, Option<String>) {
+    let start: usize = input.get("nextToken").and_then(Value::as_str).and_then(|t| t.parse().ok()).unwrap_or(0);
+    let end = (start + size).min(items.len());
+    let next = (end < items.len()).then(|| end.to_string());
+    (items.get(start..end).unwrap_or_default().to_vec(), next)
 }
 
 #[derive(Debug, Clone)]
@@ -198,6 +326,7 @@ impl FakeCodeDeploy {
             settings,
             env: Some(env),
             todo: VecDeque::new(),
+            catalogue: Catalogue::default(),
         };
         Self::serve(state).await
     }
@@ -229,6 +358,7 @@ impl FakeCodeDeploy {
             },
             env: None,
             todo: VecDeque::new(),
+            catalogue: Catalogue::default(),
         };
         Self::serve(state).await
     }
@@ -248,6 +378,11 @@ impl FakeCodeDeploy {
         tokio::spawn(serve(listener, handler, stop_rx, Duration::from_secs(1)));
         tokio::spawn(play(state.clone()));
         Self { url: format!("http://{addr}"), state }
+    }
+
+    /// Serves these applications and groups too.
+    pub fn catalogue(&self, catalogue: Catalogue) {
+        self.state.lock().unwrap().catalogue = catalogue;
     }
 
     pub fn fault(&self, fault: Fault) {
@@ -585,6 +720,32 @@ fn target_json(d: &Deployment, t: &Target) -> Value {
         "status": t.status, "lastUpdatedAt": now_secs(), "lifecycleEvents": events, "instanceLabel": t.label}})
 }
 
+/// The played deployment group, as GetDeploymentGroup and BatchGetDeploymentGroups answer.
+fn main_info(s: &State) -> Value {
+    let last = s.deployments.iter().rev().find(|d| d.phase == Phase::Done && d.status != "InProgress");
+    let mut info = json!({
+        "applicationName": s.settings.application,
+        "deploymentGroupName": s.settings.group,
+        "deploymentConfigName": "CodeDeployDefault.AllAtOnce",
+        "serviceRoleArn": s.service_role,
+        "autoScalingGroups": s.asgs.iter().map(|a| json!({"name": a})).collect::<Vec<_>>(),
+        "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "blueGreenDeploymentConfiguration": blue_green(&s.settings),
+        "loadBalancerInfo": {
+            "targetGroupInfoList": s.target_groups.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(),
+            "elbInfoList": s.elbs.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()
+        },
+        "autoRollbackConfiguration": {"enabled": true, "events": ["DEPLOYMENT_FAILURE"]},
+    });
+    if let Some(d) = s.deployments.last() {
+        info["lastAttemptedDeployment"] = json!({"deploymentId": d.id, "status": d.status, "createTime": d.created});
+    }
+    if let Some(d) = last.filter(|d| d.status == "Succeeded") {
+        info["lastSuccessfulDeployment"] = json!({"deploymentId": d.id, "status": d.status});
+    }
+    info
+}
+
 #[expect(clippy::too_many_lines, reason = "one arm per operation the endpoint plays")]
 fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
     let app = &s.settings.application;
@@ -602,7 +763,54 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
         Ok(())
     };
     match operation {
-        "ListApplications" => ok(json!({"applications": if s.app_exists { vec![app] } else { vec![] }})),
+        "ListApplications" => {
+            let mut apps: Vec<String> = if s.app_exists { vec![app.clone()] } else { vec![] };
+            for l in &s.catalogue.groups {
+                if !apps.contains(&l.application) {
+                    apps.push(l.application.clone());
+                }
+            }
+            let (page, next) = page_of(&apps, input, s.catalogue.page_size());
+            ok(json!({"applications": page, "nextToken": next}))
+        }
+        "ListDeploymentGroups" if str_of("applicationName") != *app || !s.app_exists => {
+            let wanted = str_of("applicationName");
+            let groups: Vec<String> =
+                s.catalogue.groups.iter().filter(|l| l.application == wanted).map(|l| l.group.clone()).collect();
+            if groups.is_empty() {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "ApplicationDoesNotExistException",
+                    &format!("No application found for name: {wanted}"),
+                );
+            }
+            let (page, next) = page_of(&groups, input, s.catalogue.page_size());
+            ok(json!({"applicationName": wanted, "deploymentGroups": page, "nextToken": next}))
+        }
+        "BatchGetDeploymentGroups" => {
+            let wanted = str_of("applicationName");
+            let names: Vec<String> = input["deploymentGroupNames"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            if names.len() > 100 {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "BatchLimitExceededException",
+                    "The maximum number of names or IDs allowed for this request (100) was exceeded.",
+                );
+            }
+            let mut infos = Vec::new();
+            for name in &names {
+                if wanted == *app && *name == s.settings.group && s.group_exists {
+                    infos.push(main_info(s));
+                } else if let Some(l) = s.catalogue.groups.iter().find(|l| l.application == wanted && l.group == *name)
+                {
+                    infos.push(l.info());
+                }
+            }
+            ok(json!({"deploymentGroupsInfo": infos, "errorMessage": ""}))
+        }
         "ListDeploymentGroups" => {
             if let Err(e) = check_app(s) {
                 return e;
@@ -699,29 +907,7 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
                     "No Deployment Group found",
                 );
             }
-            let last = s.deployments.iter().rev().find(|d| d.phase == Phase::Done && d.status != "InProgress");
-            let mut info = json!({
-                "applicationName": app,
-                "deploymentGroupName": s.settings.group,
-                "deploymentConfigName": "CodeDeployDefault.AllAtOnce",
-                "serviceRoleArn": s.service_role,
-                "autoScalingGroups": s.asgs.iter().map(|a| json!({"name": a})).collect::<Vec<_>>(),
-                "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
-                "blueGreenDeploymentConfiguration": blue_green(&s.settings),
-                "loadBalancerInfo": {
-                    "targetGroupInfoList": s.target_groups.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(),
-                    "elbInfoList": s.elbs.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()
-                },
-                "autoRollbackConfiguration": {"enabled": true, "events": ["DEPLOYMENT_FAILURE"]},
-            });
-            if let Some(d) = s.deployments.last() {
-                info["lastAttemptedDeployment"] =
-                    json!({"deploymentId": d.id, "status": d.status, "createTime": d.created});
-            }
-            if let Some(d) = last.filter(|d| d.status == "Succeeded") {
-                info["lastSuccessfulDeployment"] = json!({"deploymentId": d.id, "status": d.status});
-            }
-            ok(json!({"deploymentGroupInfo": info}))
+            ok(json!({"deploymentGroupInfo": main_info(s)}))
         }
         "ListDeployments" => {
             let statuses: Vec<String> = input
@@ -729,14 +915,26 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
                 .and_then(Value::as_array)
                 .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
                 .unwrap_or_default();
-            let ids: Vec<&String> = s
+            let mut ids: Vec<String> = s
                 .deployments
                 .iter()
                 .rev()
                 .filter(|d| statuses.is_empty() || statuses.iter().any(|st| st == d.status))
-                .map(|d| &d.id)
+                .map(|d| d.id.clone())
                 .collect();
-            ok(json!({"deployments": ids}))
+            if input.get("applicationName").is_none() {
+                // The region's: the catalogue's too.
+                ids.extend(
+                    s.catalogue
+                        .groups
+                        .iter()
+                        .filter_map(|l| l.latest.as_ref())
+                        .filter(|(_, st, _)| statuses.is_empty() || statuses.iter().any(|x| x == st))
+                        .map(|(id, _, _)| id.clone()),
+                );
+            }
+            let (page, next) = page_of(&ids, input, s.catalogue.page_size());
+            ok(json!({"deployments": page, "nextToken": next}))
         }
         "BatchGetDeployments" => {
             let ids: Vec<&str> = input
@@ -744,8 +942,22 @@ fn handle(s: &mut State, operation: &str, input: &Value) -> Response<Body> {
                 .and_then(Value::as_array)
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            let infos: Vec<Value> =
+            if ids.len() > 25 {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "BatchLimitExceededException",
+                    "The maximum number of names or IDs allowed for this request (25) was exceeded.",
+                );
+            }
+            let mut infos: Vec<Value> =
                 s.deployments.iter().filter(|d| ids.contains(&d.id.as_str())).map(|d| deployment_json(d, s)).collect();
+            infos.extend(
+                s.catalogue
+                    .groups
+                    .iter()
+                    .filter(|l| l.latest.as_ref().is_some_and(|(id, _, _)| ids.contains(&id.as_str())))
+                    .filter_map(Listed::deployment),
+            );
             ok(json!({"deploymentsInfo": infos}))
         }
         "ListDeploymentTargets" => {

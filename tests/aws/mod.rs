@@ -6,6 +6,7 @@ mod act;
 mod cli;
 pub mod codedeploy;
 pub mod env;
+mod fleet;
 pub mod moto;
 mod observe;
 mod push;

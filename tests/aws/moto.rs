@@ -163,6 +163,16 @@ pub fn region() -> &'static str {
     REGIONS.get(n).copied().unwrap_or_else(|| panic!("more AWS tests than regions to keep them apart ({n})"))
 }
 
+/// A region of its own for a test that needs no more of moto than EC2,
+/// Auto Scaling and load balancers (these regions lack the SSM parameters
+/// and images the tutorial's kit reads).
+pub fn spare_region() -> &'static str {
+    const SPARE: [&str; 4] = ["mx-central-1", "ap-east-2", "ap-southeast-6", "ap-southeast-7"];
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    SPARE.get(n).copied().unwrap_or_else(|| panic!("more tests than spare regions ({n})"))
+}
+
 /// A path in the build directory (for a test's log file).
 pub fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("aws-tests");

@@ -313,13 +313,37 @@ pub(super) async fn application_named(
     region: &str,
     wanted: Option<&str>,
 ) -> Result<String, Failure> {
+    let apps = applications(clients, region).await?;
+    pick("CodeDeploy application", wanted, &apps, "--app", region)
+}
+
+/// The region's CodeDeploy applications.
+pub(super) async fn applications(clients: &Clients, region: &str) -> Result<Vec<String>, Failure> {
     let mut apps = Vec::new();
     let mut pages = clients.codedeploy.list_applications().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| usage(region, &api_error("ListApplications", &e)))?;
         apps.extend(page.applications().iter().map(|a| text(Some(a))));
     }
-    pick("CodeDeploy application", wanted, &apps, "--app", region)
+    Ok(apps)
+}
+
+/// Whether `--app` (or the region, without it) holds one deployment group
+/// at most, so the console can pick (or say what is missing); else the
+/// fleet shows them all.
+pub async fn narrows(clients: &Clients, region: &str, wanted: Option<&str>) -> Result<bool, Failure> {
+    let apps = applications(clients, region).await?;
+    let app = match wanted {
+        Some(w) if apps.iter().any(|a| a == w) => w.to_string(),
+        // Not there: the console says which there are.
+        Some(_) => return Ok(true),
+        None => match apps.as_slice() {
+            [] => return Ok(true),
+            [only] => only.clone(),
+            _ => return Ok(false),
+        },
+    };
+    Ok(groups(clients, region, &app).await?.len() <= 1)
 }
 
 /// The deployment groups of `app`.

@@ -8,12 +8,14 @@
 //! - [`act`]: the mutating calls, exactly once; [`audit`]: their record.
 //! - [`errors`]: SDK errors into `ApiError`.
 //! - [`push`]: a bundle uploaded to S3 and registered as a revision.
+//! - [`fleet`]: every deployment group of a region, on a budget of calls.
 
 pub mod act;
 pub mod audit;
 pub mod clients;
 pub mod discover;
 mod errors;
+pub mod fleet;
 mod map;
 mod observe;
 pub mod push;

@@ -95,7 +95,7 @@ pub struct Subject {
     pub balancer: Balancer,
 }
 
-const ACTIVE: [CdStatus; 5] =
+pub(super) const ACTIVE: [CdStatus; 5] =
     [CdStatus::Created, CdStatus::Queued, CdStatus::InProgress, CdStatus::Baking, CdStatus::Ready];
 
 /// Looks at the deployment group once.

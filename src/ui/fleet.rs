@@ -1,0 +1,258 @@
+//! Drawing the fleet: a pure function of `&FleetView`.
+//!
+//! ```text
+//!  bluegreen fleet  us-east-1 · aws · 12 groups in 5 applications · 3 need attention · read 4s ago
+//!  APPLICATION  GROUP  STYLE  AUTO SCALING  LOAD BALANCER  DEPLOYMENT  STATUS▲  AGE  WAITS FOR  LEFTOVERS  ATTENTION
+//!  rows, the selected one reversed
+//!  ↑ 3 above · ↓ 40 more
+//!  the filter being typed, a notice, or what failed
+//!  keys from the fleet's keymap
+//! ```
+//!
+//! Columns give way by priority when the screen is narrow (leftovers
+//! first, then the Auto Scaling groups, the load balancer, the style, the
+//! deployment's id, its age); what is left shrinks, and a cell that does
+//! not fit ends in `…`.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::theme::Theme;
+use super::{cut, fit};
+use crate::app::fleet::{Column, FLEET_KEYMAP, FleetView};
+use crate::domain::DeploymentStatus;
+use crate::domain::fleet::{Attention, Row};
+use crate::text::width;
+
+/// The columns in the order they give way when the screen is narrow.
+const GIVE_WAY: [Column; 8] = [
+    Column::Leftovers,
+    Column::Asgs,
+    Column::Balancer,
+    Column::Style,
+    Column::Deployment,
+    Column::Age,
+    Column::Waits,
+    Column::Application,
+];
+
+/// The widest a column grows, and the narrowest it shrinks to.
+fn bounds(c: Column) -> (usize, usize) {
+    match c {
+        Column::Application | Column::Group => (28, 8),
+        Column::Style | Column::Deployment => (12, 8),
+        Column::Asgs | Column::Balancer | Column::Leftovers => (30, 8),
+        Column::Status => (10, 6),
+        Column::Age => (4, 3),
+        Column::Waits | Column::Attention => (26, 8),
+    }
+}
+
+const GAP: usize = 2;
+
+/// Which columns are drawn, and how wide, in `width` columns.
+pub fn layout(view: &FleetView, total: usize) -> Vec<(Column, usize)> {
+    let now = view.now();
+    let rows: Vec<&Row> = view.shown().collect();
+    let mut cols: Vec<(Column, usize)> = Column::ALL
+        .iter()
+        .map(|&c| {
+            let (max, _) = bounds(c);
+            let natural = rows.iter().map(|r| width(&c.cell(r, now))).max().unwrap_or(0);
+            (c, natural.min(max).max(width(c.title()) + 1))
+        })
+        .collect();
+    let sum = |cols: &[(Column, usize)]| cols.iter().map(|(_, w)| w + GAP).sum::<usize>();
+    let total = total.saturating_sub(1);
+    for drop in GIVE_WAY {
+        if sum(&cols) <= total {
+            break;
+        }
+        cols.retain(|(c, _)| *c != drop);
+    }
+    // Still too wide: the widest shrink, one column at a time, to their least.
+    while sum(&cols) > total {
+        let Some(widest) = cols.iter_mut().filter(|(c, w)| *w > bounds(*c).1).max_by_key(|(_, w)| *w) else {
+            break;
+        };
+        widest.1 -= 1;
+    }
+    cols
+}
+
+fn status_style(status: Option<&DeploymentStatus>, theme: Theme) -> Style {
+    match status {
+        Some(DeploymentStatus::Failed | DeploymentStatus::Stopped) => theme.bad(),
+        Some(DeploymentStatus::Succeeded) => theme.good(),
+        Some(DeploymentStatus::Ready) => theme.warn(),
+        Some(s) if !s.is_final() => theme.action(),
+        _ => theme.dim(),
+    }
+}
+
+fn row_line(view: &FleetView, row: &Row, cols: &[(Column, usize)], theme: Theme) -> Line<'static> {
+    let now = view.now();
+    let mut spans = vec![Span::raw(" ")];
+    for (c, w) in cols {
+        let text = cut(&c.cell(row, now), *w);
+        let pad = w.saturating_sub(width(&text)) + GAP;
+        let style = match c {
+            Column::Status => status_style(row.latest.as_ref().map(|l| &l.status), theme),
+            Column::Attention if row.attention.iter().any(|a| matches!(a, Attention::Failed | Attention::Stopped)) => {
+                theme.bad()
+            }
+            Column::Attention | Column::Waits => theme.warn(),
+            Column::Style if !row.style.is_blue_green() => theme.dim(),
+            _ => theme.plain(),
+        };
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(" ".repeat(pad)));
+    }
+    Line::from(spans)
+}
+
+/// Draws the whole fleet screen.
+pub fn render(view: &FleetView, theme: Theme, frame: &mut Frame) {
+    let area = frame.area();
+    let w = usize::from(area.width);
+    let [head, titles, table, hidden, note, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    // The source is said when it is more than "aws" (a profile).
+    let mut said = vec![view.region().to_string()];
+    said.extend(view.source().strip_prefix("aws · ").map(|p| format!("profile {p}")));
+    if view.read_only() {
+        said.push("read-only".into());
+    }
+    said.push(view.summary());
+    let head_line = Line::from(vec![Span::styled(" bluegreen fleet  ", theme.title()), Span::raw(said.join(" · "))]);
+    frame.render_widget(Paragraph::new(fit(head_line, w)), head);
+
+    let cols = layout(view, w);
+    let (sorted, reversed) = view.sort();
+    let mut spans = vec![Span::raw(" ")];
+    for (c, cw) in &cols {
+        let mark = if *c == sorted { if reversed { "▼" } else { "▲" } } else { "" };
+        let title = cut(&format!("{}{mark}", c.title()), *cw);
+        let pad = cw.saturating_sub(width(&title)) + GAP;
+        spans.push(Span::styled(title, theme.title()));
+        spans.push(Span::raw(" ".repeat(pad)));
+    }
+    frame.render_widget(Paragraph::new(fit(Line::from(spans), w)), titles);
+
+    let visible = usize::from(table.height);
+    let selected = view.selected_index();
+    let lines: Vec<Line> = view
+        .shown()
+        .enumerate()
+        .skip(view.scroll())
+        .take(visible)
+        .map(|(i, row)| {
+            let line = fit(row_line(view, row, &cols, theme), w);
+            if Some(i) == selected { line.style(theme.selected()) } else { line }
+        })
+        .collect();
+    let empty = lines.is_empty();
+    frame.render_widget(Paragraph::new(lines), table);
+    if empty {
+        let words = if !view.loaded() {
+            "reading the deployment groups…".to_string()
+        } else if view.rows().is_empty() {
+            format!("no deployment group in {} (hint: check --region)", view.region())
+        } else {
+            "no group matches (hint: Esc clears the filter and the attention view)".to_string()
+        };
+        frame.render_widget(Paragraph::new(Line::styled(format!(" {words}"), theme.dim())), table);
+    }
+
+    let above = view.scroll();
+    let below = view.shown_len().saturating_sub(view.scroll() + visible);
+    let mut parts = Vec::new();
+    if above > 0 {
+        parts.push(format!("↑ {above} above"));
+    }
+    if below > 0 {
+        parts.push(format!("↓ {below} more"));
+    }
+    frame.render_widget(Paragraph::new(Line::styled(format!(" {}", parts.join(" · ")), theme.warn())), hidden);
+
+    let note_line = if let Some((text, wrong)) = view.editing() {
+        let mut spans =
+            vec![Span::styled(" /", theme.key()), Span::raw(text.to_string()), Span::styled("▏", theme.key())];
+        if let Some(wrong) = wrong {
+            spans.push(Span::styled(format!("  {wrong}"), theme.bad()));
+        } else {
+            spans.push(Span::styled("  Enter apply · Esc cancel", theme.dim()));
+        }
+        Line::from(spans)
+    } else if let Some(notice) = view.notice() {
+        Line::styled(format!(" {notice}"), theme.warn())
+    } else if let Some(failed) = view.failures().first() {
+        Line::styled(format!(" {failed} (retrying; the rows show the last good read)"), theme.bad())
+    } else {
+        let mut said = Vec::new();
+        if !view.filter().is_empty() {
+            said.push(format!("filter: {}", view.filter()));
+        }
+        if view.attention_only() {
+            said.push("attention only".to_string());
+        }
+        Line::styled(format!(" {}", said.join(" · ")), theme.dim())
+    };
+    frame.render_widget(Paragraph::new(fit(note_line, w)), note);
+
+    let mut keys = vec![Span::raw(" ")];
+    for b in FLEET_KEYMAP {
+        let Some(hint) = b.hint else { continue };
+        keys.push(Span::styled(b.label, theme.key()));
+        keys.push(Span::styled(format!(" {hint}  "), theme.plain()));
+    }
+    frame.render_widget(Paragraph::new(fit(Line::from(keys), w)), foot);
+
+    if view.help() {
+        help(frame, area, theme);
+    }
+}
+
+/// Every key of the fleet, from its keymap.
+fn help(frame: &mut Frame, area: Rect, theme: Theme) {
+    let label_width = FLEET_KEYMAP.iter().map(|b| width(b.label)).max().unwrap_or(0);
+    let mut lines: Vec<Line> = FLEET_KEYMAP
+        .iter()
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(format!(" {:<label_width$}  ", b.label), theme.key()),
+                Span::raw(b.help.to_string()),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        " The fleet only reads; a group's console keeps its keys, --read-only and the audit log.",
+        theme.dim(),
+    ));
+    let inner_width = lines.iter().map(Line::width).max().unwrap_or(0) + 2;
+    let rect_w = (inner_width as u16).min(area.width);
+    let rect_h = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - rect_w) / 2,
+        y: area.y + (area.height - rect_h) / 2,
+        width: rect_w,
+        height: rect_h,
+    };
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered().title(Span::styled(" Fleet keys (Esc closes) ", theme.title()));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, usize::from(inner.width))).collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
