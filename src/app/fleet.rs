@@ -198,6 +198,9 @@ pub struct FleetView {
     rows: Vec<Row>,
     /// Indices into `rows` of the rows shown, in the order shown.
     shown: Vec<usize>,
+    /// The widest cell of each column among the rows shown (measured when
+    /// they change, not for every frame).
+    widths: [usize; Column::ALL.len()],
     /// The selected row, by its names (kept through re-sorting and reads).
     selected: Option<(String, String)>,
     /// The first row shown.
@@ -225,6 +228,7 @@ impl FleetView {
             fleet: Fleet::default(),
             rows: Vec::new(),
             shown: Vec::new(),
+            widths: [0; Column::ALL.len()],
             selected: None,
             scroll: 0,
             sort: Column::Application,
@@ -265,6 +269,11 @@ impl FleetView {
     /// The rows shown, in order.
     pub fn shown(&self) -> impl Iterator<Item = &Row> {
         self.shown.iter().map(|&i| &self.rows[i])
+    }
+
+    /// The widest cell of `column` among the rows shown.
+    pub fn widest(&self, column: Column) -> usize {
+        Column::ALL.iter().position(|c| *c == column).map_or(0, |i| self.widths[i])
     }
 
     pub fn shown_len(&self) -> usize {
@@ -427,6 +436,8 @@ impl FleetView {
             by.then_with(|| key(x).cmp(&key(y)))
         });
         self.shown = shown;
+        self.widths = Column::ALL
+            .map(|c| self.shown.iter().map(|&i| crate::text::width(&c.cell(&self.rows[i], now))).max().unwrap_or(0));
         if self.selected_index().is_none() {
             let first = self.shown.first().map(|&i| (self.rows[i].application.clone(), self.rows[i].group.clone()));
             self.selected = first;

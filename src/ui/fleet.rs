@@ -55,14 +55,11 @@ const GAP: usize = 2;
 
 /// Which columns are drawn, and how wide, in `width` columns.
 pub fn layout(view: &FleetView, total: usize) -> Vec<(Column, usize)> {
-    let now = view.now();
-    let rows: Vec<&Row> = view.shown().collect();
     let mut cols: Vec<(Column, usize)> = Column::ALL
         .iter()
         .map(|&c| {
             let (max, _) = bounds(c);
-            let natural = rows.iter().map(|r| width(&c.cell(r, now))).max().unwrap_or(0);
-            (c, natural.min(max).max(width(c.title()) + 1))
+            (c, view.widest(c).min(max).max(width(c.title()) + 1))
         })
         .collect();
     let sum = |cols: &[(Column, usize)]| cols.iter().map(|(_, w)| w + GAP).sum::<usize>();

@@ -5,8 +5,6 @@
 //! what the table says; in a real terminal `Enter` opens a group's console
 //! and `Esc` comes back.
 
-use std::time::Duration;
-
 use bluegreen::app::fleet::{FleetMsg, FleetView};
 use bluegreen::cloud::aws::fleet::{self, FleetReader};
 use bluegreen::domain::At;
@@ -205,24 +203,46 @@ async fn status_all_says_what_the_table_says() {
     assert_eq!(both.status.code(), Some(2));
 }
 
-/// `bluegreen` with several groups opens the fleet; `Enter` opens the
-/// selected group's console, `Esc` comes back to the fleet, `q` quits.
+/// Runs `f` with the screen on a blocking thread (the test's runtime keeps
+/// serving the scripted endpoint meanwhile) and gives the screen back.
+async fn with(screen: Pty, f: impl FnOnce(&Pty) + Send + 'static) -> Pty {
+    tokio::task::spawn_blocking(move || {
+        f(&screen);
+        screen
+    })
+    .await
+    .unwrap()
+}
+
+/// `bluegreen` with several groups opens the fleet; a deployment made from
+/// outside shows in its row within seconds; `Enter` opens the selected
+/// group's console, `Esc` comes back to the fleet, `q` quits.
 #[tokio::test(flavor = "multi_thread")]
 async fn enter_opens_a_console_and_esc_comes_back() {
     let world = fleet_world().await;
     let vars = aws_env(&world.fake, &world.env.region, "fleet-pty");
     let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let screen = Pty::start_with(&[], &env, 120, 40);
-    let mut screen = tokio::task::spawn_blocking(move || {
-        let s = &screen;
+    let screen = with(screen, |s| {
         s.wait_for("the fleet", |t| t.contains("bluegreen fleet") && t.contains("8 groups · 5 apps"));
-        // Sorted by application: bluegreen-app's group is second (after batch).
         s.press("/bluegreen\r");
         s.wait_for("the filtered fleet", |t| t.contains("filter: bluegreen") && !t.contains("nightly-dg"));
+    })
+    .await;
+    let id = world.deploy().await;
+    let mut screen = with(screen, move |s| {
+        s.wait_for("the deployment made from outside, in its row", |t| {
+            t.lines()
+                .any(|l| l.contains("bluegreen-dg") && l.contains(&id) && l.contains("Ready") && l.contains("ready"))
+        });
         s.press("\r");
         s.wait_for("the console", |t| {
-            t.contains("bluegreen-app / bluegreen-dg") && t.contains("BLUE · original") && t.contains("Esc fleet")
+            t.contains("bluegreen-app / bluegreen-dg") && t.contains("GREEN · replacement") && t.contains("Esc fleet")
         });
+        s.press("?");
+        s.wait_for("the console's help", |t| t.contains("Log file:"));
+        s.press("\x1b");
+        s.wait_for("the help closed, still the console", |t| !t.contains("Log file:") && t.contains("Esc fleet"));
         s.press("\x1b");
         s.wait_for("the fleet again", |t| t.contains("bluegreen fleet") && t.contains("filter: bluegreen"));
         s.press("\x1b");
@@ -230,11 +250,13 @@ async fn enter_opens_a_console_and_esc_comes_back() {
         s.press("/legacy\r\r");
         s.wait_for("no console for an in-place group", |t| t.contains("deploys in place"));
         s.press("q");
-        screen
     })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(screen.exit_code(), 0);
     screen.given_back().unwrap();
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(
+        world.fake.count("ContinueDeployment") + world.fake.count("StopDeployment"),
+        0,
+        "the fleet changes nothing"
+    );
 }
