@@ -220,26 +220,27 @@ pub fn render(view: &FleetView, theme: Theme, frame: &mut Frame) {
     }
 }
 
-/// Every key of the fleet, from its keymap.
+/// Every key of the fleet, from its keymap; each description wrapped to
+/// the box.
 fn help(frame: &mut Frame, area: Rect, theme: Theme) {
     let label_width = FLEET_KEYMAP.iter().map(|b| width(b.label)).max().unwrap_or(0);
-    let mut lines: Vec<Line> = FLEET_KEYMAP
-        .iter()
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(format!(" {:<label_width$}  ", b.label), theme.key()),
-                Span::raw(b.help.to_string()),
-            ])
-        })
-        .collect();
+    let natural = FLEET_KEYMAP.iter().map(|b| width(b.help)).max().unwrap_or(0) + label_width + 5;
+    let box_width = natural.min(usize::from(area.width));
+    let inner = box_width.saturating_sub(2);
+    let mut lines: Vec<Line> = Vec::new();
+    for b in FLEET_KEYMAP {
+        let prefix = format!(" {:<label_width$}  ", b.label);
+        for (lead, row) in crate::text::wrap(&prefix, b.help, inner) {
+            lines.push(Line::from(vec![Span::styled(lead, theme.key()), Span::raw(row)]));
+        }
+    }
     lines.push(Line::from(""));
-    lines.push(Line::styled(
-        " The fleet only reads; a group's console keeps its keys, --read-only and the audit log.",
-        theme.dim(),
-    ));
-    let inner_width = lines.iter().map(Line::width).max().unwrap_or(0) + 2;
-    let rect_w = (inner_width as u16).min(area.width);
+    let note = "The fleet only reads; a group's console keeps its keys, --read-only and the audit log.";
+    for (lead, row) in crate::text::wrap(" ", note, inner) {
+        lines.push(Line::styled(format!("{lead}{row}"), theme.dim()));
+    }
     let rect_h = (lines.len() as u16 + 2).min(area.height);
+    let rect_w = box_width as u16;
     let rect = Rect {
         x: area.x + (area.width - rect_w) / 2,
         y: area.y + (area.height - rect_h) / 2,
@@ -248,8 +249,8 @@ fn help(frame: &mut Frame, area: Rect, theme: Theme) {
     };
     frame.render_widget(Clear, rect);
     let block = Block::bordered().title(Span::styled(" Fleet keys (Esc closes) ", theme.title()));
-    let inner = block.inner(rect);
+    let body = block.inner(rect);
     frame.render_widget(block, rect);
-    let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, usize::from(inner.width))).collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, usize::from(body.width))).collect();
+    frame.render_widget(Paragraph::new(lines), body);
 }
