@@ -714,11 +714,41 @@ pub fn action_for(key: KeyEvent) -> Option<FleetAction> {
     FLEET_KEYMAP.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
 }
 
+/// Four groups of three applications: succeeded, failed in place, in
+/// progress, never deployed.
+#[cfg(test)]
+pub(crate) fn fixture() -> FleetView {
+    use crate::domain::fleet::{Latest, Style};
+    use crate::domain::{DeploymentStatus, LoadBalancerKind};
+    let group = |app: &str, name: &str, status: Option<DeploymentStatus>, created: u64| FleetGroup {
+        application: app.into(),
+        name: name.into(),
+        style: if name.starts_with("inplace") { Style::InPlace } else { Style::Copy },
+        asgs: vec![format!("{name}-asg")],
+        balancer: Some((LoadBalancerKind::Application, vec![format!("{name}-tg")])),
+        latest: status.map(|status| Latest {
+            id: format!("d-{name}"),
+            status,
+            created: Some(At(created)),
+            ended: None,
+        }),
+    };
+    let mut view = FleetView::new("us-east-1", "aws", false, "", At(100_000_000));
+    view.update(FleetMsg::Groups(
+        Ok(vec![
+            group("web", "web-dg", Some(DeploymentStatus::Succeeded), 10_000_000),
+            group("web", "inplace-dg", Some(DeploymentStatus::Failed), 20_000_000),
+            group("api", "api-dg", Some(DeploymentStatus::InProgress), 90_000_000),
+            group("batch", "batch-dg", None, 0),
+        ]),
+        At(100_000_000),
+    ));
+    view
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fleet::{Latest, Style};
-    use crate::domain::{DeploymentStatus, LoadBalancerKind};
 
     fn key(c: KeyCode) -> FleetMsg {
         FleetMsg::Key(KeyEvent::new(c, KeyModifiers::NONE))
@@ -737,30 +767,7 @@ mod tests {
     }
 
     fn fleet() -> FleetView {
-        let group = |app: &str, name: &str, status: Option<DeploymentStatus>, created: u64| FleetGroup {
-            application: app.into(),
-            name: name.into(),
-            style: if name.starts_with("inplace") { Style::InPlace } else { Style::Copy },
-            asgs: vec![format!("{name}-asg")],
-            balancer: Some((LoadBalancerKind::Application, vec![format!("{name}-tg")])),
-            latest: status.map(|status| Latest {
-                id: format!("d-{name}"),
-                status,
-                created: Some(At(created)),
-                ended: None,
-            }),
-        };
-        let mut view = FleetView::new("us-east-1", "aws", false, "", At(100_000_000));
-        view.update(FleetMsg::Groups(
-            Ok(vec![
-                group("web", "web-dg", Some(DeploymentStatus::Succeeded), 10_000_000),
-                group("web", "inplace-dg", Some(DeploymentStatus::Failed), 20_000_000),
-                group("api", "api-dg", Some(DeploymentStatus::InProgress), 90_000_000),
-                group("batch", "batch-dg", None, 0),
-            ]),
-            At(100_000_000),
-        ));
-        view
+        fixture()
     }
 
     fn names(view: &FleetView) -> Vec<String> {

@@ -254,3 +254,101 @@ fn help(frame: &mut Frame, area: Rect, theme: Theme) {
     let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, usize::from(body.width))).collect();
     frame.render_widget(Paragraph::new(lines), body);
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::app::fleet::{FleetMsg, fixture};
+
+    fn screen(view: &mut FleetView, width: u16, height: u16) -> Vec<String> {
+        view.update(FleetMsg::Resize(width, height));
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|f| render(view, Theme { monochrome: true }, f)).unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..height)
+            .map(|y| (0..width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
+            .collect()
+    }
+
+    fn key(view: &mut FleetView, code: KeyCode) {
+        view.update(FleetMsg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    #[test]
+    fn a_wide_screen_shows_every_column_and_the_sorted_one_marked() {
+        let mut view = fixture();
+        let lines = screen(&mut view, 160, 12);
+        assert_eq!(lines[0], " bluegreen fleet  us-east-1 · 4 groups · 3 apps · 1 need attention · read 0s ago");
+        assert_eq!(
+            lines[1],
+            " APPLICATION▲  GROUP       STYLE     AUTO SCALING    LOAD BALANCER     DEPLOYMENT    STATUS      AGE   WAITS FOR   LEFTOVERS   ATTENTION"
+        );
+        assert_eq!(
+            lines[2],
+            " api           api-dg      b/g copy  api-dg-asg      tg/api-dg-tg      d-api-dg      InProgress  2h"
+        );
+        assert!(lines[4].contains("in-place") && lines[4].ends_with("failed"), "{}", lines[4]);
+        assert_eq!(lines[11], " Enter open  / filter  s sort  a attention  ? help  q quit");
+        key(&mut view, KeyCode::Char('S'));
+        assert!(screen(&mut view, 160, 12)[1].starts_with(" APPLICATION▼"), "reversed");
+    }
+
+    #[test]
+    fn a_narrow_screen_drops_columns_by_priority_and_cuts_with_an_ellipsis() {
+        let mut view = fixture();
+        let lines = screen(&mut view, 80, 12);
+        assert_eq!(lines[1], " APPLICATION▲  GROUP       STATUS      AGE   WAITS FOR   ATTENTION");
+        let lines = screen(&mut view, 40, 12);
+        assert_eq!(lines[1], " GROUP       STATUS      ATTENTION");
+        let lines = screen(&mut view, 30, 12);
+        assert_eq!(lines[1], " GROUP     STATUS   ATTENTI…");
+        assert!(lines[2..6].iter().any(|l| l.contains("InProg…")), "{lines:#?}");
+        assert!(lines.iter().all(|l| crate::text::width(l) <= 30));
+    }
+
+    #[test]
+    fn hidden_rows_are_counted_and_the_prompt_and_notices_are_said() {
+        let mut view = fixture();
+        let lines = screen(&mut view, 80, 7);
+        assert_eq!(lines[4], " ↓ 2 more");
+        key(&mut view, KeyCode::End);
+        assert_eq!(screen(&mut view, 80, 7)[4], " ↑ 2 above");
+        key(&mut view, KeyCode::Char('/'));
+        key(&mut view, KeyCode::Char('x'));
+        assert!(screen(&mut view, 80, 7)[5].starts_with(" /x▏  Enter apply · Esc cancel"));
+        key(&mut view, KeyCode::Enter);
+        let lines = screen(&mut view, 80, 7);
+        assert_eq!(lines[2], " no group matches (hint: Esc clears the filter and the attention view)");
+        assert_eq!(lines[5], " filter: x");
+        key(&mut view, KeyCode::Esc);
+        key(&mut view, KeyCode::Char('a'));
+        assert_eq!(screen(&mut view, 80, 7)[5], " attention only");
+        view.update(FleetMsg::Active(
+            Err(crate::cloud::ApiError::new("ThrottlingException", "Rate exceeded")),
+            view.now(),
+        ));
+        assert!(screen(&mut view, 80, 7)[5].starts_with(" reading the active deployments failed: ThrottlingException"));
+    }
+
+    #[test]
+    fn before_the_first_read_and_in_an_empty_region() {
+        let mut view = FleetView::new("eu-west-1", "aws · prod", true, "", crate::domain::At(0));
+        let lines = screen(&mut view, 80, 8);
+        assert!(
+            lines[0].starts_with(" bluegreen fleet  eu-west-1 · profile prod · read-only · 0 groups"),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(lines[2], " reading the deployment groups…");
+        view.update(FleetMsg::Groups(Ok(Vec::new()), crate::domain::At(0)));
+        assert_eq!(screen(&mut view, 80, 8)[2], " no deployment group in eu-west-1 (hint: check --region)");
+        key(&mut view, KeyCode::Char('?'));
+        let help = screen(&mut view, 80, 30);
+        assert!(help.iter().any(|l| l.contains("Fleet keys (Esc closes)")));
+        assert!(help.iter().any(|l| l.contains("only the groups that need attention")));
+    }
+}
