@@ -432,4 +432,50 @@ mod tests {
         assert_eq!(age(Duration::from_secs(3600 * 47)), "47h");
         assert_eq!(age(Duration::from_secs(86_400 * 3)), "3d");
     }
+
+    #[test]
+    fn a_read_belongs_to_its_own_application_and_the_newest_wins() {
+        // The same group name in two applications: each row its own read.
+        let mut fleet = Fleet {
+            groups: vec![
+                group("app", "dg", &["web"], Some(("d-1", DeploymentStatus::Succeeded, 1_000))),
+                group("other", "dg", &["web2"], Some(("d-5", DeploymentStatus::Succeeded, 1_000))),
+            ],
+            ..Fleet::default()
+        };
+        // A deployment started after the groups were read: the read is newer.
+        fleet.active = vec![Active {
+            application: "app".into(),
+            group: "dg".into(),
+            deployment: deployment("d-2", DeploymentStatus::InProgress, 2_000, None),
+        }];
+        let rows = fleet.rows();
+        assert_eq!(rows[0].latest.as_ref().unwrap().id, "d-2", "the newer read");
+        assert!(rows[0].active);
+        assert_eq!(rows[1].latest.as_ref().unwrap().id, "d-5", "not another application's");
+        assert!(!rows[1].active);
+    }
+
+    #[test]
+    fn an_older_read_says_nothing_of_what_the_newer_deployment_waits_for() {
+        // The summary names a newer deployment in progress; the read is of
+        // an older one still listed in Ready: no wait is told.
+        let mut fleet = Fleet {
+            groups: vec![group("app", "dg", &["web"], Some(("d-2", DeploymentStatus::InProgress, 2_000)))],
+            ..Fleet::default()
+        };
+        let ready = Wait::Reroute { until: Some(At(3_000_000)), stops: true };
+        fleet.active = vec![Active {
+            application: "app".into(),
+            group: "dg".into(),
+            deployment: deployment("d-1", DeploymentStatus::Ready, 1_000, Some(ready)),
+        }];
+        let rows = fleet.rows();
+        assert_eq!(rows[0].latest.as_ref().unwrap().id, "d-2");
+        assert_eq!(rows[0].waits, None);
+        assert!(rows[0].attention.is_empty());
+        assert_eq!(Style::Copy.key(), "blue_green_copy");
+        assert_eq!(Style::Discover.key(), "blue_green_discover");
+        assert_eq!(Style::InPlace.key(), "in_place");
+    }
 }

@@ -351,4 +351,55 @@ mod tests {
         assert!(help.iter().any(|l| l.contains("Fleet keys (Esc closes)")));
         assert!(help.iter().any(|l| l.contains("only the groups that need attention")));
     }
+
+    /// The style of the first cell that starts `word` on row `y`.
+    fn style_of(view: &mut FleetView, y: u16, word: &str) -> ratatui::style::Style {
+        view.update(FleetMsg::Resize(160, 12));
+        let mut terminal = Terminal::new(TestBackend::new(160, 12)).unwrap();
+        terminal.draw(|f| render(view, Theme { monochrome: false }, f)).unwrap();
+        let buffer = terminal.backend().buffer();
+        let line: String = (0..160).map(|x| buffer[(x, y)].symbol()).collect();
+        let at = line.find(word).unwrap_or_else(|| panic!("{word} on row {y}: {line}"));
+        let x = line[..at].chars().count() as u16;
+        buffer[(x, y)].style()
+    }
+
+    #[test]
+    fn statuses_and_what_needs_attention_stand_out() {
+        use ratatui::style::{Color, Modifier};
+        let theme = Theme { monochrome: false };
+        let mut view = fixture();
+        // Rows by application: api (InProgress), batch (none), web inplace-dg (Failed), web-dg (Succeeded).
+        assert_eq!(style_of(&mut view, 2, "InProgress").fg, Some(Color::Cyan));
+        assert_eq!(style_of(&mut view, 3, "none").fg, theme.dim().fg);
+        assert_eq!(style_of(&mut view, 4, "Failed").fg, Some(Color::Red));
+        assert_eq!(style_of(&mut view, 4, "failed").fg, Some(Color::Red), "a failure is red in ATTENTION too");
+        assert!(style_of(&mut view, 4, "in-place").add_modifier.contains(Modifier::DIM), "no console: dimmed");
+        assert!(!style_of(&mut view, 5, "b/g copy").add_modifier.contains(Modifier::DIM));
+        assert_eq!(style_of(&mut view, 5, "Succeeded").fg, Some(Color::Green));
+        assert_eq!(style_of(&mut view, 2, "api-dg").fg, Some(Color::Reset), "the rest plain");
+        assert_eq!(status_style(Some(&crate::domain::DeploymentStatus::Ready), theme).fg, Some(Color::Yellow));
+        assert_eq!(status_style(Some(&crate::domain::DeploymentStatus::Stopped), theme).fg, Some(Color::Red));
+    }
+
+    #[test]
+    fn the_selected_row_is_reversed_and_the_help_is_centred_whole() {
+        use ratatui::style::Modifier;
+        let mut view = fixture();
+        assert!(style_of(&mut view, 2, "api-dg").add_modifier.contains(Modifier::REVERSED));
+        assert!(!style_of(&mut view, 3, "batch-dg").add_modifier.contains(Modifier::REVERSED));
+        key(&mut view, KeyCode::Char('?'));
+        let lines = screen(&mut view, 120, 40);
+        let top = lines.iter().position(|l| l.contains("┌ Fleet keys")).unwrap();
+        let bottom = lines.iter().rposition(|l| l.contains('┘')).unwrap();
+        let left = lines[top].chars().position(|c| c == '┌').unwrap();
+        let right = lines[top].chars().count() - 1;
+        assert!(top.abs_diff(39 - bottom) <= 1, "centred from top to bottom: {top}..{bottom}");
+        assert!(left.abs_diff(119 - right) <= 1, "centred from side to side: {left}..{right}");
+        assert!(lines.iter().any(|l| {
+            l.contains("a      only the groups that need attention (failed, stopped, ready, terminating, leftovers)")
+        }));
+        assert!(lines[bottom - 1].contains("--read-only and the audit log."), "the note, whole: {}", lines[bottom - 1]);
+        assert_eq!(lines[top + 1].chars().nth(left + 1), Some(' '), "{}", lines[top + 1]);
+    }
 }
