@@ -474,6 +474,9 @@ mod tests {
         assert_eq!(rows[0].latest.as_ref().unwrap().id, "d-2");
         assert_eq!(rows[0].waits, None);
         assert!(rows[0].attention.is_empty());
+        fleet.groups[0].latest.as_mut().unwrap().status = DeploymentStatus::Stopped;
+        fleet.active.clear();
+        assert_eq!(fleet.rows()[0].attention, vec![Attention::Stopped]);
         assert_eq!(Style::Copy.key(), "blue_green_copy");
         assert_eq!(Style::Discover.key(), "blue_green_discover");
         assert_eq!(Style::InPlace.key(), "in_place");
