@@ -234,11 +234,19 @@ fn help(frame: &mut Frame, area: Rect, theme: Theme) {
             lines.push(Line::from(vec![Span::styled(lead, theme.key()), Span::raw(row)]));
         }
     }
-    lines.push(Line::from(""));
+    let room = usize::from(area.height.saturating_sub(2));
     let note = "The fleet only reads; a group's console keeps its keys, --read-only and the audit log.";
-    for (lead, row) in crate::text::wrap(" ", note, inner) {
-        lines.push(Line::styled(format!("{lead}{row}"), theme.dim()));
+    let note: Vec<Line> = crate::text::wrap(" ", note, inner)
+        .into_iter()
+        .map(|(lead, row)| Line::styled(format!("{lead}{row}"), theme.dim()))
+        .collect();
+    // The blank line before the note is the first thing a short terminal
+    // gives up; what still does not fit is counted at the bottom.
+    if lines.len() + 1 + note.len() <= room {
+        lines.push(Line::from(""));
     }
+    lines.extend(note);
+    let hidden = lines.len().saturating_sub(room);
     let rect_h = (lines.len() as u16 + 2).min(area.height);
     let rect_w = box_width as u16;
     let rect = Rect {
@@ -248,7 +256,10 @@ fn help(frame: &mut Frame, area: Rect, theme: Theme) {
         height: rect_h,
     };
     frame.render_widget(Clear, rect);
-    let block = Block::bordered().title(Span::styled(" Fleet keys (Esc closes) ", theme.title()));
+    let mut block = Block::bordered().title(Span::styled(" Fleet keys (Esc closes) ", theme.title()));
+    if hidden > 0 {
+        block = block.title_bottom(Span::styled(format!(" ↓ {hidden} more in a taller terminal "), theme.warn()));
+    }
     let body = block.inner(rect);
     frame.render_widget(block, rect);
     let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, usize::from(body.width))).collect();
@@ -350,6 +361,30 @@ mod tests {
         let help = screen(&mut view, 80, 30);
         assert!(help.iter().any(|l| l.contains("Fleet keys (Esc closes)")));
         assert!(help.iter().any(|l| l.contains("only the groups that need attention")));
+    }
+
+    #[test]
+    fn help_in_a_short_terminal_gives_up_its_blank_line_then_counts_what_it_hides() {
+        let mut view = fixture();
+        key(&mut view, KeyCode::Char('?'));
+        let tall = screen(&mut view, 60, 40);
+        let blank_before_note = tall.iter().position(|l| l.contains("The fleet only reads")).unwrap() - 1;
+        assert!(tall[blank_before_note].trim_matches(|c: char| c == '│' || c == ' ').is_empty());
+        assert!(tall.iter().any(|l| l.contains("audit log.")));
+        assert!(!tall.iter().any(|l| l.contains("more in a taller terminal")));
+        let rows = tall.iter().filter(|l| l.contains('│')).count();
+
+        // One row short of the box: the blank line goes, the note stays whole.
+        let snug = screen(&mut view, 60, rows as u16 + 1);
+        assert!(snug.iter().any(|l| l.contains("audit log.")), "{snug:#?}");
+        assert!(!snug.iter().any(|l| l.contains("more in a taller terminal")), "{snug:#?}");
+        let note = snug.iter().position(|l| l.contains("The fleet only reads")).unwrap();
+        assert!(!snug[note - 1].trim_matches(|c: char| c == '│' || c == ' ').is_empty(), "{snug:#?}");
+
+        // Five rows shorter still: four lines hidden, and said.
+        let short = screen(&mut view, 60, rows as u16 - 3);
+        assert!(short.iter().any(|l| l.contains("↓ 4 more in a taller terminal")), "{short:#?}");
+        assert!(!short.iter().any(|l| l.contains("audit log.")));
     }
 
     /// The style of the first cell that starts `word` on row `y`.
