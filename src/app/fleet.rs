@@ -774,6 +774,104 @@ mod tests {
         view.shown().map(|r| r.group.clone()).collect()
     }
 
+    fn active(id: &str, status: crate::domain::DeploymentStatus) -> Active {
+        use crate::domain::{Creator, Deployment, Overview};
+        Active {
+            application: "api".into(),
+            group: "api-dg".into(),
+            deployment: Deployment {
+                id: id.into(),
+                status,
+                creator: Creator::User,
+                revision: None,
+                previous_revision: None,
+                original_asg: Some("api-dg-asg".into()),
+                replacement_asg: None,
+                created_at: At(99_000_000),
+                started_at: None,
+                completed_at: None,
+                overview: Overview::default(),
+                wait: None,
+                termination_wait_started: false,
+                error: None,
+                rollback: None,
+                status_messages: Vec::new(),
+                targets: Vec::new(),
+            },
+        }
+    }
+
+    fn active_ids(view: &FleetView) -> Vec<(String, crate::domain::DeploymentStatus)> {
+        view.fleet().active.iter().map(|a| (a.deployment.id.clone(), a.deployment.status.clone())).collect()
+    }
+
+    #[test]
+    fn an_ended_deployment_keeps_its_final_word_until_a_newer_read() {
+        use crate::domain::DeploymentStatus::{InProgress, Ready, Succeeded};
+        let mut view = fleet();
+        view.update(FleetMsg::Active(Ok(vec![active("d-1", InProgress)]), At(100_001_000)));
+        assert_eq!(active_ids(&view), [("d-1".to_string(), InProgress)]);
+        // It ended: the read of ended ids brings its final status.
+        view.update(FleetMsg::Active(Ok(vec![active("d-1", Succeeded)]), At(100_002_000)));
+        assert_eq!(active_ids(&view), [("d-1".to_string(), Succeeded)], "the new word replaces the old, once");
+        // The next region-wide list no longer names it: its end is kept.
+        view.update(FleetMsg::Active(Ok(vec![active("d-2", Ready)]), At(100_003_000)));
+        assert_eq!(active_ids(&view), [("d-2".to_string(), Ready), ("d-1".to_string(), Succeeded)]);
+        // One that was active and is no longer listed is not kept as active.
+        view.update(FleetMsg::Active(Ok(Vec::new()), At(100_004_000)));
+        assert_eq!(active_ids(&view), [("d-1".to_string(), Succeeded)]);
+        assert_eq!(view.fleet().active_at, Some(At(100_004_000)));
+    }
+
+    #[test]
+    fn q_quits_a_resize_is_kept_and_attention_is_counted() {
+        let mut view = fleet();
+        assert!(!view.quit());
+        view.update(FleetMsg::Resize(97, 31));
+        assert_eq!(view.size(), (97, 31));
+        assert_eq!(view.attention_count(), 1, "the failed in-place group");
+        assert_eq!(view.fleet().groups.len(), 4);
+        view.update(key(KeyCode::Char('q')));
+        assert!(view.quit());
+    }
+
+    #[test]
+    fn ctrl_c_quits_and_ctrl_z_suspends_even_while_typing_a_filter() {
+        let ctrl = |c: char| FleetMsg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+        let mut view = fleet();
+        view.update(key(KeyCode::Char('/')));
+        assert!(matches!(view.update(ctrl('z'))[..], [FleetEffect::Suspend]));
+        assert!(!view.quit());
+        assert_eq!(view.editing(), Some(("", None)), "a suspended prompt is still there, empty");
+        assert!(view.update(key(KeyCode::Char('z'))).is_empty());
+        assert!(matches!(view.update(ctrl('c'))[..], [FleetEffect::Quit]));
+        assert!(view.quit());
+    }
+
+    #[test]
+    fn a_filter_takes_no_control_keys_and_at_most_80_characters() {
+        let mut view = fleet();
+        view.update(key(KeyCode::Char('/')));
+        view.update(FleetMsg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+        view.update(key(KeyCode::Char('\u{1b}')));
+        assert_eq!(view.editing().map(|e| e.0), Some(""));
+        for _ in 0..100 {
+            view.update(key(KeyCode::Char('w')));
+        }
+        assert_eq!(view.editing().map(|e| e.0.chars().count()), Some(80));
+    }
+
+    #[test]
+    fn the_summary_says_attention_only_when_some_row_needs_it() {
+        let mut view = fleet();
+        assert!(view.summary().contains("4 groups · 3 apps · 1 need attention"), "{}", view.summary());
+        typed(&mut view, "status:succeeded");
+        assert!(view.summary().contains("1 need attention · 1 shown"), "{}", view.summary());
+        let quiet = view.fleet().groups.iter().filter(|g| g.name != "inplace-dg").cloned().collect();
+        view.update(FleetMsg::Groups(Ok(quiet), At(100_000_000)));
+        assert!(!view.summary().contains("attention"), "{}", view.summary());
+    }
+
     #[test]
     fn sorted_by_application_then_cycled_and_reversed() {
         let mut view = fleet();
