@@ -7,6 +7,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::keymap::Binding;
 use crate::cloud::ApiError;
 use crate::domain::At;
 use crate::domain::fleet::{Active, Fleet, FleetGroup, Row, age};
@@ -180,7 +181,7 @@ fn matches(terms: &[Term], row: &Row, now: At) -> bool {
 /// Ended deployments remembered with their final status.
 const KEEP_ENDED: usize = 1000;
 
-/// What a read left to say: it failed (and when it last worked).
+/// What each read left to say when it last failed.
 #[derive(Debug, Clone, Default)]
 struct Reads {
     groups: Option<String>,
@@ -355,9 +356,22 @@ impl FleetView {
     pub fn update(&mut self, msg: FleetMsg) -> Vec<FleetEffect> {
         let mut effects = Vec::new();
         match msg {
-            FleetMsg::Key(key) => self.on_key(key, &mut effects),
-            FleetMsg::Resize(w, h) => self.size = (w, h),
-            FleetMsg::Tick(now) => self.now = now,
+            FleetMsg::Key(key) => {
+                let shape = self.shape();
+                self.on_key(key, &mut effects);
+                if self.shape() != shape {
+                    self.reshape();
+                }
+            }
+            FleetMsg::Resize(w, h) => {
+                self.size = (w, h);
+                self.follow();
+            }
+            FleetMsg::Tick(now) => {
+                // Ages and waits move: their widths, sort and filter with them.
+                self.now = now;
+                self.reshape();
+            }
             FleetMsg::Groups(result, at) => {
                 match result {
                     Ok(groups) => {
@@ -368,6 +382,7 @@ impl FleetView {
                     Err(e) => self.failed.groups = Some(format!("reading the groups failed: {e}")),
                 }
                 self.now = self.now.max(at);
+                self.rebuild();
             }
             FleetMsg::Active(result, at) => {
                 match result {
@@ -389,6 +404,7 @@ impl FleetView {
                     Err(e) => self.failed.active = Some(format!("reading the active deployments failed: {e}")),
                 }
                 self.now = self.now.max(at);
+                self.rebuild();
             }
             FleetMsg::Copies(result, at) => {
                 match result {
@@ -400,17 +416,28 @@ impl FleetView {
                     Err(e) => self.failed.copies = Some(format!("reading the Auto Scaling groups failed: {e}")),
                 }
                 self.now = self.now.max(at);
+                self.rebuild();
             }
             FleetMsg::OpenFailed(why) => self.notice = Some(why),
             FleetMsg::Opened => self.notice = None,
         }
-        self.refresh();
         effects
     }
 
-    /// Rebuilds the rows and what is shown of them.
-    fn refresh(&mut self) {
+    /// What decides which rows are shown and in what order, besides the
+    /// rows and the clock.
+    fn shape(&self) -> (String, bool, Column, bool) {
+        (self.filter.clone(), self.attention_only, self.sort, self.reversed)
+    }
+
+    /// Rebuilds the rows from the reads, and what is shown of them.
+    fn rebuild(&mut self) {
         self.rows = self.fleet.rows();
+        self.reshape();
+    }
+
+    /// Filters and sorts the rows, measures the columns, keeps the selection.
+    fn reshape(&mut self) {
         let terms = parse_filter(&self.filter).unwrap_or_default();
         let now = self.now;
         let mut shown: Vec<usize> = (0..self.rows.len())
@@ -593,117 +620,82 @@ pub enum FleetAction {
     Quit,
 }
 
-/// One binding of the fleet: keys, the words shown, the action.
-#[derive(Debug, Clone, Copy)]
-pub struct FleetBinding {
-    pub keys: &'static [KeyCode],
-    pub label: &'static str,
-    pub action: FleetAction,
-    /// The footer's word; `None` keeps it out of the footer.
-    pub hint: Option<&'static str>,
-    pub help: &'static str,
-}
-
 /// The fleet's keys, in the order the footer and help show them.
-pub const FLEET_KEYMAP: &[FleetBinding] = &[
-    FleetBinding {
+pub const FLEET_KEYMAP: &[Binding<FleetAction>] = &[
+    Binding {
         keys: &[KeyCode::Up, KeyCode::Char('k')],
         label: "↑/k",
         action: FleetAction::Up,
         hint: None,
         help: "select the group above",
     },
-    FleetBinding {
+    Binding {
         keys: &[KeyCode::Down, KeyCode::Char('j')],
         label: "↓/j",
         action: FleetAction::Down,
         hint: None,
         help: "select the group below",
     },
-    FleetBinding {
-        keys: &[KeyCode::PageUp],
-        label: "PgUp",
-        action: FleetAction::PageUp,
-        hint: None,
-        help: "a page up",
-    },
-    FleetBinding {
+    Binding { keys: &[KeyCode::PageUp], label: "PgUp", action: FleetAction::PageUp, hint: None, help: "a page up" },
+    Binding {
         keys: &[KeyCode::PageDown],
         label: "PgDn",
         action: FleetAction::PageDown,
         hint: None,
         help: "a page down",
     },
-    FleetBinding {
-        keys: &[KeyCode::Home],
-        label: "Home",
-        action: FleetAction::Top,
-        hint: None,
-        help: "the first group",
-    },
-    FleetBinding {
-        keys: &[KeyCode::End],
-        label: "End",
-        action: FleetAction::Bottom,
-        hint: None,
-        help: "the last group",
-    },
-    FleetBinding {
+    Binding { keys: &[KeyCode::Home], label: "Home", action: FleetAction::Top, hint: None, help: "the first group" },
+    Binding { keys: &[KeyCode::End], label: "End", action: FleetAction::Bottom, hint: None, help: "the last group" },
+    Binding {
         keys: &[KeyCode::Enter],
         label: "Enter",
         action: FleetAction::Open,
         hint: Some("open"),
         help: "open the console on the selected group (Esc there comes back)",
     },
-    FleetBinding {
+    Binding {
         keys: &[KeyCode::Char('/')],
         label: "/",
         action: FleetAction::Filter,
         hint: Some("filter"),
         help: "filter: words anywhere, or column:value (status:failed app:web)",
     },
-    FleetBinding {
+    Binding {
         keys: &[KeyCode::Esc],
         label: "Esc",
         action: FleetAction::Clear,
         hint: None,
         help: "clear the filter and the attention view",
     },
-    FleetBinding {
+    Binding {
         keys: &[KeyCode::Char('s')],
         label: "s",
         action: FleetAction::Sort,
         hint: Some("sort"),
         help: "sort by the next column (application, group, style, status, age, attention)",
     },
-    FleetBinding {
+    Binding {
         keys: &[KeyCode::Char('S')],
         label: "S",
         action: FleetAction::Reverse,
         hint: None,
         help: "reverse the sort",
     },
-    FleetBinding {
+    Binding {
         keys: &[KeyCode::Char('a')],
         label: "a",
         action: FleetAction::Attention,
         hint: Some("attention"),
         help: "only the groups that need attention (failed, stopped, ready, terminating, leftovers)",
     },
-    FleetBinding {
+    Binding {
         keys: &[KeyCode::Char('?')],
         label: "?",
         action: FleetAction::Help,
         hint: Some("help"),
         help: "show this help",
     },
-    FleetBinding {
-        keys: &[KeyCode::Char('q')],
-        label: "q",
-        action: FleetAction::Quit,
-        hint: Some("quit"),
-        help: "quit",
-    },
+    Binding { keys: &[KeyCode::Char('q')], label: "q", action: FleetAction::Quit, hint: Some("quit"), help: "quit" },
 ];
 
 /// The fleet's action for a key.

@@ -49,13 +49,14 @@ impl Action {
     }
 }
 
-/// One binding: keys, action, the words shown for it.
+/// One binding: keys, action, the words shown for it. The main screen's
+/// actions are [`Action`]s; another screen (the fleet) brings its own.
 #[derive(Debug, Clone, Copy)]
-pub struct Binding {
+pub struct Binding<A = Action> {
     pub keys: &'static [KeyCode],
     /// Shown in the footer and help (`d`, `↑/k`).
     pub label: &'static str,
-    pub action: Action,
+    pub action: A,
     /// The footer's word for it (`deploy`); `None` keeps it out of the footer.
     pub hint: Option<&'static str>,
     pub help: &'static str,

@@ -440,7 +440,6 @@ impl App {
         self.stale_after
     }
 
-    /// The user asked to leave.
     /// Where `Esc` leads when nothing is open, if anywhere.
     pub fn back(&self) -> Option<&str> {
         self.back.as_deref()
@@ -452,6 +451,7 @@ impl App {
         self.overlay == Overlay::None && self.running.is_none() && self.status.is_none()
     }
 
+    /// The user asked to leave.
     pub fn quit(&self) -> bool {
         self.quit
     }

@@ -70,13 +70,15 @@ async fn connect_and_watch(opts: &Options, reader: probe::Reader) -> Result<(), 
     let (log_path, _log_guard) = logging::init(opts.log_file.clone())?;
     tracing::info!(region = ?opts.target.region, app = ?opts.target.application, group = ?opts.target.group, "starting");
     let output = Output::choose(opts.plain, false);
-    if output == Output::Screen && opts.target.group.is_none() {
+    let cloud = if output == Output::Screen && opts.target.group.is_none() {
         let fleet = aws::fleet::connect(opts.target.region.as_deref(), opts.target.profile.as_deref()).await?;
         if !fleet.narrows(opts.target.application.as_deref()).await? {
-            return super::fleet::show(fleet, opts, &log_path).await;
+            return super::fleet::show(fleet, reader, opts, &log_path).await;
         }
-    }
-    let cloud = aws::connect(&opts.target).await?;
+        fleet.console(&opts.target).await?
+    } else {
+        aws::connect(&opts.target).await?
+    };
     let (mut session, opening) = start(cloud, opts, reader, &log_path, output, None).await?;
     let result = match output {
         Output::Screen => screen::show(&mut session).await,

@@ -36,7 +36,7 @@ const READ_LIMIT: Duration = Duration::from_secs(60);
 
 /// `bluegreen fleet`: connects (region, credentials) and shows the table.
 pub fn run(opts: &Options) -> Result<(), Failure> {
-    console::check(opts)?;
+    let probe_reader = console::check(opts)?;
     if opts.plain {
         return Err(Failure::Usage(
             "the fleet has no --plain (hint: bluegreen status --all prints every group)".into(),
@@ -50,7 +50,7 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
     runtime()?.block_on(async {
         let (log_path, _log_guard) = crate::logging::init(opts.log_file.clone())?;
         let reader = aws::fleet::connect(opts.target.region.as_deref(), opts.target.profile.as_deref()).await?;
-        show(reader, opts, &log_path).await
+        show(reader, probe_reader, opts, &log_path).await
     })
 }
 
@@ -122,10 +122,14 @@ fn look_of<T>(result: &Result<T, ApiError>, moving: impl Fn(&T) -> bool) -> Look
 }
 
 /// The fleet on the terminal until the user quits. `opts` are the
-/// console's, for the groups opened from it; its `--app`/`--group` start
-/// the filter.
-pub async fn show(reader: FleetReader, opts: &Options, log_path: &Path) -> Result<(), Failure> {
-    let probe_reader = console::check(opts)?;
+/// console's, checked into `probe_reader`, for the groups opened from it;
+/// its `--app`/`--group` start the filter.
+pub async fn show(
+    reader: FleetReader,
+    probe_reader: crate::probe::Reader,
+    opts: &Options,
+    log_path: &Path,
+) -> Result<(), Failure> {
     let source = opts.target.profile.as_ref().map_or_else(|| "aws".to_string(), |p| format!("aws · {p}"));
     let filter = [("app", &opts.target.application), ("group", &opts.target.group)]
         .iter()
@@ -134,7 +138,7 @@ pub async fn show(reader: FleetReader, opts: &Options, log_path: &Path) -> Resul
         .join(" ");
     let view = FleetView::new(reader.region(), &source, opts.target.read_only, &filter, now());
     let (tx, rx) = mpsc::channel(16);
-    let reading = read(reader, tx.clone());
+    let reading = read(reader.clone(), tx.clone());
     tracing::info!("fleet");
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -144,6 +148,7 @@ pub async fn show(reader: FleetReader, opts: &Options, log_path: &Path) -> Resul
         _tx: tx,
         tick,
         opts: opts.clone(),
+        reader,
         probe_reader,
         log_path: log_path.to_path_buf(),
         opening: None,
@@ -173,6 +178,8 @@ struct FleetScreen {
     _tx: mpsc::Sender<FleetMsg>,
     tick: Interval,
     opts: Options,
+    /// The fleet's connection, which the consoles opened from it share.
+    reader: FleetReader,
     probe_reader: crate::probe::Reader,
     log_path: std::path::PathBuf,
     /// A console being connected.
@@ -194,10 +201,10 @@ impl FleetScreen {
             record: if self.opts.record == super::Record::Off { super::Record::Off } else { super::Record::Sessions },
             ..self.opts.clone()
         };
-        let (reader, log_path) = (self.probe_reader.clone(), self.log_path.clone());
+        let (fleet, reader, log_path) = (self.reader.clone(), self.probe_reader.clone(), self.log_path.clone());
         let size = self.view.size();
         self.opening = Some(tokio::spawn(async move {
-            let cloud = aws::connect(&opts.target).await?;
+            let cloud = fleet.console(&opts.target).await?;
             let (mut session, _) =
                 console::start(cloud, &opts, reader, &log_path, Output::Screen, Some("fleet")).await?;
             session.send(Msg::Resize(size.0, size.1))?;

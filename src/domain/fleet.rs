@@ -6,7 +6,7 @@
 //! cadence: the groups (with their latest attempted deployment), the
 //! region's active deployments, and the `CodeDeploy_*` Auto Scaling groups.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use super::{At, Deployment, DeploymentStatus, LoadBalancerKind, Wait};
@@ -142,8 +142,8 @@ impl Row {
         }
     }
 
-    /// What the latest deployment waits for, in words: `Ready ≥47m, then
-    /// stops`, `Ready for your reroute`, `blue to be terminated`.
+    /// What the latest deployment waits for, in words: `reroute ≥47m, then
+    /// stops`, `reroute (no timeout)`, `blue's termination`.
     pub fn waits_text(&self, now: At) -> String {
         match &self.waits {
             None => String::new(),
@@ -214,14 +214,18 @@ impl Fleet {
                 a.deployment.original_asg.iter().chain(a.deployment.replacement_asg.iter()).map(String::as_str)
             }))
             .collect();
+        // Each group's newest deployment read, found once for all groups.
+        let mut newest: HashMap<(&str, &str), &Active> = HashMap::new();
+        for a in &self.active {
+            let slot = newest.entry((a.application.as_str(), a.group.as_str())).or_insert(a);
+            if a.deployment.created_at >= slot.deployment.created_at {
+                *slot = a;
+            }
+        }
         self.groups
             .iter()
             .map(|g| {
-                let read = self
-                    .active
-                    .iter()
-                    .filter(|a| a.application == g.application && a.group == g.name)
-                    .max_by_key(|a| a.deployment.created_at);
+                let read = newest.get(&(g.application.as_str(), g.name.as_str())).copied();
                 let latest = match (read, &g.latest) {
                     (Some(a), Some(l)) if a.deployment.id != l.id && l.created > Some(a.deployment.created_at) => {
                         Some(l.clone())

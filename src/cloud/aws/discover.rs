@@ -317,12 +317,17 @@ pub(super) async fn application_named(
     pick("CodeDeploy application", wanted, &apps, "--app", region)
 }
 
-/// The region's CodeDeploy applications.
-pub(super) async fn applications(clients: &Clients, region: &str) -> Result<Vec<String>, Failure> {
+/// The region's CodeDeploy applications; a failure is one line for the user.
+async fn applications(clients: &Clients, region: &str) -> Result<Vec<String>, Failure> {
+    list_applications(clients).await.map_err(|e| usage(region, &e))
+}
+
+/// The region's CodeDeploy applications, every page.
+pub(super) async fn list_applications(clients: &Clients) -> Result<Vec<String>, ApiError> {
     let mut apps = Vec::new();
     let mut pages = clients.codedeploy.list_applications().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| usage(region, &api_error("ListApplications", &e)))?;
+        let page = page.map_err(|e| api_error("ListApplications", &e))?;
         apps.extend(page.applications().iter().map(|a| text(Some(a))));
     }
     Ok(apps)

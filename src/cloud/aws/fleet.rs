@@ -43,12 +43,14 @@ const DEPLOYMENTS_PER_CALL: usize = 25;
 pub struct FleetReader {
     clients: Clients,
     region: String,
+    /// CodeDeploy's own endpoint, when it was given apart (tests).
+    codedeploy_endpoint: Option<String>,
 }
 
 /// Connects for the fleet: a region and credentials, nothing else asked.
 pub async fn connect(region: Option<&str>, profile: Option<&str>) -> Result<FleetReader, Failure> {
     let (clients, region) = super::discover::connected(region, profile).await?;
-    Ok(FleetReader { clients, region })
+    Ok(FleetReader { clients, region, codedeploy_endpoint: None })
 }
 
 /// [`connect`] with a configuration made elsewhere (tests), and
@@ -60,7 +62,7 @@ pub async fn connect_with(
     let clients = Clients::new(config, codedeploy_endpoint);
     let region = super::discover::region(&clients)?;
     super::discover::credentials(&clients, None).await?;
-    Ok(FleetReader { clients, region })
+    Ok(FleetReader { clients, region, codedeploy_endpoint: codedeploy_endpoint.map(str::to_string) })
 }
 
 impl FleetReader {
@@ -73,10 +75,10 @@ impl FleetReader {
         self.clients.log.clone()
     }
 
-    /// The configuration the reader's clients use (a group's console opened
-    /// from the fleet shares it).
-    pub fn config(&self) -> &aws_config::SdkConfig {
-        &self.clients.config
+    /// Connects a group's console with the reader's configuration (loaded
+    /// once, for the fleet and every console opened from it).
+    pub async fn console(&self, target: &super::Target) -> Result<super::AwsCloud, Failure> {
+        super::connect_with(self.clients.config.clone(), self.codedeploy_endpoint.as_deref(), target).await
     }
 
     /// Whether `--app` (or the region) holds one group at most: then the
@@ -89,12 +91,7 @@ impl FleetReader {
     /// attempted deployment; in the order the applications and their
     /// groups are listed.
     pub async fn groups(&self) -> Result<Vec<FleetGroup>, ApiError> {
-        let mut apps = Vec::new();
-        let mut pages = self.clients.codedeploy.list_applications().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| api_error("ListApplications", &e))?;
-            apps.extend(page.applications().iter().map(|a| text(Some(a))));
-        }
+        let apps = super::discover::list_applications(&self.clients).await?;
         let reads: Vec<_> = apps.iter().map(|app| self.groups_of(app)).collect();
         let per_app: Vec<Vec<FleetGroup>> = stream::iter(reads).buffered(IN_FLIGHT).try_collect().await?;
         Ok(per_app.into_iter().flatten().collect())
