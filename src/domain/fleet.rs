@@ -461,6 +461,23 @@ mod tests {
     }
 
     #[test]
+    fn of_two_reads_of_a_group_the_newest_is_its_row_whatever_their_order() {
+        let read = |id: &str, status, created| Active {
+            application: "app".into(),
+            group: "dg".into(),
+            deployment: deployment(id, status, created, None),
+        };
+        let older = read("d-1", DeploymentStatus::Succeeded, 1_000);
+        let newer = read("d-2", DeploymentStatus::InProgress, 2_000);
+        for active in [vec![older.clone(), newer.clone()], vec![newer, older]] {
+            let fleet = Fleet { groups: vec![group("app", "dg", &["web"], None)], active, ..Fleet::default() };
+            let rows = fleet.rows();
+            assert_eq!(rows[0].latest.as_ref().unwrap().id, "d-2");
+            assert!(rows[0].active);
+        }
+    }
+
+    #[test]
     fn an_older_read_says_nothing_of_what_the_newer_deployment_waits_for() {
         // The summary names a newer deployment in progress; the read is of
         // an older one still listed in Ready: no wait is told.
